@@ -1,0 +1,448 @@
+import logging
+from collections import defaultdict
+
+from odoo import _, api, fields, models
+from odoo.exceptions import UserError
+from odoo.fields import Domain
+from odoo.tools import SQL
+
+from odoo.tools import consteq, email_normalize
+from odoo.tools.misc import hmac
+
+from ..tools import schedule
+from .step_runner import StepRunner
+
+_logger = logging.getLogger(__name__)
+
+EXIT_REASONS = [
+    ("completed", "Completed"),
+    ("reply", "Replied"),
+    ("meeting", "Meeting Booked"),
+    ("bounce", "Bounced"),
+    ("unsubscribed", "Unsubscribed"),
+    ("stage_changed", "Stage Changed"),
+    ("won", "Won"),
+    ("lost", "Lost"),
+    ("manual", "Manual"),
+    ("other_sequence", "Other Sequence"),
+    ("condition", "Exit Condition"),
+]
+RUNNING_STATES = ("active", "paused")
+DEFAULT_BATCH_SIZE = 200
+
+
+class SalesSequenceEnrollment(models.Model):
+    """One contact or lead running through a sequence (the run-time side)."""
+
+    _name = "sales.sequence.enrollment"
+    _description = "Sales Sequence Enrollment"
+    _inherit = ["mail.thread"]
+    _order = "id desc"
+    _rec_name = "display_name"
+
+    sequence_id = fields.Many2one(
+        "sales.sequence", required=True, ondelete="cascade", index=True, tracking=True,
+    )
+    company_id = fields.Many2one(related="sequence_id.company_id", store=True, index=True)
+    partner_id = fields.Many2one("res.partner", "Contact", index=True, ondelete="cascade")
+    lead_id = fields.Many2one("crm.lead", "Lead", index="btree_not_null", ondelete="cascade")
+    user_id = fields.Many2one(
+        "res.users", "Sender", required=True, default=lambda self: self.env.user, tracking=True,
+        domain="[('share', '=', False)]",
+    )
+    email = fields.Char("Recipient Email", compute="_compute_email")
+    state = fields.Selection(
+        [("active", "Active"), ("paused", "Paused"), ("completed", "Completed"),
+         ("exited", "Exited"), ("failed", "Failed")],
+        default="active", required=True, index=True, tracking=True,
+    )
+    step_id = fields.Many2one("sales.sequence.step", "Next Step", ondelete="set null")
+    next_run_at = fields.Datetime("Next Step At", index=True, copy=False)
+    last_run_at = fields.Datetime(
+        "Last Step At", help="Anchor of the next step's delay: the last step's execution, "
+        "the completion of the task it waited for, or the enrollment.",
+    )
+    waiting_activity_id = fields.Many2one(
+        "mail.activity", "Waiting For", ondelete="set null",
+        help="The task that must be done before the sequence goes on.",
+    )
+    enrolled_at = fields.Datetime(default=fields.Datetime.now, required=True)
+    ended_at = fields.Datetime()
+    exit_reason = fields.Selection(EXIT_REASONS, tracking=True)
+    failure_message = fields.Text()
+    resume_at = fields.Datetime("Resume On", help="A paused enrollment resumes by itself then.")
+    start_stage_id = fields.Many2one("crm.stage", "Stage at Enrollment")
+    start_won_status = fields.Char("Won Status at Enrollment")
+    trace_ids = fields.One2many("sales.sequence.trace", "enrollment_id", "Activity Log")
+    trace_count = fields.Integer(compute="_compute_trace_count")
+
+    _has_target = models.Constraint(
+        "CHECK (partner_id IS NOT NULL OR lead_id IS NOT NULL)",
+        "An enrollment needs a contact or a lead.",
+    )
+    _unique_running_lead = models.UniqueIndex(
+        "(sequence_id, lead_id) WHERE state IN ('active', 'paused') AND lead_id IS NOT NULL",
+        "This lead is already running in this sequence.",
+    )
+    _unique_running_partner = models.UniqueIndex(
+        "(sequence_id, partner_id) WHERE state IN ('active', 'paused') AND lead_id IS NULL",
+        "This contact is already running in this sequence.",
+    )
+
+    @api.depends("lead_id", "partner_id", "sequence_id")
+    def _compute_display_name(self):
+        for enrollment in self:
+            target = enrollment.lead_id or enrollment.partner_id
+            enrollment.display_name = "%s · %s" % (target.display_name or "", enrollment.sequence_id.name or "")
+
+    @api.depends("lead_id.email_from", "partner_id.email")
+    def _compute_email(self):
+        for enrollment in self:
+            enrollment.email = enrollment.lead_id.email_from or enrollment.partner_id.email
+
+    def _compute_trace_count(self):
+        counts = dict(self.env["sales.sequence.trace"]._read_group(
+            [("enrollment_id", "in", self.ids)], ["enrollment_id"], ["__count"],
+        ))
+        for enrollment in self:
+            enrollment.trace_count = counts.get(enrollment, 0)
+
+    def _target(self):
+        """The record the sequence works on: the lead, else the contact."""
+        self.ensure_one()
+        return self.lead_id or self.partner_id
+
+    def _timezone(self):
+        self.ensure_one()
+        return self.sequence_id._timezone_for(self.partner_id)
+
+    def _next_opening(self, when):
+        sequence = self.sequence_id
+        return schedule.next_opening(
+            when, self._timezone(), sequence.window_start, sequence.window_end,
+            sequence.weekdays_only,
+        )
+
+    # ------------------------------------------------------------------
+    # Rep actions
+    # ------------------------------------------------------------------
+
+    def action_pause(self):
+        running = self.filtered(lambda e: e.state == "active")
+        running.write({"state": "paused", "resume_at": False})
+        running._log_event(_("Paused."))
+        return True
+
+    def action_resume(self):
+        """Resume paused (or retry failed) enrollments; the pending step's delay
+        counts again from now."""
+        now = fields.Datetime.now()
+        for enrollment in self.filtered(lambda e: e.state in ("paused", "failed")):
+            enrollment._check_can_resume()
+            enrollment.write({
+                "state": "active", "resume_at": False, "failure_message": False,
+                "exit_reason": False, "ended_at": False, "last_run_at": now,
+                "next_run_at": (
+                    False if enrollment.waiting_activity_id
+                    else enrollment.step_id._due_after(now, enrollment._timezone())
+                ),
+            })
+            enrollment._log_event(_("Resumed."))
+            if not enrollment.step_id and not enrollment.waiting_activity_id:
+                enrollment._end("completed", "completed")
+        self._schedule_wakeup(self.mapped("next_run_at"))
+        return True
+
+    def _check_can_resume(self):
+        duplicate = self.search_count([
+            ("id", "!=", self.id), ("sequence_id", "=", self.sequence_id.id),
+            ("state", "in", RUNNING_STATES),
+            ("lead_id", "=", self.lead_id.id) if self.lead_id
+            else ("partner_id", "=", self.partner_id.id),
+        ] + ([] if self.lead_id else [("lead_id", "=", False)]))
+        if duplicate:
+            raise UserError(_("%s is already running in this sequence again.", self._target().display_name))
+
+    def action_exit(self, reason="manual"):
+        running = self.filtered(lambda e: e.state in RUNNING_STATES)
+        running._end("exited", reason)
+        return True
+
+    def _end(self, state, reason, message=False):
+        if not self:
+            return
+        self.write({
+            "state": state, "exit_reason": reason, "ended_at": fields.Datetime.now(),
+            "next_run_at": False, "resume_at": False,
+            **({"failure_message": message} if message else {}),
+        })
+        labels = dict(self._fields["exit_reason"]._description_selection(self.env))
+        if state == "failed":
+            body = _("Failed: %s", message)
+        elif state == "completed":
+            body = _("Completed the sequence.")
+        else:
+            body = _("Exited (%s).", labels[reason])
+        self._log_event(body)
+
+    def _fail(self, message):
+        self.write({"state": "failed", "failure_message": message, "next_run_at": False})
+        self._log_event(_("Failed: %s", message))
+
+    def _log_enrolled(self):
+        for sequence, enrollments in self.grouped("sequence_id").items():
+            enrollments._log_event(_("Enrolled in the sequence %s.", sequence.name))
+
+    def _log_event(self, body):
+        """Audit trail: a note on the enrollment and on the lead (or contact)."""
+        if not self:
+            return
+        bodies = {enrollment.id: body for enrollment in self}
+        self.sudo()._message_log_batch(bodies)
+        for model, enrollments in self.grouped(lambda e: e._target()._name).items():
+            targets = self.env[model].browse(e._target().id for e in enrollments)
+            text = {target.id: self.env._("%(sequence)s: %(event)s", sequence=e.sequence_id.name, event=body)
+                    for target, e in zip(targets, enrollments)}
+            targets.sudo()._message_log_batch(text)
+
+    def action_open_target(self):
+        self.ensure_one()
+        target = self._target()
+        return {
+            "type": "ir.actions.act_window", "res_model": target._name, "res_id": target.id,
+            "view_mode": "form", "views": [(False, "form")],
+        }
+
+    @api.model
+    def _action_for_targets(self, field_name, records):
+        action = self.env["ir.actions.act_window"]._for_xml_id("sales_sequence.action_sales_sequence_enrollment")
+        action["domain"] = [(field_name, "in", records.ids)]
+        action["context"] = {"search_default_filter_running": 1}
+        return action
+
+    def action_view_traces(self):
+        self.ensure_one()
+        action = self.env["ir.actions.act_window"]._for_xml_id("sales_sequence.action_sales_sequence_trace")
+        action["domain"] = [("enrollment_id", "=", self.id)]
+        return action
+
+    def _move_to(self, step, anchor):
+        """Point the enrollment at ``step`` (complete it when there is none)."""
+        self.ensure_one()
+        if not step:
+            self.write({"step_id": False})
+            if not self.waiting_activity_id and self.state in RUNNING_STATES:
+                self._end("completed", "completed")
+            return
+        self.write({
+            "step_id": step.id,
+            "next_run_at": False if self.waiting_activity_id else step._due_after(anchor, self._timezone()),
+        })
+
+    def _on_task_finished(self, done=True):
+        """The task this enrollment waited for is done (or cancelled): go on."""
+        now = fields.Datetime.now()
+        traces = self.env["sales.sequence.trace"].sudo().search(
+            [("activity_id", "in", self.waiting_activity_id.ids)]
+        )
+        traces.write({"state": "done"} if done else {"state": "skipped", "skip_reason": _("Task cancelled.")})
+        for enrollment in self:
+            enrollment.write({"waiting_activity_id": False, "last_run_at": now})
+            if enrollment.state == "active":
+                enrollment._move_to(enrollment.step_id, now)
+        self._schedule_wakeup(self.mapped("next_run_at"))
+
+    # ------------------------------------------------------------------
+    # Unsubscribe links
+    # ------------------------------------------------------------------
+
+    def _unsubscribe_token(self):
+        self.ensure_one()
+        return hmac(self.env(su=True), "sales_sequence-unsubscribe", (self.id, self._recipient_email()))
+
+    def _recipient_email(self):
+        return email_normalize(self.lead_id.email_from or self.partner_id.email or "") or ""
+
+    def _check_unsubscribe_token(self, token):
+        self.ensure_one()
+        return bool(token) and consteq(self._unsubscribe_token(), token)
+
+    def _action_unsubscribe(self):
+        """The recipient asked to stop: suppress the address and exit every
+        running enrollment sent to it, in every sequence."""
+        self.ensure_one()
+        email = self._recipient_email()
+        if email:
+            self.env["mail.blacklist"].sudo()._add(email, message=_(
+                "Unsubscribed from the sales sequence %s.", self.sequence_id.name))
+        (self | self._running_for_email(email)).action_exit("unsubscribed")
+
+    @api.model
+    def _running_for_email(self, email):
+        if not email:
+            return self.browse()
+        return self.sudo().search([
+            ("state", "in", RUNNING_STATES),
+            "|", ("lead_id.email_normalized", "=", email), ("partner_id.email_normalized", "=", email),
+        ])
+
+    def _unsubscribe_url(self):
+        self.ensure_one()
+        return "%s/sales_sequence/unsubscribe/%s/%s" % (
+            self.get_base_url(), self.id, self._unsubscribe_token(),
+        )
+
+    # ------------------------------------------------------------------
+    # Engine
+    # ------------------------------------------------------------------
+
+    @api.model
+    def _cron_process_due(self, now=None, limit=None):
+        """Run every step that is due, in locked batches.
+
+        As the cron job, it commits after each batch and stops when its time
+        budget is spent (the cron reschedules itself when work is left). Called
+        directly (tests, shell), it never commits.
+
+        :param now: naive UTC datetime considered as now (default: now)
+        :param limit: process at most this many enrollments (default: all due)
+        :return: the number of enrollments processed
+        """
+        self = self.sudo()  # noqa: PLW0642 - the engine works for every sender
+        now = now or fields.Datetime.now()
+        batch_size = self._batch_size()
+        in_cron = bool(self.env.context.get("ir_cron_progress_id"))
+        done = 0
+        while limit is None or done < limit:
+            size = batch_size if limit is None else min(batch_size, limit - done)
+            batch = self._lock_due(now, size)
+            if not batch:
+                break
+            batch._process_batch(now)
+            done += len(batch)
+            if in_cron and not self.env["ir.cron"]._commit_progress(len(batch)):
+                break
+        self._schedule_wakeup(self._next_due_after(now))
+        return done
+
+    @api.model
+    def _batch_size(self):
+        param = self.env["ir.config_parameter"].sudo().get_param("sales_sequence.batch_size")
+        return int(param or DEFAULT_BATCH_SIZE)
+
+    @api.model
+    def _lock_due(self, now, limit):
+        """Due enrollments of active sequences, locked; rows another worker holds are skipped."""
+        self.env["sales.sequence.enrollment"].flush_model(["state", "next_run_at", "sequence_id"])
+        self.env["sales.sequence"].flush_model(["state"])
+        rows = self.env.execute_query(SQL(
+            """SELECT enrollment.id
+                 FROM sales_sequence_enrollment enrollment
+                 JOIN sales_sequence sequence ON sequence.id = enrollment.sequence_id
+                WHERE enrollment.state = 'active' AND enrollment.next_run_at <= %s
+                  AND sequence.state = 'active'
+             ORDER BY enrollment.next_run_at, enrollment.id
+                LIMIT %s
+           FOR UPDATE OF enrollment SKIP LOCKED""",
+            now, limit,
+        ))
+        return self.browse(row[0] for row in rows)
+
+    @api.model
+    def _next_due_after(self, now):
+        self.flush_model(["state", "next_run_at"])
+        rows = self.env.execute_query(SQL(
+            "SELECT MIN(next_run_at) FROM sales_sequence_enrollment WHERE state = 'active' AND next_run_at > %s",
+            now,
+        ))
+        return [rows[0][0]] if rows and rows[0][0] else []
+
+    @api.model
+    def _schedule_wakeup(self, moments):
+        """Wake the engine when the earliest of ``moments`` comes (cron triggers)."""
+        moments = [moment for moment in moments if moment]
+        if moments:
+            cron = self.env.ref("sales_sequence.ir_cron_process_due", raise_if_not_found=False)
+            if cron:
+                cron.sudo()._trigger(min(moments))
+
+    def _process_batch(self, now):
+        """Execute the pending step of each enrollment in ``self`` (locked, due).
+
+        Values are prepared per enrollment (an error there fails only that
+        enrollment), then written with one ``create`` per model for the batch.
+        Should the batch write fail, each enrollment is retried alone in a
+        savepoint, so one bad record never blocks the others.
+        """
+        going = self._apply_exit_checks(now)
+        try:
+            with self.env.cr.savepoint():
+                StepRunner(going, now).execute()
+        except Exception:  # noqa: BLE001 - isolate the faulty enrollment below
+            _logger.exception("Sales sequence batch failed; retrying enrollments one by one")
+            for enrollment in going:
+                enrollment._process_alone(now)
+
+    def _process_alone(self, now):
+        try:
+            with self.env.cr.savepoint():
+                StepRunner(self, now).execute()
+        except Exception as error:  # noqa: BLE001 - recorded on the enrollment
+            _logger.warning("Sales sequence enrollment %s failed: %s", self.id, error)
+            self.invalidate_recordset()
+            self._fail(_("The step “%(step)s” could not run: %(error)s",
+                         step=self.step_id.name, error=error))
+
+    # ------------------------------------------------------------------
+    # Exit checks (before each step)
+    # ------------------------------------------------------------------
+
+    def _apply_exit_checks(self, now):
+        """Exit the enrollments whose lead moved on or that match the exit
+        condition; return the others."""
+        exits = self._find_exits()
+        for reason, enrollments in exits.items():
+            enrollments._end("exited", reason)
+        exited = self.browse([e.id for group in exits.values() for e in group])
+        return self - exited
+
+    def _find_exits(self):
+        exits = defaultdict(lambda: self.browse())
+        for enrollment in self.filtered("lead_id"):
+            reason = enrollment._lead_exit_reason()
+            if reason:
+                exits[reason] |= enrollment
+        remaining = self - self.browse([e.id for group in exits.values() for e in group])
+        for sequence, enrollments in remaining.grouped("sequence_id").items():
+            domain = sequence._get_exit_domain()
+            if domain:
+                exits["condition"] |= enrollments._matching(domain)
+        return exits
+
+    def _lead_exit_reason(self):
+        lead, sequence = self.lead_id.with_context(active_test=False), self.sequence_id
+        if sequence.exit_on_won_lost and lead.won_status != self.start_won_status:
+            if lead.won_status in ("won", "lost"):
+                return lead.won_status
+        if sequence.exit_on_stage_change and lead.stage_id != self.start_stage_id:
+            if not sequence.exit_stage_ids or lead.stage_id in sequence.exit_stage_ids:
+                return "stage_changed"
+        return False
+
+    def _matching(self, domain):
+        """The enrollments of ``self`` whose record matches ``domain``: the lead
+        for lead enrollments, the contact for the others. A condition written
+        on fields the contact does not have (lead fields) matches no contact."""
+        matched = self.browse()
+        for field_name, subset in (("lead_id", self.filtered("lead_id")),
+                                   ("partner_id", self.filtered(lambda e: not e.lead_id))):
+            if not subset:
+                continue
+            model = self.env[subset._fields[field_name].comodel_name].with_context(active_test=False)
+            try:
+                hits = model.search(Domain.AND([domain, [("id", "in", subset[field_name].ids)]]))
+            except ValueError:
+                _logger.info("Condition %s does not apply to %s: ignored", domain, model._name)
+                continue
+            matched |= subset.filtered(lambda e: e[field_name] in hits)
+        return matched

@@ -1,0 +1,30 @@
+from odoo import fields, models
+
+
+class SalesSequenceTargetMixin(models.AbstractModel):
+    """What contacts and leads share as enrollable records: the smart button
+    count and the two actions of their forms."""
+
+    _name = "sales.sequence.target.mixin"
+    _description = "Enrollable in Sales Sequences"
+    _sequence_enrollment_field = None  # the enrollment field pointing at the record
+
+    sequence_enrollment_count = fields.Integer(
+        "Sequences", compute="_compute_sequence_enrollment_count",
+    )
+
+    def _compute_sequence_enrollment_count(self):
+        field_name = self._sequence_enrollment_field
+        counts = dict(self.env["sales.sequence.enrollment"]._read_group(
+            [(field_name, "in", self.ids)], [field_name], ["__count"],
+        ))
+        for record in self:
+            record.sequence_enrollment_count = counts.get(record, 0)
+
+    def action_view_sequence_enrollments(self):
+        return self.env["sales.sequence.enrollment"]._action_for_targets(
+            self._sequence_enrollment_field, self,
+        )
+
+    def action_enroll_in_sequence(self):
+        return self.env["sales.sequence.enroll.wizard"]._action_open(self)

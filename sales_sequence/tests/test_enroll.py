@@ -1,0 +1,109 @@
+from datetime import datetime
+
+from odoo.exceptions import UserError
+from odoo.tests import Form, freeze_time, tagged
+
+from .common import MONDAY_9AM, SalesSequenceCase
+
+
+@tagged("post_install", "-at_install")
+class TestEnroll(SalesSequenceCase):
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.sequence = cls._create_sequence([cls._email(), cls._task("call", delay_business_days=2)])
+
+    def setUp(self):
+        super().setUp()
+        self.sequence = self.sequence.with_user(self.user_manager)  # enrolls as a sales manager
+
+    def test_enroll_partners(self):
+        result = self.sequence.enroll(self.jane | self.john, start_at=MONDAY_9AM)
+        enrollments = result["enrolled"]
+        self.assertEqual(enrollments.partner_id, self.jane | self.john)
+        self.assertFalse(result["skipped_duplicates"])
+        self.assertFalse(result["failed"])
+        self.assertEqual(set(enrollments.mapped("state")), {"active"})
+        self.assertEqual(enrollments.step_id, self.sequence.step_ids[0])
+        self.assertEqual(set(enrollments.mapped("next_run_at")), {MONDAY_9AM})
+        # sender: the contact's salesperson, else the current user
+        jane_enrollment = enrollments.filtered(lambda e: e.partner_id == self.jane)
+        self.assertEqual(jane_enrollment.user_id, self.user_rep)
+        self.assertEqual((enrollments - jane_enrollment).user_id, self.user_manager)
+
+    def test_enroll_lead_takes_its_partner(self):
+        enrollment = self.sequence.enroll(self.lead, user=self.user_manager)["enrolled"]
+        self.assertEqual(enrollment.lead_id, self.lead)
+        self.assertEqual(enrollment.partner_id, self.jane)
+        self.assertEqual(enrollment.user_id, self.user_manager)
+        self.assertEqual(enrollment.email, "jane.doe@acme.example.com")
+        self.assertEqual(self.lead.sequence_enrollment_count, 1)
+
+    def test_enroll_skips_duplicates(self):
+        first = self.sequence.enroll(self.jane)["enrolled"]
+        result = self.sequence.enroll(self.jane | self.john)
+        self.assertEqual(result["skipped_duplicates"], self.jane)
+        self.assertEqual(result["enrolled"].partner_id, self.john)
+        # the lead of Jane is another target: it may run beside her contact enrollment
+        self.assertTrue(self.sequence.enroll(self.lead)["enrolled"])
+        self.assertEqual(self.sequence.enroll(self.lead)["skipped_duplicates"], self.lead)
+        # once exited, the contact can start over
+        first.action_exit()
+        again = self.sequence.enroll(self.jane)["enrolled"]
+        self.assertTrue(again)
+        self.assertNotEqual(again, first)
+
+    def test_enroll_failures_are_reported_and_create_nothing(self):
+        other_company = self.env["res.company"].create({"name": "Other Co"})
+        foreign = self.env["res.partner"].create({
+            "name": "Foreign", "email": "f@other.example.com", "company_id": other_company.id,
+        })
+        archived = self.env["res.partner"].create({"name": "Gone", "email": "gone@example.com", "active": False})
+        mute_sender = self.env["res.users"].create({"name": "No Mail", "login": "nomail"})
+        result = self.sequence.sudo().enroll(foreign | archived | self.john, user=self.user_rep)
+        self.assertEqual(result["failed"], foreign | archived)
+        self.assertIn("Other Co", result["failure_reasons"][foreign.id])
+        self.assertIn("archived", result["failure_reasons"][archived.id])
+        self.assertEqual(result["enrolled"].partner_id, self.john)
+        result = self.sequence.enroll(self.no_email, user=mute_sender)
+        self.assertEqual(result["failed"], self.no_email)
+        self.assertIn("no email address", result["failure_reasons"][self.no_email.id])
+        mute_sender.action_archive()
+        result = self.sequence.enroll(self.no_email, user=mute_sender)
+        self.assertIn("is archived", result["failure_reasons"][self.no_email.id])
+
+    def test_enroll_refuses_draft_sequence_and_other_models(self):
+        draft = self._create_sequence([self._email()], activate=False)
+        with self.assertRaisesRegex(UserError, "Activate"):
+            draft.enroll(self.jane)
+        with self.assertRaisesRegex(UserError, "Only contacts and leads"):
+            self.sequence.enroll(self.user_rep)
+        self.assertFalse(self.env["sales.sequence.enrollment"].search([("partner_id", "=", self.jane.id)]))
+
+    def test_enroll_empty_recordset(self):
+        result = self.sequence.enroll(self.env["res.partner"])
+        self.assertFalse(result["enrolled"] or result["failed"] or result["skipped_duplicates"])
+
+    @freeze_time("2026-03-07 10:00:00")  # a Saturday
+    def test_first_step_waits_for_the_window(self):
+        enrollment = self.sequence.enroll(self.john)["enrolled"]
+        self.assertEqual(enrollment.next_run_at, datetime(2026, 3, 9, 8, 0))  # Monday 09:00 Brussels
+
+    def test_enroll_logs_on_both_chatters(self):
+        enrollment = self.sequence.enroll(self.john)["enrolled"]
+        self.assertIn("Enrolled in the sequence Outbound", enrollment.message_ids[0].body)
+        self.assertIn("Outbound: Enrolled", self.john.message_ids[0].body)
+
+    def test_wizard_from_lead_list(self):
+        other = self.lead.copy({"name": "Second lead", "email_from": "second@example.com"})
+        self.sequence.enroll(self.lead)
+        action = (self.lead | other).with_user(self.user_rep).action_enroll_in_sequence()
+        wizard_form = Form(self.env[action["res_model"]].with_user(self.user_rep).with_context(action["context"]))
+        wizard_form.sequence_id = self.sequence
+        wizard = wizard_form.save()
+        self.assertEqual(wizard.record_count, 2)
+        wizard.action_enroll()
+        self.assertEqual(wizard.state, "done")
+        self.assertEqual((wizard.enrolled_count, wizard.duplicate_count, wizard.failed_count), (1, 1, 0))
+        self.assertEqual(other.sequence_enrollment_count, 1)

@@ -1,0 +1,3 @@
+from . import ab
+from . import render
+from . import schedule

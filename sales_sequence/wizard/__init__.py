@@ -1,0 +1,1 @@
+from . import sales_sequence_enroll_wizard

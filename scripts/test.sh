@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# The test command: a fresh database with sales_sequence (and its demo data)
+# installed, then the addon's tests under pytest-odoo against the real
+# PostgreSQL. Extra arguments go to pytest (e.g. -k engine).
+set -euo pipefail
+
+here=$(cd "$(dirname "$0")/.." && pwd)
+PYTHON=${PYTHON:-python3}
+DB=${TEST_DB:-sales_sequence_test}
+
+"$here/scripts/setup.sh" --browser
+cd "$here"
+
+echo "[test] creating database $DB with sales_sequence and its demo data"
+dropdb --if-exists "$DB"
+"$PYTHON" -m odoo -c var/odoo.conf -d "$DB" -i sales_sequence --with-demo \
+    --stop-after-init --log-level=warn --logfile=var/install.log \
+    || { tail -n 60 var/install.log; exit 1; }
+if grep -E " (ERROR|CRITICAL) " var/install.log; then
+    echo "[test] the install logged errors (var/install.log)" >&2
+    exit 1
+fi
+
+echo "[test] running the tests"
+"$PYTHON" -m pytest sales_sequence/tests \
+    --odoo-config=var/odoo.conf --odoo-database="$DB" --odoo-http \
+    --odoo-log-level=warn -p no:cacheprovider -q "$@"
