@@ -5,5 +5,8 @@ from . import sales_sequence_step_variant
 from . import sales_sequence_enrollment
 from . import sales_sequence_trace
 from . import mail_activity
+from . import mail_mail
+from . import mail_thread
+from . import calendar_event
 from . import res_partner
 from . import crm_lead

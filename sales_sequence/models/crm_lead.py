@@ -9,3 +9,9 @@ class CrmLead(models.Model):
     sequence_enrollment_ids = fields.One2many(
         "sales.sequence.enrollment", "lead_id", string="Sequence Enrollments",
     )
+
+    def write(self, vals):
+        result = super().write(vals)
+        if {"stage_id", "active", "probability", "won_status"} & set(vals):
+            self.env["sales.sequence.enrollment"].sudo()._exit_on_lead_change(self)
+        return result

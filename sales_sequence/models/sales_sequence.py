@@ -72,6 +72,11 @@ class SalesSequence(models.Model):
         help="Exit only when the lead moves into one of these stages (all stages when empty).",
     )
     exit_on_won_lost = fields.Boolean("Exit when Won or Lost", default=True)
+    ooo_resume_days = fields.Integer(
+        "Resume After Out-of-Office (days)", default=3,
+        help="An automatic reply pauses the enrollment until the return date it mentions, "
+        "else for this many days.",
+    )
     exit_domain = fields.Char(
         "Exit Condition", default="[]",
         help="Enrollments whose lead (or contact) matches this condition exit before the next step.",

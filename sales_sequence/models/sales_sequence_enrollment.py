@@ -1,15 +1,16 @@
 import logging
 from collections import defaultdict
+from datetime import timedelta
 
 from odoo import _, api, fields, models
 from odoo.exceptions import UserError
 from odoo.fields import Domain
 from odoo.tools import SQL
 
-from odoo.tools import consteq, email_normalize
+from odoo.tools import consteq, email_normalize, html2plaintext, mail as mail_tools
 from odoo.tools.misc import hmac
 
-from ..tools import schedule
+from ..tools import autoreply, schedule
 from .step_runner import StepRunner
 
 _logger = logging.getLogger(__name__)
@@ -136,7 +137,10 @@ class SalesSequenceEnrollment(models.Model):
     def action_resume(self):
         """Resume paused (or retry failed) enrollments; the pending step's delay
         counts again from now."""
-        now = fields.Datetime.now()
+        self._resume(fields.Datetime.now())
+        return True
+
+    def _resume(self, now):
         for enrollment in self.filtered(lambda e: e.state in ("paused", "failed")):
             enrollment._check_can_resume()
             enrollment.write({
@@ -151,7 +155,6 @@ class SalesSequenceEnrollment(models.Model):
             if not enrollment.step_id and not enrollment.waiting_activity_id:
                 enrollment._end("completed", "completed")
         self._schedule_wakeup(self.mapped("next_run_at"))
-        return True
 
     def _check_can_resume(self):
         duplicate = self.search_count([
@@ -253,6 +256,76 @@ class SalesSequenceEnrollment(models.Model):
         self._schedule_wakeup(self.mapped("next_run_at"))
 
     # ------------------------------------------------------------------
+    # Events that end or pause an enrollment
+    # ------------------------------------------------------------------
+
+    @api.model
+    def _on_incoming_email(self, message, message_dict, routes):
+        """A reply to a sequence email (matched on References / In-Reply-To),
+        or else a new email from an enrolled address routed to its lead or
+        contact: exit on reply, or pause until the return date on an automatic
+        reply."""
+        references = mail_tools.mail_header_msgid_re.findall(
+            "%s %s" % (message_dict.get("references") or "", message_dict.get("in_reply_to") or "")
+        )
+        traces = self.env["sales.sequence.trace"].search(
+            [("message_id", "in", references), ("enrollment_id.state", "in", RUNNING_STATES)]
+        ) if references else self.env["sales.sequence.trace"]
+        enrollments = traces.enrollment_id or self._running_for_sender(message_dict, routes)
+        if not enrollments:
+            return
+        if autoreply.is_auto_reply(message, message_dict.get("subject")):
+            enrollments._pause_out_of_office(html2plaintext(message_dict.get("body") or ""))
+        else:
+            enrollments._on_reply(traces)
+
+    @api.model
+    def _running_for_sender(self, message_dict, routes):
+        email = email_normalize(message_dict.get("email_from") or "")
+        targets = {(model, thread_id) for model, thread_id, *__ in routes if thread_id}
+        candidates = self._running_for_email(email)
+        return candidates.filtered(lambda e: (e._target()._name, e._target().id) in targets)
+
+    def _on_reply(self, traces):
+        now = fields.Datetime.now()
+        for enrollment in self:
+            replied = traces.filtered(lambda t: t.enrollment_id == enrollment) or enrollment._last_email_trace()
+            replied.filtered(lambda t: not t.replied_at).write({"replied_at": now})
+        self.filtered(lambda e: e.sequence_id.exit_on_reply).action_exit("reply")
+
+    def _last_email_trace(self):
+        email_traces = self.trace_ids.filtered("message_id")
+        return email_traces.sorted(lambda t: (t.sent_at, t.id))[-1:]
+
+    def _pause_out_of_office(self, text):
+        today = fields.Date.context_today(self)
+        back = autoreply.find_return_date(text, today)
+        for enrollment in self.filtered(lambda e: e.state == "active"):
+            resume_at = (
+                fields.Datetime.to_datetime(back) if back
+                else fields.Datetime.now() + timedelta(days=enrollment.sequence_id.ooo_resume_days)
+            )
+            enrollment.write({"state": "paused", "resume_at": resume_at})
+            enrollment._log_event(_("Out of office: paused until %s.", fields.Date.to_string(resume_at.date())))
+        self._schedule_wakeup(self.mapped("resume_at"))
+
+    @api.model
+    def _exit_on_meeting(self, partners, leads):
+        running = self.search([
+            ("state", "in", RUNNING_STATES), ("sequence_id.exit_on_meeting", "=", True),
+            "|", ("lead_id", "in", leads.ids), "&", ("lead_id", "=", False), ("partner_id", "in", partners.ids),
+        ]) if partners or leads else self.browse()
+        running.action_exit("meeting")
+
+    @api.model
+    def _exit_on_lead_change(self, leads):
+        """Live exits when leads are won, lost or change stage (the engine
+        checks again before each step, for changes made without ``write``)."""
+        running = self.search([("lead_id", "in", leads.ids), ("state", "in", RUNNING_STATES)])
+        for reason, enrollments in running._find_exits(with_condition=False).items():
+            enrollments._end("exited", reason)
+
+    # ------------------------------------------------------------------
     # Unsubscribe links
     # ------------------------------------------------------------------
 
@@ -312,6 +385,7 @@ class SalesSequenceEnrollment(models.Model):
         now = now or fields.Datetime.now()
         batch_size = self._batch_size()
         in_cron = bool(self.env.context.get("ir_cron_progress_id"))
+        self._resume_due(now)
         done = 0
         while limit is None or done < limit:
             size = batch_size if limit is None else min(batch_size, limit - done)
@@ -324,6 +398,12 @@ class SalesSequenceEnrollment(models.Model):
                 break
         self._schedule_wakeup(self._next_due_after(now))
         return done
+
+    @api.model
+    def _resume_due(self, now):
+        """Paused enrollments whose ``resume_at`` has come (out-of-office) go on."""
+        due = self.search([("state", "=", "paused"), ("resume_at", "<=", now)])
+        due._resume(now)
 
     @api.model
     def _batch_size(self):
@@ -406,13 +486,15 @@ class SalesSequenceEnrollment(models.Model):
         exited = self.browse([e.id for group in exits.values() for e in group])
         return self - exited
 
-    def _find_exits(self):
+    def _find_exits(self, with_condition=True):
         exits = defaultdict(lambda: self.browse())
         for enrollment in self.filtered("lead_id"):
             reason = enrollment._lead_exit_reason()
             if reason:
                 exits[reason] |= enrollment
         remaining = self - self.browse([e.id for group in exits.values() for e in group])
+        if not with_condition:
+            return exits
         for sequence, enrollments in remaining.grouped("sequence_id").items():
             domain = sequence._get_exit_domain()
             if domain:

@@ -1,4 +1,4 @@
-from odoo import fields, models
+from odoo import _, fields, models
 
 
 class SalesSequenceTrace(models.Model):
@@ -39,3 +39,15 @@ class SalesSequenceTrace(models.Model):
     _unique_step = models.UniqueIndex(
         "(enrollment_id, step_id)", "A step runs only once per enrollment.",
     )
+
+    def _set_bounced(self, reason):
+        """The email of these traces bounced: stamp them and exit their
+        enrollments (``bounce``) where the sequence says so."""
+        if not self:
+            return
+        self.filtered(lambda t: not t.bounced_at).write({
+            "state": "failed", "bounced_at": fields.Datetime.now(),
+            "skip_reason": (reason or _("Bounced"))[:500],
+        })
+        enrollments = self.enrollment_id.filtered(lambda e: e.sequence_id.exit_on_bounce)
+        enrollments.action_exit("bounce")

@@ -2,6 +2,57 @@ from datetime import datetime
 
 from odoo.addons.mail.tests.common import MailCommon, mail_new_test_user
 
+# An incoming email, with a slot for extra headers (References, Auto-Submitted...)
+INCOMING_EMAIL = """From: {email_from}
+To: {to}
+Subject: {subject}
+Date: Mon, 02 Mar 2026 15:00:00 +0000
+Message-ID: {msg_id}
+{extra}MIME-Version: 1.0
+Content-Type: text/plain; charset=utf-8
+Content-Transfer-Encoding: 8bit
+
+{body}
+"""
+
+# A delivery status notification (RFC 3464) returning one of our emails
+BOUNCE_EMAIL = """From: MAILER-DAEMON@mx.example.net (Mail Delivery System)
+To: {to}
+Subject: Undelivered Mail Returned to Sender
+Date: Mon, 02 Mar 2026 15:00:00 +0000
+Message-ID: <dsn-{token}@mx.example.net>
+Auto-Submitted: auto-replied
+MIME-Version: 1.0
+Content-Type: multipart/report; report-type=delivery-status; boundary="BOUNDARY"
+
+--BOUNDARY
+Content-Type: text/plain; charset=us-ascii
+
+Your message could not be delivered: 550 No such user here.
+
+--BOUNDARY
+Content-Type: message/delivery-status
+
+Reporting-MTA: dns; mx.example.net
+
+Final-Recipient: rfc822; {recipient}
+Action: failed
+Status: 5.1.1
+Diagnostic-Code: smtp; 550 No such user here
+
+--BOUNDARY
+Content-Type: message/rfc822
+
+Message-Id: {original_msg_id}
+From: {original_from}
+To: {recipient}
+Subject: {original_subject}
+
+Hello
+
+--BOUNDARY--
+"""
+
 # Monday 2 March 2026, 09:00 in Brussels (UTC+1): inside a 9-17 weekday window
 MONDAY_9AM = datetime(2026, 3, 2, 8, 0)
 
@@ -65,6 +116,25 @@ class SalesSequenceCase(MailCommon):
         """One engine tick at ``now`` (what the cron does)."""
         self.env.invalidate_all()
         return self.env["sales.sequence.enrollment"]._cron_process_due(now=now, **kwargs)
+
+    def _receive(self, email_from, subject, body="Thanks, let's talk.", references=None, extra=""):
+        """Route an incoming email through Odoo's real mail gateway."""
+        if references:
+            extra += "In-Reply-To: %s\nReferences: %s\n" % (references, references)
+        raw = INCOMING_EMAIL.format(
+            email_from=email_from, to="catchall.test@test.mycompany.com", subject=subject,
+            msg_id="<reply-%s@client.example.com>" % abs(hash((email_from, subject, body))),
+            extra=extra, body=body,
+        )
+        return self.env["mail.thread"].sudo().message_process(None, raw)
+
+    def _bounce(self, trace):
+        raw = BOUNCE_EMAIL.format(
+            to="bounce.test@test.mycompany.com", token=trace.id, recipient=trace.enrollment_id.email,
+            original_msg_id=trace.message_id, original_from=trace.enrollment_id.user_id.email,
+            original_subject=trace.mail_subject,
+        )
+        return self.env["mail.thread"].sudo().message_process(None, raw)
 
     # ------------------------------------------------------------------
     # Asserts

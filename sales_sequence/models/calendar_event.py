@@ -1,0 +1,29 @@
+from odoo import api, models
+
+
+class CalendarEvent(models.Model):
+    """A meeting with an enrolled contact, or on an enrolled lead, is a win
+    for the sequence: it exits (``meeting``)."""
+
+    _inherit = "calendar.event"
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        events = super().create(vals_list)
+        events._exit_sequences_on_meeting()
+        return events
+
+    def write(self, vals):
+        result = super().write(vals)
+        if {"partner_ids", "opportunity_id", "res_id", "res_model_id", "active"} & set(vals):
+            self._exit_sequences_on_meeting()
+        return result
+
+    def _exit_sequences_on_meeting(self):
+        events = self.filtered("active")
+        if not events:
+            return
+        leads = events.opportunity_id | self.env["crm.lead"].browse(
+            event.res_id for event in events if event.res_model == "crm.lead" and event.res_id
+        )
+        self.env["sales.sequence.enrollment"].sudo()._exit_on_meeting(events.partner_ids, leads)
