@@ -1,5 +1,5 @@
 # Each target is idempotent and does its own setup on a fresh machine.
-.PHONY: setup run test bench lint
+.PHONY: setup run test bench lint screenshots pot
 
 setup:          ## Python deps, Odoo 19.0 (ODOO_SRC, installed, or upstream), config
 	scripts/setup.sh --browser
@@ -9,6 +9,12 @@ run:            ## demo database with the addon and demo data, served on localho
 
 test:           ## fresh test database, addon installed, tests under pytest-odoo
 	scripts/test.sh
+
+screenshots:    ## re-take the README's screenshots: the browser tours, saving PNGs to sales_sequence/static/description/
+	SALES_SEQUENCE_SCREENSHOTS=$(CURDIR)/sales_sequence/static/description scripts/test.sh -k TestSalesSequenceUi
+
+pot:            ## export the translation template sales_sequence/i18n/sales_sequence.pot (from DB, default: the test database)
+	python3 -m odoo i18n export -c var/odoo.conf -d $${DB:-sales_sequence_test} sales_sequence -o sales_sequence/i18n/sales_sequence.pot
 
 bench:          ## performance benchmark (N=10000 by default)
 	scripts/setup.sh

@@ -2,6 +2,7 @@ from . import sales_sequence
 from . import sales_sequence_target_mixin
 from . import sales_sequence_step
 from . import sales_sequence_step_variant
+from . import sales_sequence_template
 from . import sales_sequence_enrollment
 from . import sales_sequence_trace
 from . import mail_activity
@@ -10,3 +11,10 @@ from . import mail_thread
 from . import calendar_event
 from . import res_partner
 from . import crm_lead
+from . import res_company
+from . import res_config_settings
+from . import ir_actions_server
+from . import sales_sequence_enroll_batch
+from . import sales_sequence_tracking
+from . import sales_sequence_analytics
+from . import mail_activity_workspace

@@ -8,6 +8,7 @@ class CrmLead(models.Model):
 
     sequence_enrollment_ids = fields.One2many(
         "sales.sequence.enrollment", "lead_id", string="Sequence Enrollments",
+        groups="sales_sequence.group_sales_sequence_user",
     )
 
     def write(self, vals):

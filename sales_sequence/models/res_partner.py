@@ -8,4 +8,5 @@ class ResPartner(models.Model):
 
     sequence_enrollment_ids = fields.One2many(
         "sales.sequence.enrollment", "partner_id", string="Sequence Enrollments",
+        groups="sales_sequence.group_sales_sequence_user",
     )

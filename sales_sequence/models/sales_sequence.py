@@ -1,7 +1,13 @@
-from odoo import _, api, fields, models
+from collections import defaultdict
+from datetime import timedelta
+
+from odoo import Command, _, api, fields, models
 from odoo.exceptions import UserError, ValidationError
+from odoo.fields import Domain
 from odoo.addons.base.models.res_partner import _tz_get
 from odoo.tools.safe_eval import safe_eval
+
+from ..tools import stagger, workcal
 
 
 ENROLLABLE_MODELS = ("res.partner", "crm.lead")
@@ -12,7 +18,7 @@ class SalesSequence(models.Model):
 
     _name = "sales.sequence"
     _description = "Sales Sequence"
-    _inherit = ["mail.thread"]
+    _inherit = ["mail.thread", "mail.activity.mixin"]
     _order = "priority, name, id"
 
     name = fields.Char(required=True, translate=True, tracking=True)
@@ -72,6 +78,11 @@ class SalesSequence(models.Model):
         help="Exit only when the lead moves into one of these stages (all stages when empty).",
     )
     exit_on_won_lost = fields.Boolean("Exit when Won or Lost", default=True)
+    use_working_calendar = fields.Boolean(
+        "Follow Working Hours",
+        help="Business days and sending hours follow the sender's working calendar and its "
+        "public holidays (within the send window).",
+    )
     ooo_resume_days = fields.Integer(
         "Resume After Out-of-Office (days)", default=3,
         help="An automatic reply pauses the enrollment until the return date it mentions, "
@@ -81,10 +92,20 @@ class SalesSequence(models.Model):
         "Exit Condition", default="[]",
         help="Enrollments whose lead (or contact) matches this condition exit before the next step.",
     )
+    # tracking
+    track_opens = fields.Boolean(
+        "Track Opens", default=True,
+        help="Add an invisible image to emails to know when they are opened.",
+    )
+    track_clicks = fields.Boolean(
+        "Track Clicks", default=True,
+        help="Send links through a tracked redirect to know when they are followed.",
+    )
     # counters
     step_count = fields.Integer(compute="_compute_counts")
     enrollment_count = fields.Integer(compute="_compute_counts")
     active_enrollment_count = fields.Integer("Active Enrollments", compute="_compute_counts")
+    automation_rule_count = fields.Integer("Automation Rules", compute="_compute_automation_rule_count")
 
     _window_valid = models.Constraint(
         "CHECK (window_start >= 0 AND window_end <= 24 AND window_start < window_end)",
@@ -118,6 +139,23 @@ class SalesSequence(models.Model):
             except (ValueError, SyntaxError, TypeError) as error:
                 raise ValidationError(_("The exit condition is not a valid domain: %s", error)) from error
 
+    @api.constrains("company_id", "user_id", "team_id")
+    def _check_company_consistency(self):
+        for sequence in self:
+            company = sequence.company_id
+            if sequence.user_id and company not in sequence.user_id.sudo().company_ids:
+                raise ValidationError(_(
+                    "The owner %(user)s of the sequence “%(sequence)s” does not work for %(company)s.",
+                    user=sequence.user_id.name, sequence=sequence.name, company=company.name,
+                ))
+            if sequence.team_id.company_id and sequence.team_id.company_id != company:
+                raise ValidationError(_(
+                    "The sales team %(team)s belongs to %(team_company)s, not to %(company)s.",
+                    team=sequence.team_id.name, team_company=sequence.team_id.company_id.name,
+                    company=company.name,
+                ))
+        self.step_ids._check_assignee_company()
+
     def _get_exit_domain(self):
         self.ensure_one()
         domain = safe_eval(self.exit_domain or "[]", {"uid": self.env.uid})
@@ -133,7 +171,7 @@ class SalesSequence(models.Model):
         for sequence in self:
             sequence._check_can_activate()
         self.write({"state": "active"})
-        return True
+        return self.step_ids._notify_spam_risk() or True
 
     def _check_can_activate(self):
         self.ensure_one()
@@ -154,6 +192,37 @@ class SalesSequence(models.Model):
         paused._reschedule_overdue()
         return True
 
+    def _check_bounce_guard(self):
+        """Pause active sequences whose last emails bounce too much (settings:
+        ``sales_sequence.bounce_guard_sends``, ``sales_sequence.bounce_guard_rate``),
+        say why on their chatter and give their owner a task."""
+        params = self.env["ir.config_parameter"].sudo()
+        sends = int(params.get_param("sales_sequence.bounce_guard_sends") or 50)
+        max_rate = float(params.get_param("sales_sequence.bounce_guard_rate") or 5.0)
+        Trace = self.env["sales.sequence.trace"].sudo()
+        for sequence in self.filtered(lambda s: s.state == "active"):
+            last = Trace.search_fetch(
+                [("sequence_id", "=", sequence.id), ("message_id", "!=", False)], ["bounced_at"],
+                order="sent_at desc, id desc", limit=sends,
+            )
+            bounced = len(last.filtered("bounced_at"))
+            if len(last) < sends or 100.0 * bounced / sends <= max_rate:
+                continue
+            sequence._pause_for_bounces(bounced, sends, max_rate)
+
+    def _pause_for_bounces(self, bounced, sends, max_rate):
+        self.action_pause()
+        reason = _(
+            "Paused by the bounce guard: %(bounced)s of the last %(sends)s emails bounced "
+            "(%(rate).1f%%, above %(max).1f%%). Clean the list, then resume.",
+            bounced=bounced, sends=sends, rate=100.0 * bounced / sends, max=max_rate,
+        )
+        self.message_post(body=reason)
+        self.activity_schedule(
+            "mail.mail_activity_data_todo", summary=_("Too many bounces"), note=reason,
+            user_id=(self.user_id or self.env.user).id,
+        )
+
     def action_draft(self):
         self.write({"state": "draft"})
         return True
@@ -161,7 +230,7 @@ class SalesSequence(models.Model):
     def _reschedule_overdue(self):
         """After a pause, overdue steps fire at the next opening, not all at once in the past."""
         now = fields.Datetime.now()
-        overdue = self.env["sales.sequence.enrollment"].search([
+        overdue = self.env["sales.sequence.enrollment"].sudo().search([
             ("sequence_id", "in", self.ids), ("state", "=", "active"), ("next_run_at", "<", now),
         ])
         for enrollment in overdue:
@@ -172,43 +241,199 @@ class SalesSequence(models.Model):
     # Enrollment
     # ------------------------------------------------------------------
 
-    def enroll(self, records, user=None, start_at=None):
-        """Enroll contacts or leads into this sequence.
+    def enroll(self, records, user=None, start_at=None, stagger_days=0):
+        """Enroll contacts or leads into this sequence: the one entry point of
+        every enrollment (forms, bulk wizard, automation rules).
+
+        Conflicts between sequences are settled here: when this sequence or a
+        sequence the contact already runs in does not allow other sequences
+        at the same time, the higher priority wins (1 is the highest; on a tie
+        the running one stays). A losing running enrollment exits with
+        ``other_sequence``; a losing newcomer is reported in ``failed``. The
+        company's cap on concurrent sequences per contact fails a record too.
 
         :param records: a ``res.partner`` or ``crm.lead`` recordset
         :param user: the sender (``res.users``); default: the record's
             salesperson, else the current user
         :param start_at: when the enrollment starts (naive UTC); default now
+        :param stagger_days: spread the starts of the new enrollments evenly
+            over the open send window of this many sending days
         :return: ``{'enrolled': enrollments, 'skipped_duplicates': records,
             'failed': records, 'failure_reasons': {record id: message}}``
         """
         self.ensure_one()
         self._check_can_enroll(records)
-        start_at = start_at or fields.Datetime.now()
-        duplicates = self._find_enrolled(records)
-        failure_reasons = self._enroll_failure_reasons(records - duplicates, user)
-        failed = records.browse(failure_reasons)
-        to_enroll = records - duplicates - failed
-        Enrollment = self.env["sales.sequence.enrollment"]
-        enrollments = Enrollment.with_context(mail_create_nolog=True).create(
-            [self._prepare_enrollment_values(record, user, start_at) for record in to_enroll]
-        )
-        enrollments._log_enrolled()
-        Enrollment._schedule_wakeup(enrollments.mapped("next_run_at"))
+        plan = self._plan_enrollment(records, user)
+        plan["superseded"].action_exit("other_sequence")
+        starts = self._start_times(start_at or fields.Datetime.now(), len(plan["to_enroll"]), stagger_days)
+        enrollments = self._create_enrollments(plan["to_enroll"], user, starts)
         return {
             "enrolled": enrollments,
-            "skipped_duplicates": duplicates,
+            "skipped_duplicates": plan["duplicates"],
+            "failed": plan["failed"],
+            "failure_reasons": plan["failure_reasons"],
+        }
+
+    def _create_enrollments(self, records, user, starts):
+        """One ``create`` for all of ``records`` (starting at ``starts``), the
+        audit notes and the engine's wake-up."""
+        Enrollment = self.env["sales.sequence.enrollment"]
+        # tracking_disable: no per-record follower queries nor "assigned to
+        # you" emails; senders follow their enrollments, subscribed per sender
+        enrollments = Enrollment.with_context(tracking_disable=True).create([
+            self._prepare_enrollment_values(record, user, start)
+            for record, start in zip(records, starts)
+        ]).with_env(Enrollment.env)
+        for sender, sent_by in enrollments.grouped("user_id").items():
+            sent_by.sudo().message_subscribe(partner_ids=sender.partner_id.ids)
+        enrollments._log_enrolled()
+        Enrollment._schedule_wakeup(enrollments.mapped("next_run_at"))
+        return enrollments
+
+    def _plan_enrollment(self, records, user=None):
+        """What ``enroll`` would do with ``records``, without doing it.
+
+        :return: dict with ``duplicates`` and ``failed`` (records),
+            ``failure_reasons`` ({record id: message}), ``to_enroll`` (records)
+            and ``superseded`` (running enrollments of other sequences that
+            enrolling would exit with ``other_sequence``)
+        """
+        self.ensure_one()
+        duplicates = self._find_enrolled(records)
+        failure_reasons = self._enroll_failure_reasons(records - duplicates, user)
+        candidates = records - duplicates - records.browse(failure_reasons)
+        conflict_reasons, superseded = self._resolve_conflicts(candidates)
+        failure_reasons.update(conflict_reasons)
+        failed = records.browse(failure_reasons)
+        return {
+            "duplicates": duplicates,
             "failed": failed,
             "failure_reasons": failure_reasons,
+            "to_enroll": candidates - failed,
+            "superseded": superseded,
+        }
+
+    def _start_times(self, start_at, count, stagger_days=0):
+        """``count`` start times: all ``start_at``, or spread evenly over the
+        open send window of ``stagger_days`` sending days."""
+        self.ensure_one()
+        if stagger_days < 0:
+            raise UserError(_("The number of days to stagger over cannot be negative."))
+        if not stagger_days or count <= 1:
+            return [start_at] * count
+        return stagger.spread_starts(
+            start_at, stagger_days, count, self.tz,
+            self.window_start, self.window_end, self.weekdays_only,
+        )
+
+    # ------------------------------------------------------------------
+    # Conflicts between sequences (priority, allow_concurrent, cap)
+    # ------------------------------------------------------------------
+
+    def _conflicts_with(self, other):
+        """Two sequences conflict when either refuses to share its contacts."""
+        return not (self.allow_concurrent and other.allow_concurrent)
+
+    def _outranks(self, other):
+        """Strictly higher priority (1 is the highest; a tie keeps the running one)."""
+        return self.priority < other.priority
+
+    def _resolve_conflicts(self, records):
+        """Settle ``records``' running enrollments in other sequences.
+
+        :return: ``({record id: reason}, superseded enrollments)``: the records
+            that may not enter this sequence, and the enrollments it would push out
+        """
+        self.ensure_one()
+        Enrollment = self.env["sales.sequence.enrollment"].sudo()
+        running = self._running_elsewhere(records)
+        cap = self.company_id.sales_sequence_max_concurrent
+        reasons, superseded_ids = {}, set()
+        for record in records:
+            others = Enrollment.browse(running.get(record.id, ()))
+            if not others:
+                continue
+            conflicting = others.filtered(lambda e: self._conflicts_with(e.sequence_id))
+            winner = conflicting.filtered(lambda e: not self._outranks(e.sequence_id))[:1]
+            if winner:
+                reasons[record.id] = self.env._(
+                    "%(record)s is running in the sequence “%(sequence)s”, which has priority over this one.",
+                    record=record.display_name, sequence=winner.sequence_id.name,
+                )
+                continue
+            staying = (others - conflicting).sequence_id
+            if cap and len(staying) >= cap:
+                reasons[record.id] = self.env._(
+                    "%(record)s is already in %(count)s sequences: the limit is %(limit)s at a time.",
+                    record=record.display_name, count=len(staying), limit=cap,
+                )
+                continue
+            superseded_ids.update(conflicting.ids)
+        return reasons, Enrollment.browse(sorted(superseded_ids))
+
+    def _running_elsewhere(self, records):
+        """Running (active or paused) enrollments of the same people in other
+        sequences: for a contact, every enrollment of that contact (directly or
+        through a lead); for a lead, those of the lead and of its contact.
+
+        :return: ``{record id: [enrollment ids]}`` (records with none are absent)
+        """
+        self.ensure_one()
+        is_lead = records._name == "crm.lead"
+        partners = records.partner_id if is_lead else records
+        leads = records if is_lead else self.env["crm.lead"]
+        if not records:
+            return {}
+        enrollments = self.env["sales.sequence.enrollment"].sudo().search_fetch([
+            ("sequence_id", "!=", self.id), ("sequence_id.active", "=", True),
+            ("state", "in", ("active", "paused")),
+            "|", ("partner_id", "in", partners.ids), ("lead_id", "in", leads.ids),
+        ], ["partner_id", "lead_id", "sequence_id"])
+        by_partner, by_lead = defaultdict(list), defaultdict(list)
+        for enrollment in enrollments:
+            by_partner[enrollment.partner_id.id].append(enrollment.id)
+            by_lead[enrollment.lead_id.id].append(enrollment.id)
+        result = {}
+        for record in records:
+            partner_id = record.partner_id.id if is_lead else record.id
+            found = set(by_partner.get(partner_id, ()) if partner_id else ())
+            if is_lead:
+                found.update(by_lead.get(record.id, ()))
+            if found:
+                result[record.id] = sorted(found)
+        return result
+
+    def _is_open_for_enrollment(self):
+        """May records be enrolled now (see ``_check_can_enroll``)?"""
+        self.ensure_one()
+        return self.active and self.state != "draft"
+
+    def _enroll_result_notification(self, result):
+        """A client notification summing up an ``enroll`` result."""
+        failed = result["failed"]
+        message = _(
+            "%(enrolled)s enrolled, %(duplicates)s already in it, %(failed)s not enrolled.",
+            enrolled=len(result["enrolled"]), duplicates=len(result["skipped_duplicates"]), failed=len(failed),
+        )
+        if failed:
+            message += "\n" + "\n".join(result["failure_reasons"][record.id] for record in failed[:10])
+        return {
+            "type": "ir.actions.client", "tag": "display_notification",
+            "params": {
+                "title": _("Enrolled in %s", self.name), "message": message,
+                "type": "warning" if failed else "success", "sticky": bool(failed),
+                "next": {"type": "ir.actions.act_window_close"},
+            },
         }
 
     def _check_can_enroll(self, records):
-        if records._name not in ENROLLABLE_MODELS:
+        if not isinstance(records, models.BaseModel) or records._name not in ENROLLABLE_MODELS:
             raise UserError(_("Only contacts and leads can be enrolled in a sequence."))
         if self.state == "draft":
             raise UserError(_("Activate the sequence “%s” before enrolling anyone.", self.name))
         if not self.active:
             raise UserError(_("The sequence “%s” is archived.", self.name))
+        self.check_access("read")
         records.check_access("read")
 
     def _find_enrolled(self, records):
@@ -220,10 +445,13 @@ class SalesSequence(models.Model):
         ]
         if key == "partner_id":
             domain.append(("lead_id", "=", False))
-        running = self.env["sales.sequence.enrollment"].search(domain)
-        return running[key]
+        # sudo: a duplicate sent by another rep counts too, even unseen
+        running = self.env["sales.sequence.enrollment"].sudo().search(domain)
+        return records.browse(running[key].ids)
 
     def _enroll_failure_reasons(self, records, user):
+        if user and (not isinstance(user, models.BaseModel) or user._name != "res.users" or len(user) != 1):
+            raise UserError(self.env._("The sender must be a single user."))
         reasons = {}
         for record in records:
             reason = self._enroll_failure_reason(record, user or self._default_sender(record))
@@ -239,15 +467,33 @@ class SalesSequence(models.Model):
             return _("%s is archived.", record.display_name)
         if not sender.active:
             return _("The sender %s is archived.", sender.name)
+        if self.company_id not in sender.company_ids:
+            return _("The sender %(sender)s does not work for %(company)s.",
+                     sender=sender.name, company=self.company_id.name)
+        if not self._may_send_as(sender):
+            return _("Only a sequence manager can send in the name of %(sender)s: "
+                     "choose yourself as the sender to enroll %(record)s.",
+                     sender=sender.name, record=record.display_name)
         if self._has_email_steps() and not sender.email:
             return _("The sender %s has no email address.", sender.name)
         return False
+
+    def _may_send_as(self, sender):
+        """Reps send in their own name only; sequence managers (and the
+        system) in anyone's."""
+        return (
+            sender == self.env.user or self.env.su
+            or self.env.user.has_group("sales_sequence.group_sales_sequence_manager")
+        )
 
     def _has_email_steps(self):
         return any(step.step_type == "email" for step in self.step_ids)
 
     def _default_sender(self, record):
-        return record.user_id or self.env.user
+        """The record's salesperson, else the current user (a portal or
+        public "salesperson", e.g. on a lead from a website form, sends nothing)."""
+        salesperson = record.user_id
+        return salesperson if salesperson and not salesperson.share else self.env.user
 
     def _prepare_enrollment_values(self, record, user, start_at):
         is_lead = record._name == "crm.lead"
@@ -262,11 +508,54 @@ class SalesSequence(models.Model):
             "step_id": first_step.id,
         }
         if is_lead:
-            values.update(start_stage_id=record.stage_id.id, start_won_status=record.won_status)
+            values.update(start_stage_id=record.stage_id.id, start_won_status=self._start_won_status(record))
+        sender = user or self._default_sender(record)
         values["next_run_at"] = first_step._due_after(
-            start_at, self._timezone_for(record.partner_id if is_lead else record)
+            start_at, self._timezone_for(record.partner_id if is_lead else record),
+            self._work_calendar_for(sender),
         )
         return values
+
+    @api.model
+    def _start_won_status(self, lead):
+        """The lead's won status at enrollment; an archived lead counts as
+        lost. Marking a lead lost archives it before zeroing its probability,
+        so a rule enrolling it "on archive" sees it still pending: without
+        this, the lost status arriving right after would exit the enrollment."""
+        if not lead.active and lead.won_status == "pending":
+            return "lost"
+        return lead.won_status
+
+    def _work_calendar_for(self, sender):
+        """The sender's working calendar (``tools.workcal.WorkCalendar``) when
+        the sequence follows it, else None; read once per calendar and
+        transaction."""
+        self.ensure_one()
+        calendar = self.use_working_calendar and (
+            sender.resource_calendar_id or self.company_id.resource_calendar_id)
+        if not calendar:
+            return None
+        cache = self.env.cr.cache.setdefault("sales_sequence_work_calendars", {})
+        if calendar.id not in cache:
+            cache[calendar.id] = self._load_work_calendar(calendar)
+        return cache[calendar.id]
+
+    @api.model
+    def _load_work_calendar(self, calendar):
+        attendances = tuple(
+            (int(line.dayofweek), line.hour_from, line.hour_to)
+            for line in calendar.sudo().attendance_ids
+            if line.day_period != "lunch" and not line.display_type
+        )
+        holidays = self.env["resource.calendar.leaves"].sudo().search_fetch(
+            [("resource_id", "=", False), ("calendar_id", "in", [calendar.id, False]),
+             ("date_to", ">=", fields.Datetime.now() - timedelta(days=1))],
+            ["date_from", "date_to"],
+        )
+        return workcal.WorkCalendar(
+            calendar.tz or self.tz, attendances,
+            tuple((leave.date_from, leave.date_to) for leave in holidays),
+        )
 
     def _timezone_for(self, partner):
         self.ensure_one()
@@ -285,6 +574,63 @@ class SalesSequence(models.Model):
         )
         action["domain"] = [("sequence_id", "=", self.id)]
         action["context"] = {"default_sequence_id": self.id, "search_default_filter_running": 1}
+        return action
+
+    # ------------------------------------------------------------------
+    # Automation rules enrolling into / exiting from the sequence
+    # ------------------------------------------------------------------
+
+    def _automation_actions(self):
+        """Server actions of automation rules that enroll into these sequences
+        or exit from them (an exit without a sequence exits from all)."""
+        enroll = Domain("state", "=", "sales_sequence_enroll") & Domain("sales_sequence_id", "in", self.ids)
+        exit_ = Domain("state", "=", "sales_sequence_exit") & Domain("sales_sequence_id", "in", [*self.ids, False])
+        return self.env["ir.actions.server"].sudo().search_fetch(
+            Domain("base_automation_id", "!=", False) & (enroll | exit_),
+            ["state", "sales_sequence_id", "base_automation_id"],
+        )
+
+    def _compute_automation_rule_count(self):
+        actions = self._automation_actions()
+        for sequence in self:
+            mine = actions.filtered(lambda a: a.sales_sequence_id in (sequence, sequence.browse()))
+            sequence.automation_rule_count = len(mine.base_automation_id)
+
+    @api.model
+    def _install_inbound_tag(self):
+        """Give the shipped "New lead with tag Inbound" rule its tag: an
+        existing "Inbound" tag is reused (tag names are unique), else created."""
+        xmlid = "sales_sequence.crm_tag_inbound"
+        if self.env.ref(xmlid, raise_if_not_found=False):
+            return
+        Tag = self.env["crm.tag"].sudo()
+        tag = Tag.search([("name", "=ilike", "Inbound")], limit=1) or Tag.create({"name": "Inbound"})
+        self.env["ir.model.data"]._update_xmlids([{"xml_id": xmlid, "record": tag, "noupdate": True}])
+
+    def action_view_automation_rules(self):
+        """The rules that enroll into or exit from this sequence (archived
+        ones included); "New" starts a lead rule enrolling into it."""
+        self.ensure_one()
+        action = self.env["ir.actions.act_window"]._for_xml_id("base_automation.base_automation_act")
+        lead_model_id = self.env["ir.model"]._get_id("crm.lead")
+        action.update({
+            "name": _("Automation Rules: %s", self.name),
+            "domain": [("id", "in", self._automation_actions().base_automation_id.ids)],
+            "views": [(False, "list"), (False, "kanban"), (False, "form")],
+            "view_mode": "list,kanban,form",
+            "context": {
+                "search_default_inactive": 1,
+                "default_name": _("Enroll in %s", self.name),
+                "default_model_id": lead_model_id,
+                "default_action_server_ids": [Command.create({
+                    "name": _("Enroll in %s", self.name),
+                    "model_id": lead_model_id,
+                    "usage": "base_automation",
+                    "state": "sales_sequence_enroll",
+                    "sales_sequence_id": self.id,
+                })],
+            },
+        })
         return action
 
     def action_open_enroll_wizard(self):

@@ -2,6 +2,8 @@ import logging
 from collections import defaultdict
 from datetime import timedelta
 
+from psycopg2.errors import SerializationFailure
+
 from odoo import _, api, fields, models
 from odoo.exceptions import UserError
 from odoo.fields import Domain
@@ -30,6 +32,7 @@ EXIT_REASONS = [
 ]
 RUNNING_STATES = ("active", "paused")
 DEFAULT_BATCH_SIZE = 200
+SNAPSHOT_RETRIES = 10
 
 
 class SalesSequenceEnrollment(models.Model):
@@ -45,8 +48,9 @@ class SalesSequenceEnrollment(models.Model):
         "sales.sequence", required=True, ondelete="cascade", index=True, tracking=True,
     )
     company_id = fields.Many2one(related="sequence_id.company_id", store=True, index=True)
-    partner_id = fields.Many2one("res.partner", "Contact", index=True, ondelete="cascade")
-    lead_id = fields.Many2one("crm.lead", "Lead", index="btree_not_null", ondelete="cascade")
+    # set null: deleting a lead or contact exits its enrollments and keeps their history
+    partner_id = fields.Many2one("res.partner", "Contact", index=True, ondelete="set null")
+    lead_id = fields.Many2one("crm.lead", "Lead", index="btree_not_null", ondelete="set null")
     user_id = fields.Many2one(
         "res.users", "Sender", required=True, default=lambda self: self.env.user, tracking=True,
         domain="[('share', '=', False)]",
@@ -55,7 +59,7 @@ class SalesSequenceEnrollment(models.Model):
     state = fields.Selection(
         [("active", "Active"), ("paused", "Paused"), ("completed", "Completed"),
          ("exited", "Exited"), ("failed", "Failed")],
-        default="active", required=True, index=True, tracking=True,
+        default="active", required=True, index=True, tracking=True, group_expand=True,
     )
     step_id = fields.Many2one("sales.sequence.step", "Next Step", ondelete="set null")
     next_run_at = fields.Datetime("Next Step At", index=True, copy=False)
@@ -78,7 +82,7 @@ class SalesSequenceEnrollment(models.Model):
     trace_count = fields.Integer(compute="_compute_trace_count")
 
     _has_target = models.Constraint(
-        "CHECK (partner_id IS NOT NULL OR lead_id IS NOT NULL)",
+        "CHECK (partner_id IS NOT NULL OR lead_id IS NOT NULL OR state NOT IN ('active', 'paused'))",
         "An enrollment needs a contact or a lead.",
     )
     _unique_running_lead = models.UniqueIndex(
@@ -117,8 +121,18 @@ class SalesSequenceEnrollment(models.Model):
         self.ensure_one()
         return self.sequence_id._timezone_for(self.partner_id)
 
+    def _work_calendar(self):
+        return self.sequence_id._work_calendar_for(self.user_id)
+
+    def _due(self, step, anchor):
+        """When ``step`` is due for this enrollment, counted from ``anchor``."""
+        return step._due_after(anchor, self._timezone(), self._work_calendar())
+
     def _next_opening(self, when):
         sequence = self.sequence_id
+        calendar = self._work_calendar()
+        if calendar:
+            return calendar.next_opening(when, sequence.window_start, sequence.window_end)
         return schedule.next_opening(
             when, self._timezone(), sequence.window_start, sequence.window_end,
             sequence.weekdays_only,
@@ -148,7 +162,7 @@ class SalesSequenceEnrollment(models.Model):
                 "exit_reason": False, "ended_at": False, "last_run_at": now,
                 "next_run_at": (
                     False if enrollment.waiting_activity_id
-                    else enrollment.step_id._due_after(now, enrollment._timezone())
+                    else enrollment._due(enrollment.step_id, now)
                 ),
             })
             enrollment._log_event(_("Resumed."))
@@ -157,7 +171,8 @@ class SalesSequenceEnrollment(models.Model):
         self._schedule_wakeup(self.mapped("next_run_at"))
 
     def _check_can_resume(self):
-        duplicate = self.search_count([
+        # sudo: a running duplicate sent by another rep counts too
+        duplicate = self.sudo().search_count([
             ("id", "!=", self.id), ("sequence_id", "=", self.sequence_id.id),
             ("state", "in", RUNNING_STATES),
             ("lead_id", "=", self.lead_id.id) if self.lead_id
@@ -239,7 +254,7 @@ class SalesSequenceEnrollment(models.Model):
             return
         self.write({
             "step_id": step.id,
-            "next_run_at": False if self.waiting_activity_id else step._due_after(anchor, self._timezone()),
+            "next_run_at": False if self.waiting_activity_id else self._due(step, anchor),
         })
 
     def _on_task_finished(self, done=True):
@@ -318,12 +333,28 @@ class SalesSequenceEnrollment(models.Model):
         running.action_exit("meeting")
 
     @api.model
+    def _exit_on_target_deleted(self, records):
+        """Contacts or leads about to be deleted: their running enrollments exit
+        (a contact's only when it runs without a lead) and keep their history."""
+        field_name = "lead_id" if records._name == "crm.lead" else "partner_id"
+        domain = [(field_name, "in", records.ids), ("state", "in", RUNNING_STATES)]
+        if field_name == "partner_id":
+            domain.append(("lead_id", "=", False))
+        running = self.sudo().search(domain)
+        running._log_event(_("The record was deleted."))
+        running.action_exit("manual")
+
+    @api.model
     def _exit_on_lead_change(self, leads):
         """Live exits when leads are won, lost or change stage (the engine
         checks again before each step, for changes made without ``write``)."""
         running = self.search([("lead_id", "in", leads.ids), ("state", "in", RUNNING_STATES)])
         for reason, enrollments in running._find_exits(with_condition=False).items():
             enrollments._end("exited", reason)
+
+    def _tracked_body(self, body, step):
+        """The body as sent, with open and click tracking (hook; see tracking)."""
+        return body
 
     # ------------------------------------------------------------------
     # Unsubscribe links
@@ -361,6 +392,8 @@ class SalesSequenceEnrollment(models.Model):
 
     def _unsubscribe_url(self):
         self.ensure_one()
+        if not self.ids:  # a preview: no enrollment to sign for yet
+            return "%s/sales_sequence/unsubscribe/preview" % self.get_base_url()
         return "%s/sales_sequence/unsubscribe/%s/%s" % (
             self.get_base_url(), self.id, self._unsubscribe_token(),
         )
@@ -385,11 +418,15 @@ class SalesSequenceEnrollment(models.Model):
         now = now or fields.Datetime.now()
         batch_size = self._batch_size()
         in_cron = bool(self.env.context.get("ir_cron_progress_id"))
-        self._resume_due(now)
+        self._with_fresh_snapshot(lambda: self._resume_due(now), in_cron)
+        if in_cron:
+            # keep the resumes whatever comes next, and tell the cron how much is
+            # due: with work left when its time is up, it runs again at once
+            self.env["ir.cron"]._commit_progress(remaining=self._count_due(now))
         done = 0
         while limit is None or done < limit:
             size = batch_size if limit is None else min(batch_size, limit - done)
-            batch = self._lock_due(now, size)
+            batch = self._with_fresh_snapshot(lambda: self._lock_due(now, size), in_cron)
             if not batch:
                 break
             batch._process_batch(now)
@@ -399,11 +436,27 @@ class SalesSequenceEnrollment(models.Model):
         self._schedule_wakeup(self._next_due_after(now))
         return done
 
+    def _with_fresh_snapshot(self, func, in_cron):
+        """Run ``func`` (nothing written yet in this transaction). Odoo's
+        transactions are REPEATABLE READ: locking a row that another worker
+        changed and committed since our snapshot fails with a serialization
+        error, SKIP LOCKED or not. As the cron, start a new transaction (a new
+        snapshot, which sees that work done) and try again."""
+        for attempt in range(SNAPSHOT_RETRIES):
+            try:
+                return func()
+            except SerializationFailure:
+                if not in_cron or attempt == SNAPSHOT_RETRIES - 1:
+                    raise
+                _logger.info("Sales sequences: another worker moved these enrollments; new snapshot")
+                self.env.cr.rollback()
+        return None
+
     @api.model
     def _resume_due(self, now):
         """Paused enrollments whose ``resume_at`` has come (out-of-office) go on."""
         due = self.search([("state", "=", "paused"), ("resume_at", "<=", now)])
-        due._resume(now)
+        due.try_lock_for_update()._resume(now)
 
     @api.model
     def _batch_size(self):
@@ -415,7 +468,9 @@ class SalesSequenceEnrollment(models.Model):
         """Due enrollments of active sequences, locked; rows another worker holds are skipped."""
         self.env["sales.sequence.enrollment"].flush_model(["state", "next_run_at", "sequence_id"])
         self.env["sales.sequence"].flush_model(["state"])
-        rows = self.env.execute_query(SQL(
+        # a serialization failure is expected under concurrency (see
+        # _with_fresh_snapshot): not logged as a bad query
+        self.env.cr.execute(SQL(
             """SELECT enrollment.id
                  FROM sales_sequence_enrollment enrollment
                  JOIN sales_sequence sequence ON sequence.id = enrollment.sequence_id
@@ -425,8 +480,14 @@ class SalesSequenceEnrollment(models.Model):
                 LIMIT %s
            FOR UPDATE OF enrollment SKIP LOCKED""",
             now, limit,
-        ))
-        return self.browse(row[0] for row in rows)
+        ), log_exceptions=False)
+        return self.browse(row[0] for row in self.env.cr.fetchall())
+
+    @api.model
+    def _count_due(self, now):
+        return self.search_count([
+            ("state", "=", "active"), ("next_run_at", "<=", now), ("sequence_id.state", "=", "active"),
+        ])
 
     @api.model
     def _next_due_after(self, now):

@@ -1,9 +1,11 @@
+from markupsafe import Markup
+
 from odoo import _, api, fields, models
 from odoo.exceptions import UserError, ValidationError
 from odoo.tools import is_html_empty
 from odoo.tools.safe_eval import safe_eval
 
-from ..tools import render, schedule
+from ..tools import ab, render, schedule, spam, workcal
 
 STEP_TYPES = [
     ("email", "Automatic Email"),
@@ -21,6 +23,13 @@ DEFAULT_ACTIVITY_TYPES = {
     "linkedin": "sales_sequence.mail_activity_type_linkedin",
     "task": "mail.mail_activity_data_todo",
 }
+ENGAGEMENT_CONDITIONS = [
+    ("opened", "opened"),
+    ("not_opened", "not opened"),
+    ("clicked", "clicked"),
+    ("not_clicked", "not clicked"),
+    ("not_replied", "not replied"),
+]
 STEP_ICONS = {
     "email": "fa-envelope", "manual_email": "fa-pencil-square-o", "call": "fa-phone",
     "linkedin": "fa-linkedin", "task": "fa-check-square-o", "wait": "fa-hourglass-half",
@@ -36,7 +45,11 @@ SAMPLE_VALUES = {
     "unsubscribe_link": "https://example.com/unsubscribe",
 }
 TEMPLATE_FIELDS = ("subject", "body_html", "activity_summary", "activity_note", "call_script",
-                   "linkedin_action")
+                   "sms_body")
+
+SPAM_BANDS = [("green", "Low"), ("amber", "Medium"), ("red", "High")]
+AB_METRICS = [("reply", "Reply rate"), ("open", "Open rate"), ("click", "Click rate")]
+AB_CONFIDENCE_LEVELS = [("0.90", "90%"), ("0.95", "95%"), ("0.99", "99%")]
 
 
 class SalesSequenceStep(models.Model):
@@ -71,7 +84,34 @@ class SalesSequenceStep(models.Model):
         "Reply in Previous Thread",
         help="Send as a reply to the previous email of this sequence (Re: subject, same thread).",
     )
+    add_signature = fields.Boolean(
+        "Add Sender Signature", help="Append the sender's Odoo signature to the email.",
+    )
     variant_ids = fields.One2many("sales.sequence.step.variant", "step_id", string="Variants", copy=True)
+    template_id = fields.Many2one(
+        "sales.sequence.template", "Start from Template", ondelete="set null",
+        help="Picking a template copies its subject and body into this email.",
+    )
+    spam_score = fields.Integer("Spam Risk Score", compute="_compute_spam")
+    spam_band = fields.Selection(SPAM_BANDS, "Spam Risk", compute="_compute_spam")
+    spam_reasons = fields.Text("Spam Risk Reasons", compute="_compute_spam")
+    # A/B test between the variants
+    ab_metric = fields.Selection(
+        AB_METRICS, "Winning Metric", default="reply", required=True,
+        help="The rate the A/B test compares between the variants.",
+    )
+    ab_confidence = fields.Selection(
+        AB_CONFIDENCE_LEVELS, "Confidence", default="0.95", required=True,
+        help="How sure the test must be that the best variant is really better before it wins.",
+    )
+    ab_min_sends = fields.Integer(
+        "Minimum Sends per Variant", default=100,
+        help="No winner is picked before every variant has been sent this many times.",
+    )
+    ab_winner_id = fields.Many2one(
+        "sales.sequence.step.variant", "A/B Winner", readonly=True, copy=False, ondelete="set null",
+        help="Once a variant wins, every new enrollment gets it.",
+    )
     # activities
     activity_type_id = fields.Many2one("mail.activity.type", "Activity Type")
     activity_summary = fields.Char("Summary", translate=True)
@@ -88,6 +128,7 @@ class SalesSequenceStep(models.Model):
         "LinkedIn Action", default="connect",
     )
     call_script = fields.Text(translate=True)
+    sms_body = fields.Text("SMS Text", translate=True)
     wait_for_completion = fields.Boolean(
         default=True, help="Hold the enrollment until this task is marked done.",
     )
@@ -95,8 +136,23 @@ class SalesSequenceStep(models.Model):
         "Run Only If", default="[]",
         help="The step runs only for leads (or contacts) matching this condition; others skip it.",
     )
+    engagement_condition = fields.Selection(
+        ENGAGEMENT_CONDITIONS, "Only If the Email Was",
+        help="Run this step only for prospects who engaged (or not) with an earlier email; "
+        "the others skip it and go on. Two steps at the same point with opposite "
+        "conditions make an if/else branch.",
+    )
+    engagement_step_id = fields.Many2one(
+        "sales.sequence.step", "Email",
+        domain="[('sequence_id', '=', sequence_id), ('step_type', '=', 'email'), ('id', '!=', id)]",
+        help="The email whose engagement is checked. Empty: the closest email step before this one.",
+    )
+    condition_text = fields.Char("Condition", compute="_compute_condition_text")
     trace_ids = fields.One2many("sales.sequence.trace", "step_id")
 
+    _ab_min_sends_positive = models.Constraint(
+        "CHECK (ab_min_sends > 0)", "An A/B test needs at least one send per variant.",
+    )
     _delays_positive = models.Constraint(
         "CHECK (delay_business_days >= 0 AND delay_days >= 0 AND delay_hours >= 0 "
         "AND delay_minutes >= 0)",
@@ -143,6 +199,42 @@ class SalesSequenceStep(models.Model):
         for step in self:
             step.day_number = days.get(step, 1)
 
+    @api.depends("engagement_condition", "engagement_step_id", "condition_domain")
+    def _compute_condition_text(self):
+        labels = dict(self._fields["engagement_condition"]._description_selection(self.env))
+        for step in self:
+            parts = []
+            if step.engagement_condition:
+                reference = step.engagement_step_id or step._previous_email_step()
+                parts.append(_("only if %(email)s was %(condition)s",
+                               email=_("Day %s email", reference.day_number) if reference else _("the previous email"),
+                               condition=labels[step.engagement_condition]))
+            if step.condition_domain and step.condition_domain != "[]":
+                parts.append(_("only if the record matches"))
+            step.condition_text = ", ".join(parts)
+
+    @api.constrains("engagement_condition", "engagement_step_id", "sequence")
+    def _check_engagement_reference(self):
+        for step in self.filtered("engagement_condition"):
+            reference = step.engagement_step_id or step._previous_email_step()
+            if not reference:
+                raise ValidationError(_(
+                    "The step “%s” depends on an email, but no email step comes before it.", step.name))
+            if reference.sequence_id != step.sequence_id or (reference.sequence, reference.id) >= (step.sequence, step.id):
+                raise ValidationError(_(
+                    "The step “%s” can only depend on an email of its sequence that comes before it.", step.name))
+
+    def _previous_email_step(self):
+        """The closest email step before this one in its sequence."""
+        self.ensure_one()
+        earlier = self.sequence_id.step_ids.filtered(
+            lambda s: s.step_type == "email" and (s.sequence, s.id) < (self.sequence, self.id or 0)
+        )
+        return earlier[-1:]
+
+    def _engagement_reference(self):
+        return self.engagement_step_id or self._previous_email_step()
+
     @api.onchange("step_type")
     def _onchange_step_type(self):
         xmlid = DEFAULT_ACTIVITY_TYPES.get(self.step_type)
@@ -168,6 +260,16 @@ class SalesSequenceStep(models.Model):
                     _("The condition of step “%(step)s” is not a valid domain: %(error)s",
                       step=step.name, error=error)
                 ) from error
+
+    @api.constrains("assign_user_id", "sequence_id")
+    def _check_assignee_company(self):
+        for step in self.filtered("assign_user_id"):
+            company = step.sequence_id.company_id
+            if company not in step.assign_user_id.sudo().company_ids:
+                raise ValidationError(_(
+                    "Step “%(step)s” is assigned to %(user)s, who does not work for %(company)s.",
+                    step=step.name, user=step.assign_user_id.name, company=company.name,
+                ))
 
     def _get_condition_domain(self):
         domain = safe_eval(self.condition_domain or "[]", {"uid": self.env.uid})
@@ -198,6 +300,8 @@ class SalesSequenceStep(models.Model):
             ]
             if any(not subject or is_html_empty(body) for subject, body in contents):
                 raise UserError(_("The email step “%s” needs a subject and a body.", self.name))
+        if self.step_type == "sms" and not (self.sms_body or "").strip():
+            raise UserError(_("The SMS step “%s” needs a text.", self.name))
         for field_name in TEMPLATE_FIELDS:
             try:
                 render.validate(self[field_name] or "")
@@ -226,7 +330,8 @@ class SalesSequenceStep(models.Model):
         return super(SalesSequenceStep, self - fired).unlink()
 
     def _release_enrollments(self):
-        pending = self.env["sales.sequence.enrollment"].search([("step_id", "in", self.ids)])
+        # sudo: the enrollments of every sender move on, not only those the editor sees
+        pending = self.env["sales.sequence.enrollment"].sudo().search([("step_id", "in", self.ids)])
         for enrollment in pending:
             following = enrollment.step_id._next_step(exclude=self)
             enrollment._move_to(following, enrollment.last_run_at or fields.Datetime.now())
@@ -242,11 +347,19 @@ class SalesSequenceStep(models.Model):
         later = steps.filtered(lambda s: (s.sequence, s.id) > (self.sequence, self.id))
         return later[:1]
 
-    def _due_after(self, anchor, tz_name):
-        """When this step is due, counted from ``anchor`` (naive UTC)."""
+    def _due_after(self, anchor, tz_name, calendar=None):
+        """When this step is due, counted from ``anchor`` (naive UTC); on the
+        sender's working ``calendar`` (``tools.workcal.WorkCalendar``) if given."""
         if not self:
             return False
         sequence = self.sequence_id
+        if calendar:
+            return workcal.compute_due(
+                anchor, calendar,
+                business_days=self.delay_business_days, days=self.delay_days,
+                hours=self.delay_hours, minutes=self.delay_minutes,
+                window_start=sequence.window_start, window_end=sequence.window_end,
+            )
         return schedule.compute_due(
             anchor, tz_name,
             business_days=self.delay_business_days, days=self.delay_days,
@@ -255,6 +368,346 @@ class SalesSequenceStep(models.Model):
             weekdays_only=sequence.weekdays_only,
         )
 
+    def _render_preview(self, record, user=None):
+        """Subject and body of this email step for ``record`` (a contact or a
+        lead), exactly as the engine would send them now."""
+        self.ensure_one()
+        is_lead = record._name == "crm.lead"
+        enrollment = self.env["sales.sequence.enrollment"].new({
+            "sequence_id": self.sequence_id.id,
+            "lead_id": record.id if is_lead else False,
+            "partner_id": record.partner_id.id if is_lead else record.id,
+            "user_id": (user or record.user_id or self.env.user).id,
+        })
+        from .step_runner import StepRunner  # noqa: PLC0415 - the runner imports this module
+        runner = StepRunner(enrollment, fields.Datetime.now())
+        subject, body, __ = runner.render_email(enrollment, self, self._variants_for_sending()[:1] or None)
+        return {"subject": subject, "body": body}
+
     def _default_activity_type(self):
         xmlid = DEFAULT_ACTIVITY_TYPES.get(self.step_type, "mail.mail_activity_data_todo")
         return self.activity_type_id or self.env.ref(xmlid)
+
+    # ------------------------------------------------------------------
+    # Content: spam risk
+    # ------------------------------------------------------------------
+
+    @api.depends("step_type", "subject", "body_html", "variant_ids.subject", "variant_ids.body_html")
+    def _compute_spam(self):
+        for step in self:
+            if step.step_type != "email":
+                step.update({"spam_score": 0, "spam_band": False, "spam_reasons": False})
+                continue
+            result, source = step._spam_worst_content()
+            step.spam_score = result.score
+            step.spam_band = result.band
+            step.spam_reasons = step._spam_reasons_text(result, source)
+
+    @api.model
+    def _spam_assess(self, subject, body_html):
+        """The ``spam.SpamScore`` of a subject and body."""
+        return spam.score(subject, body_html)
+
+    def _spam_worst_content(self):
+        """The riskiest content of the email, main version or variant:
+        ``(spam.SpamScore, the step or the variant)``."""
+        self.ensure_one()
+        sources = [self, *self.variant_ids]
+        results = [self._spam_assess(source.subject, source.body_html) for source in sources]
+        worst = spam.worst(results)
+        return worst, sources[results.index(worst)]
+
+    def _spam_reasons_text(self, result, source):
+        """The reasons of ``result``, translated, one a line (after the
+        variant's name when the riskiest content is a variant)."""
+        messages = self._spam_reason_messages()
+        lines = [messages[reason.code] % reason.params for reason in result.reasons]
+        if lines and source._name != self._name:
+            lines.insert(0, self.env._("%s:", source.name))
+        return "\n".join(lines) or False
+
+    @api.model
+    def _spam_reason_messages(self):
+        """``{reason code: translated message}`` (the codes of ``spam.REASON_MESSAGES``)."""
+        return {
+            "empty_subject": self.env._("The subject is empty."),
+            "caps_subject": self.env._("The subject is in capital letters."),
+            "spam_words": self.env._("Spam-like words: %(words)s."),
+            "exclamations": self.env._("Runs of exclamation marks (%(example)s)."),
+            "link_ratio": self.env._("Links make up %(percent)s%% of the text."),
+            "too_many_links": self.env._("Too many links: %(count)s (at most %(limit)s)."),
+            "shortener": self.env._("Link shorteners hide the destination: %(domains)s."),
+            "image_only": self.env._("The body is images with almost no text."),
+            "money": self.env._("Prices or amounts of money: %(examples)s."),
+        }
+
+    def _notify_spam_risk(self):
+        """Warn, without blocking, about the email steps at high spam risk: a
+        note on the chatter of their sequence (it stays) and a notification
+        for whoever activated it.
+
+        :return: a ``display_notification`` action, or None when no step is red
+        """
+        risky = self.filtered(lambda step: step.step_type == "email" and step.spam_band == "red")
+        if not risky:
+            return None
+        for sequence, steps in risky.grouped("sequence_id").items():
+            sequence.message_post(body=steps._spam_risk_note(), subtype_xmlid="mail.mt_note")
+        return {
+            "type": "ir.actions.client",
+            "tag": "display_notification",
+            "params": {
+                "type": "warning",
+                "sticky": True,
+                "title": self.env._("Activated, but some emails look like spam"),
+                "message": self.env._(
+                    "%(steps)s may be filtered as spam: the reasons are noted in the chatter.",
+                    steps=", ".join(risky.mapped("name")),
+                ),
+                "next": {"type": "ir.actions.act_window_close"},
+            },
+        }
+
+    def _spam_risk_note(self):
+        items = Markup().join(
+            Markup("<li>%s</li>") % self.env._(
+                "%(step)s (score %(score)s/100): %(reasons)s",
+                step=step.name, score=step.spam_score, reasons=" ".join((step.spam_reasons or "").splitlines()),
+            )
+            for step in self
+        )
+        return Markup("<p>%s</p><ul>%s</ul>") % (
+            self.env._("Activated with emails at high spam risk: reword them to reach the inbox."), items,
+        )
+
+    # ------------------------------------------------------------------
+    # Content: preview and templates
+    # ------------------------------------------------------------------
+
+    def action_open_preview(self):
+        self.ensure_one()
+        return {
+            "type": "ir.actions.act_window",
+            "name": _("Preview"),
+            "res_model": "sales.sequence.step.preview",
+            "view_mode": "form",
+            "views": [(False, "form")],
+            "target": "new",
+            "context": {"default_step_id": self.id},
+        }
+
+    @api.onchange("template_id")
+    def _onchange_template_id(self):
+        if self.template_id:
+            self.subject = self.template_id.subject
+            self.body_html = self.template_id.body_html
+
+    def action_save_as_template(self):
+        """Save this email as a personal template and open it (to rename or share it)."""
+        self.ensure_one()
+        if self.step_type != "email":
+            raise UserError(_("Only automatic emails can be saved as templates."))
+        if not self.subject and is_html_empty(self.body_html):
+            raise UserError(_("Write a subject or a body before saving this email as a template."))
+        template = self.env["sales.sequence.template"].create({
+            "name": self.subject or self.sequence_id.name,
+            "subject": self.subject,
+            "body_html": self.body_html,
+        })
+        return {
+            "type": "ir.actions.act_window",
+            "name": _("Template Saved"),
+            "res_model": template._name,
+            "res_id": template.id,
+            "view_mode": "form",
+            "views": [(False, "form")],
+            "target": "new",
+        }
+
+    # ------------------------------------------------------------------
+    # A/B test: automatic and manual winner
+    # ------------------------------------------------------------------
+
+    @api.constrains("ab_winner_id", "variant_ids")
+    def _check_ab_winner(self):
+        for step in self.filtered("ab_winner_id"):
+            if step.ab_winner_id.step_id != step:
+                raise ValidationError(_("The A/B winner of “%s” must be one of its variants.", step.name))
+            if step.ab_winner_id.weight <= 0:
+                raise ValidationError(_(
+                    "%(variant)s cannot win the A/B test of “%(step)s”: its weight is 0.",
+                    variant=step.ab_winner_id.name, step=step.name,
+                ))
+
+    def _variants_for_sending(self):
+        """The variants the engine draws from: the A/B winner alone once
+        there is one, else every variant."""
+        self.ensure_one()
+        return self.ab_winner_id or self.variant_ids
+
+    def _ab_counts(self):
+        """Sends and engagement per variant of these steps, from their traces
+        in one grouped query.
+
+        :return: ``{variant: {"sent": n, "reply": n, "open": n, "click": n}}``
+        """
+        # sudo: the statistics count every sender's traces, not only those the user sees
+        groups = self.env["sales.sequence.trace"].sudo()._read_group(
+            [("step_id", "in", self._origin.ids), ("variant_id", "!=", False), ("state", "=", "sent")],
+            ["variant_id"],
+            ["__count", "replied_at:count", "opened_at:count", "clicked_at:count"],
+        )
+        return {
+            variant.with_env(self.env): {"sent": sent, "reply": replied, "open": opened, "click": clicked}
+            for variant, sent, replied, opened, clicked in groups
+        }
+
+    def _ab_stats(self, counts):
+        """``{variant: (successes, sends)}`` of the competing variants
+        (weight above 0) on the step's metric."""
+        self.ensure_one()
+        empty = dict.fromkeys(("sent", "reply", "open", "click"), 0)
+        return {
+            variant: (counts.get(variant, empty)[self.ab_metric], counts.get(variant, empty)["sent"])
+            for variant in self.variant_ids.filtered(lambda v: v.weight > 0)
+        }
+
+    def _ab_decide(self, counts):
+        """The ``ab.Decision`` of this step's A/B test on ``counts``."""
+        self.ensure_one()
+        return ab.pick_winner(self._ab_stats(counts), float(self.ab_confidence), self.ab_min_sends)
+
+    def _ab_pick_winners(self):
+        """Decide the A/B tests of these steps that have no winner yet and
+        promote the significant winners (logged on the sequence's chatter).
+
+        :return: ``{step: ab.Decision}``
+        """
+        running = self.filtered(lambda step: step.step_type == "email" and not step.ab_winner_id)
+        counts = running._ab_counts()
+        decisions = {}
+        for step in running:
+            decisions[step] = decision = step._ab_decide(counts)
+            if decision.winner:
+                step._set_ab_winner(decision.winner, counts, decision)
+        return decisions
+
+    def _set_ab_winner(self, variant, counts, decision=None):
+        """Make ``variant`` the winner and log why: the test ``decision``, or
+        a manual choice of the current user when there is none."""
+        self.ensure_one()
+        self.ab_winner_id = variant
+        # sudo: whoever may edit the step may log on its sequence
+        self.sequence_id.sudo().message_post(
+            body=self._ab_winner_note(variant, counts, decision), subtype_xmlid="mail.mt_note",
+        )
+
+    def _ab_winner_note(self, variant, counts, decision):
+        if decision:
+            intro = self.env._(
+                "A/B test of “%(step)s”: %(variant)s wins on %(metric)s at %(confidence)s confidence "
+                "(z = %(z)s, p = %(p)s against %(runner_up)s). Every new enrollment now gets %(variant)s.",
+                step=self.name, variant=variant.name, metric=self._ab_metric_phrase(),
+                confidence=self._ab_confidence_label(), z="%.2f" % decision.z, p="%.4f" % decision.p,
+                runner_up=decision.runner_up.name,
+            )
+        else:
+            intro = self.env._(
+                "A/B test of “%(step)s”: %(user)s picked %(variant)s as the winner. "
+                "Every new enrollment now gets %(variant)s.",
+                step=self.name, user=self.env.user.name, variant=variant.name,
+            )
+        return Markup("<p>%s</p><ul>%s</ul>") % (intro, self._ab_rates_html(counts))
+
+    def _ab_rates_html(self, counts):
+        empty = dict.fromkeys(("sent", "reply", "open", "click"), 0)
+        lines = []
+        for variant in self.variant_ids:
+            count = counts.get(variant, empty)
+            rate = 100.0 * count[self.ab_metric] / count["sent"] if count["sent"] else 0.0
+            lines.append(Markup("<li>%s</li>") % self.env._(
+                "%(variant)s: %(rate)s%% %(metric)s (%(successes)s of %(sent)s sent)",
+                variant=variant.name, rate="%.1f" % rate, metric=self._ab_metric_phrase(),
+                successes=count[self.ab_metric], sent=count["sent"],
+            ))
+        return Markup().join(lines)
+
+    def _ab_metric_phrase(self):
+        """The step's metric, as written inside a sentence."""
+        return {
+            "reply": self.env._("reply rate"),
+            "open": self.env._("open rate"),
+            "click": self.env._("click rate"),
+        }[self.ab_metric]
+
+    def _ab_confidence_label(self):
+        return dict(self._fields["ab_confidence"]._description_selection(self.env))[self.ab_confidence]
+
+    def action_ab_pick_winner(self):
+        """Run the A/B test now: promote the winner if it is significant, else
+        say why not."""
+        self.ensure_one()
+        self.check_access("write")
+        if self.ab_winner_id:
+            raise UserError(_("%(variant)s already won the A/B test of “%(step)s”: resume the test first.",
+                              variant=self.ab_winner_id.name, step=self.name))
+        decision = self._ab_pick_winners()[self]
+        return self._ab_decision_notification(decision)
+
+    def _ab_decision_notification(self, decision):
+        if decision.winner:
+            kind, message = "success", self.env._(
+                "%(variant)s wins (p = %(p)s): every new enrollment now gets it.",
+                variant=decision.winner.name, p="%.4f" % decision.p,
+            )
+        elif decision.reason == "not_enough_sends":
+            stats = self._ab_stats(self._ab_counts())
+            kind, message = "info", self.env._(
+                "Not enough data yet: every variant needs %(minimum)s sent emails (%(sent)s).",
+                minimum=self.ab_min_sends,
+                sent=", ".join("%s: %s" % (variant.name, sent) for variant, (__, sent) in stats.items()),
+            )
+        elif decision.reason == "not_significant":
+            kind, message = "info", self.env._(
+                "No significant difference yet at %(confidence)s confidence: %(best)s %(best_rate)s%% "
+                "against %(other)s %(other_rate)s%% (p = %(p)s).",
+                confidence=self._ab_confidence_label(),
+                best=max(decision.rates, key=decision.rates.get).name,
+                best_rate="%.1f" % (100 * max(decision.rates.values())),
+                other=decision.runner_up.name, other_rate="%.1f" % (100 * decision.rates[decision.runner_up]),
+                p="%.4f" % decision.p,
+            )
+        else:
+            kind, message = "warning", self.env._(
+                "An A/B test needs at least two variants with a weight above 0."
+            )
+        return {
+            "type": "ir.actions.client",
+            "tag": "display_notification",
+            "params": {
+                "type": kind, "title": self.env._("A/B test of %s", self.name), "message": message,
+                "next": {"type": "ir.actions.act_window_close"},
+            },
+        }
+
+    def action_ab_reset_winner(self):
+        """Resume the A/B test: new enrollments are split between the variants again."""
+        for step in self.filtered("ab_winner_id"):
+            step.ab_winner_id = False
+            step.sequence_id.sudo().message_post(
+                body=self.env._(
+                    "A/B test of “%(step)s” resumed by %(user)s: new enrollments are split "
+                    "between the variants again.", step=step.name, user=self.env.user.name,
+                ),
+                subtype_xmlid="mail.mt_note",
+            )
+        return True
+
+    @api.model
+    def _cron_ab_pick_winners(self):
+        """Daily: decide the A/B tests of the running sequences."""
+        steps = self.search([
+            ("step_type", "=", "email"), ("ab_winner_id", "=", False),
+            ("sequence_id.state", "=", "active"), ("variant_ids.weight", ">", 0),
+        ])
+        steps.filtered(lambda step: len(step.variant_ids.filtered("weight")) >= 2)._ab_pick_winners()

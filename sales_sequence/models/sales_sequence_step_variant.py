@@ -14,6 +14,11 @@ class SalesSequenceStepVariant(models.Model):
     body_html = fields.Html("Body", translate=True, sanitize_attributes=False, sanitize_overridable=True)
     weight = fields.Integer(default=1, help="Share of the enrollments that get this variant.")
     trace_ids = fields.One2many("sales.sequence.trace", "variant_id")
+    # A/B statistics on the step's metric (sent emails only)
+    ab_sent_count = fields.Integer("A/B Sent", compute="_compute_ab_stats")
+    ab_success_count = fields.Integer("A/B Successes", compute="_compute_ab_stats")
+    ab_rate = fields.Float("A/B Rate", compute="_compute_ab_stats", digits=(16, 4))
+    is_ab_winner = fields.Boolean("Winner", compute="_compute_ab_stats")
 
     _weight_positive = models.Constraint("CHECK (weight >= 0)", "A variant's weight cannot be negative.")
 
@@ -30,3 +35,30 @@ class SalesSequenceStepVariant(models.Model):
         for variant in self:
             for field_name in ("subject", "body_html"):
                 step_model._validate_source(variant[field_name], variant._fields[field_name], variant.name)
+
+    @api.constrains("weight")
+    def _check_winner_weight(self):
+        self.step_id.filtered(lambda step: step.ab_winner_id in self)._check_ab_winner()
+
+    @api.depends("step_id.ab_metric", "step_id.ab_winner_id")
+    def _compute_ab_stats(self):
+        counts = self.step_id._ab_counts()
+        for variant in self:
+            count = counts.get(variant._origin, {})
+            sent = count.get("sent", 0)
+            successes = count.get(variant.step_id.ab_metric, 0)
+            variant.ab_sent_count = sent
+            variant.ab_success_count = successes
+            variant.ab_rate = successes / sent if sent else 0.0
+            winner = variant.step_id.ab_winner_id._origin
+            variant.is_ab_winner = bool(winner) and winner == variant._origin
+
+    def action_make_winner(self):
+        """Manual pick: this variant wins its step's A/B test, whatever the statistics say."""
+        self.ensure_one()
+        step = self.step_id
+        step.check_access("write")
+        if step.ab_winner_id == self:
+            return True
+        step._set_ab_winner(self, step._ab_counts())
+        return True

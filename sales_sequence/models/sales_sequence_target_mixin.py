@@ -1,4 +1,4 @@
-from odoo import fields, models
+from odoo import api, fields, models
 
 
 class SalesSequenceTargetMixin(models.AbstractModel):
@@ -11,6 +11,7 @@ class SalesSequenceTargetMixin(models.AbstractModel):
 
     sequence_enrollment_count = fields.Integer(
         "Sequences", compute="_compute_sequence_enrollment_count",
+        groups="sales_sequence.group_sales_sequence_user",
     )
 
     def _compute_sequence_enrollment_count(self):
@@ -20,6 +21,10 @@ class SalesSequenceTargetMixin(models.AbstractModel):
         ))
         for record in self:
             record.sequence_enrollment_count = counts.get(record, 0)
+
+    @api.ondelete(at_uninstall=False)
+    def _unlink_exit_sequence_enrollments(self):
+        self.env["sales.sequence.enrollment"]._exit_on_target_deleted(self)
 
     def action_view_sequence_enrollments(self):
         return self.env["sales.sequence.enrollment"]._action_for_targets(

@@ -13,12 +13,13 @@ class SalesSequenceTrace(models.Model):
     enrollment_id = fields.Many2one(
         "sales.sequence.enrollment", required=True, ondelete="cascade", index=True,
     )
-    sequence_id = fields.Many2one(related="enrollment_id.sequence_id", store=True, index=True)
+    sequence_id = fields.Many2one(related="enrollment_id.sequence_id", store=True, index=True, precompute=True)
     partner_id = fields.Many2one(related="enrollment_id.partner_id")
     lead_id = fields.Many2one(related="enrollment_id.lead_id")
-    user_id = fields.Many2one(related="enrollment_id.user_id", string="Sender")
+    user_id = fields.Many2one("res.users", "Sender", index="btree_not_null")
+    email_domain = fields.Char("Recipient Domain", index="btree_not_null")
     step_id = fields.Many2one("sales.sequence.step", required=True, ondelete="cascade", index=True)
-    step_type = fields.Selection(related="step_id.step_type", store=True)
+    step_type = fields.Selection(related="step_id.step_type", store=True, precompute=True)
     variant_id = fields.Many2one("sales.sequence.step.variant", ondelete="set null", index="btree_not_null")
     state = fields.Selection(
         [("sent", "Sent"), ("failed", "Failed"), ("skipped", "Skipped"),
@@ -33,6 +34,8 @@ class SalesSequenceTrace(models.Model):
     sent_at = fields.Datetime("Executed At", required=True, default=fields.Datetime.now)
     opened_at = fields.Datetime()
     clicked_at = fields.Datetime()
+    open_count = fields.Integer("Opens", default=0, readonly=True, help="Times the email was opened.")
+    click_count = fields.Integer("Clicks", default=0, readonly=True, help="Times a tracked link of the email was followed.")
     replied_at = fields.Datetime()
     bounced_at = fields.Datetime()
 
@@ -51,3 +54,4 @@ class SalesSequenceTrace(models.Model):
         })
         enrollments = self.enrollment_id.filtered(lambda e: e.sequence_id.exit_on_bounce)
         enrollments.action_exit("bounce")
+        self.sequence_id._check_bounce_guard()

@@ -15,15 +15,18 @@ from odoo import _
 from odoo.tools import LazyTranslate, email_normalize, formataddr, html2plaintext, is_html_empty
 
 from ..tools import ab, render, schedule
+from .send_quota import load_send_quota
 from .sales_sequence_step import ACTIVITY_STEP_TYPES
 
 _lt = LazyTranslate(__name__)
 
 SKIP_REASONS = {
     "condition": _lt("The step's condition does not match."),
+    "engagement": _lt("The engagement condition is not met."),
     "suppressed": _lt("The address is on the suppression list (unsubscribed or blacklisted)."),
     "no_email": _lt("No valid email address."),
-    "no_sms": _lt("SMS sending is not available yet."),
+    "no_phone": _lt("No phone number."),
+    "phone_suppressed": _lt("The number is on the SMS suppression list."),
 }
 
 
@@ -37,6 +40,8 @@ class StepRunner:
         self.mails = []           # (trace index, mail.mail values)
         self.activities = []      # (trace index, mail.activity values)
         self.moves = []           # (enrollment, next step, waits for activity of trace index)
+        self.deferrals = []       # (enrollment, earliest moment): over a sending cap
+        self.texts = []           # (trace index, sms.sms values)
         self.failures = defaultdict(lambda: enrollments.browse())  # message -> enrollments
         self._sender_values = {}
         self.note_subtype_id = self.env["ir.model.data"]._xmlid_to_res_id("mail.mt_note")
@@ -48,10 +53,25 @@ class StepRunner:
     def _prefetch(self):
         enrollments = self.enrollments
         self.condition_misses = self._condition_misses()
+        self.engagement_misses = self._engagement_misses()
         self.emails = {e.id: email_normalize(e.lead_id.email_from or e.partner_id.email or "")
                        for e in enrollments}
         self.suppressed = self._suppressed(set(filter(None, self.emails.values())))
         self.previous_mails = self._previous_mails()
+        self.already_run = self._already_run()
+        self.quota = load_send_quota(enrollments, self.now)
+        self.phones = {e.id: e.lead_id.phone_sanitized or e.partner_id.phone_sanitized
+                       for e in enrollments if e.step_id.step_type == "sms"}
+        self.blocked_phones = self._blocked_phones(set(filter(None, self.phones.values())))
+
+    def _already_run(self):
+        """(enrollment, step) pairs that have a trace: a step moved after the
+        pointer once it ran is passed over, never run twice."""
+        traces = self.env["sales.sequence.trace"].search_fetch(
+            [("enrollment_id", "in", self.enrollments.ids), ("step_id", "in", self.enrollments.step_id.ids)],
+            ["enrollment_id", "step_id"],
+        )
+        return {(trace.enrollment_id.id, trace.step_id.id) for trace in traces}
 
     def _condition_misses(self):
         misses = set()
@@ -60,6 +80,33 @@ class StepRunner:
             if domain:
                 misses.update((enrollments - enrollments._matching(domain)).ids)
         return misses
+
+    def _engagement_misses(self):
+        """Enrollments whose step asks for an engagement (opened, not replied...)
+        with an earlier email that the traces do not show."""
+        conditional = self.enrollments.filtered(lambda e: e.step_id.engagement_condition)
+        if not conditional:
+            return set()
+        references = {step: step._engagement_reference() for step in conditional.step_id}
+        traces = self.env["sales.sequence.trace"].search_fetch(
+            [("enrollment_id", "in", conditional.ids),
+             ("step_id", "in", [ref.id for ref in references.values()])],
+            ["enrollment_id", "step_id", "opened_at", "clicked_at", "replied_at"],
+        )
+        by_key = {(trace.enrollment_id.id, trace.step_id.id): trace for trace in traces}
+        return {
+            enrollment.id for enrollment in conditional
+            if not engagement_met(
+                enrollment.step_id.engagement_condition,
+                by_key.get((enrollment.id, references[enrollment.step_id].id)),
+            )
+        }
+
+    def _blocked_phones(self, numbers):
+        if not numbers:
+            return set()
+        blocked = self.env["phone.blacklist"].sudo().search_fetch([("number", "in", list(numbers))], ["number"])
+        return set(blocked.mapped("number"))
 
     def _suppressed(self, emails):
         if not emails:
@@ -102,18 +149,27 @@ class StepRunner:
         if not step:
             self.moves.append((enrollment, step, None))
             return
+        if (enrollment.id, step.id) in self.already_run:
+            self.moves.append((enrollment, step._next_step(), None))
+            return
         sender_error = self._sender_error(enrollment)
         if step.step_type == "email" and sender_error:
             self.failures[sender_error] |= enrollment
             return
-        trace = {"enrollment_id": enrollment.id, "step_id": step.id, "sent_at": self.now}
-        index = len(self.traces)
         skip = self._skip_reason(enrollment, step)
+        if not skip and step.step_type == "email" and self._defer_over_cap(enrollment):
+            return
+        trace = {"enrollment_id": enrollment.id, "step_id": step.id, "sent_at": self.now,
+                 "user_id": enrollment.user_id.id}
+        index = len(self.traces)
         waits = None
         if skip:
             trace.update(state="skipped", skip_reason=str(SKIP_REASONS[skip]))
         elif step.step_type == "email":
             trace.update(state="sent", **self._plan_email(enrollment, step, index))
+        elif step.step_type == "sms":
+            trace["state"] = "sent"
+            self.texts.append((index, self._sms_values(enrollment, step)))
         elif step.step_type in ACTIVITY_STEP_TYPES:
             trace["state"] = "task"
             self.activities.append((index, self._activity_values(enrollment, step)))
@@ -126,8 +182,14 @@ class StepRunner:
     def _skip_reason(self, enrollment, step):
         if enrollment.id in self.condition_misses:
             return "condition"
+        if enrollment.id in self.engagement_misses:
+            return "engagement"
         if step.step_type == "sms":
-            return "no_sms"
+            number = self.phones.get(enrollment.id)
+            if not number:
+                return "no_phone"
+            if number in self.blocked_phones:
+                return "phone_suppressed"
         if step.step_type == "email":
             email = self.emails[enrollment.id]
             if not email:
@@ -135,6 +197,21 @@ class StepRunner:
             if email in self.suppressed:
                 return "suppressed"
         return False
+
+    def _defer_over_cap(self, enrollment):
+        """True when a sending cap holds this email back (it is planned again
+        at the earliest allowed moment)."""
+        if not self.quota:
+            return False
+        sequence = enrollment.sequence_id
+        slot = self.quota.reserve(
+            sender=enrollment.user_id.id, daily_limit=sequence.daily_limit,
+            throttle_seconds=sequence.throttle_seconds,
+            domain=self.emails[enrollment.id].rpartition("@")[2],
+        )
+        if slot:
+            self.deferrals.append((enrollment, slot))
+        return bool(slot)
 
     def _sender_error(self, enrollment):
         sender = enrollment.user_id
@@ -149,19 +226,36 @@ class StepRunner:
     # ------------------------------------------------------------------
 
     def _plan_email(self, enrollment, step, index):
-        variant = ab.pick_variant(step.variant_ids, enrollment.id) if step.variant_ids else None
-        content = variant or step
+        variants = step._variants_for_sending()
+        variant = ab.pick_variant(variants, enrollment.id) if variants else None
+        previous = self.previous_mails.get(enrollment.id)
+        subject, body, values = self.render_email(enrollment, step, variant, previous)
+        mail_values = self._mail_values(enrollment, subject, body, values, previous)
+        # only the email carries the open pixel and tracked links, not the chatter copy
+        mail_values["body_html"] = enrollment._tracked_body(body, step)
+        self.mails.append((index, mail_values))
+        return {"variant_id": variant.id if variant else False, "mail_subject": subject,
+                "email_domain": self.emails[enrollment.id].rpartition("@")[2]}
+
+    def render_email(self, enrollment, step, variant=None, previous=None):
+        """Subject, body and template values of an email step for one
+        enrollment, in the recipient's language, exactly as sent (footer and
+        signature included; open and click tracking are added afterwards)."""
+        content = (variant or step).with_context(lang=self._lang(enrollment))
         values = self._render_values(enrollment)
         subject = render.render(content.subject or "", values, html=False)
         body = Markup(render.render(content.body_html or "", values, html=True))
+        if step.add_signature and not is_html_empty(enrollment.user_id.signature):
+            body += Markup('<div class="o_signature">%s</div>') % enrollment.user_id.signature
         if "unsubscribe_link" not in (content.body_html or ""):
             body += self._footer(values["unsubscribe_link"])
-        previous = self.previous_mails.get(enrollment.id)
         if step.thread_with_previous and previous:
             subject = previous.mail_subject if previous.mail_subject.lower().startswith("re:") \
                 else _("Re: %s", previous.mail_subject)
-        self.mails.append((index, self._mail_values(enrollment, subject, body, values, previous)))
-        return {"variant_id": variant.id if variant else False, "mail_subject": subject}
+        return subject, body, values
+
+    def _lang(self, enrollment):
+        return enrollment.lead_id.lang_code or enrollment.partner_id.lang or self.env.lang
 
     def _mail_values(self, enrollment, subject, body, values, previous):
         target, sender = enrollment._target(), enrollment.user_id
@@ -201,6 +295,25 @@ class StepRunner:
             '<p style="margin-top:24px;font-size:12px;color:#888888;">%s '
             '<a href="%s" style="color:#888888;">%s</a></p>'
         ) % (_("Not interested?"), unsubscribe_link, _("Unsubscribe"))
+
+    # ------------------------------------------------------------------
+    # Text messages
+    # ------------------------------------------------------------------
+
+    def _sms_values(self, enrollment, step):
+        values = self._render_values(enrollment)
+        text = render.render(step.with_context(lang=self._lang(enrollment)).sms_body or "", values)
+        return {"number": self.phones[enrollment.id], "body": text, "partner_id": enrollment.partner_id.id}
+
+    def _log_texts(self):
+        """The text messages on the chatter of their lead (or contact)."""
+        by_model = defaultdict(dict)
+        for index, values in self.texts:
+            target = self.env["sales.sequence.enrollment"].browse(self.traces[index]["enrollment_id"])._target()
+            by_model[target._name][target.id] = Markup("<p>%s</p><p>%s</p>") % (
+                _("Text message to %s:", values["number"]), values["body"])
+        for model, bodies in by_model.items():
+            self.env[model].browse(bodies).sudo()._message_log_batch(bodies, message_type="sms")
 
     # ------------------------------------------------------------------
     # Activities
@@ -303,6 +416,10 @@ class StepRunner:
         )
         for (index, __), activity in zip(self.activities, activities):
             self.traces[index]["activity_id"] = activity.id
+        if self.texts:
+            env["sms.sms"].sudo().create([values for __, values in self.texts])
+            self._log_texts()
+            env.ref("sms.ir_cron_sms_scheduler_action").sudo()._trigger()
         env["sales.sequence.trace"].sudo().create(self.traces)
         self._move_enrollments()
         for message, enrollments in self.failures.items():
@@ -322,9 +439,24 @@ class StepRunner:
                 "step_id": next_step.id,
                 "last_run_at": self.now,
                 "waiting_activity_id": waiting,
-                "next_run_at": False if waiting else next_step._due_after(self.now, enrollment._timezone()),
+                "next_run_at": False if waiting else enrollment._due(next_step, self.now),
             })
         completed._end("completed", "completed")
+        for enrollment, slot in self.deferrals:
+            enrollment.next_run_at = enrollment._next_opening(slot)
+
+
+def engagement_met(condition, trace):
+    """Whether an email ``trace`` (None: the email was never sent) meets
+    ``condition``; a click counts as an open."""
+    opened = bool(trace and (trace.opened_at or trace.clicked_at))
+    clicked = bool(trace and trace.clicked_at)
+    replied = bool(trace and trace.replied_at)
+    return {
+        "opened": opened, "not_opened": not opened,
+        "clicked": clicked, "not_clicked": not clicked,
+        "not_replied": not replied,
+    }[condition]
 
 
 class RecordFields(Mapping):

@@ -97,6 +97,7 @@ class TestEnroll(SalesSequenceCase):
 
     def test_wizard_from_lead_list(self):
         other = self.lead.copy({"name": "Second lead", "email_from": "second@example.com"})
+        self.sequence.sudo().team_id = False  # shared with every rep (reps read their teams' sequences)
         self.sequence.enroll(self.lead)
         action = (self.lead | other).with_user(self.user_rep).action_enroll_in_sequence()
         wizard_form = Form(self.env[action["res_model"]].with_user(self.user_rep).with_context(action["context"]))

@@ -403,5 +403,39 @@ if given is not None:
             self._check(source)
 
 
+    class TestValueProperties(unittest.TestCase):
+        """Whatever the recipient's data, it is data: never evaluated, escaped
+        in HTML, verbatim in text; text without template syntax is kept as is
+        (Jinja only normalizes line ends to ``\\n``)."""
+
+        @settings(max_examples=300, deadline=None)
+        @given(st.text())
+        def test_values_are_never_evaluated_and_escaped_in_html(self, value):
+            values = {"company": value, "custom": {"x_note": value}, "sender": {"name": value}}
+            source = "{{ company }}|{{ custom.x_note }}|{{ sender.name }}"
+            self.assertEqual(render.render(source, values), "|".join([value] * 3))
+            html = render.render(source, values, html=True)
+            escaped = value.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+            escaped = escaped.replace('"', "&#34;").replace("'", "&#39;")
+            self.assertEqual(html, "|".join([escaped] * 3))
+            self.assertNotIn("<", html)
+
+        @settings(max_examples=300, deadline=None)
+        @given(st.text().filter(lambda text: "{" not in text))
+        def test_text_without_template_syntax_is_kept(self, source):
+            render.validate(source)
+            expected = source.replace("\r\n", "\n").replace("\r", "\n")
+            self.assertEqual(render.render(source, VALUES), expected)
+            self.assertEqual(render.render(source, VALUES, html=True), expected)
+
+        @settings(max_examples=100, deadline=None)
+        @given(st.text(min_size=1, max_size=40))
+        def test_oversized_text_is_always_refused(self, chunk):
+            source = chunk * (render.MAX_TEMPLATE_SIZE // len(chunk) + 1)
+            for call in (render.validate, lambda text: render.render(text, VALUES, html=True)):
+                with self.assertRaisesRegex(render.TemplateError, "too long"):
+                    call(source)
+
+
 if __name__ == "__main__":
     unittest.main()

@@ -400,5 +400,133 @@ class TestComputeDueProperties(unittest.TestCase):
         check()
 
 
+# DST changes of 2026 (naive UTC instant, zone), to aim the properties at them
+DST_CHANGES = [
+    (datetime(2026, 3, 29, 1, 0), BRUSSELS),
+    (datetime(2026, 10, 25, 1, 0), BRUSSELS),
+    (datetime(2026, 3, 8, 7, 0), NEW_YORK),
+    (datetime(2026, 11, 1, 6, 0), NEW_YORK),
+    (datetime(2026, 4, 4, 16, 0), "Australia/Sydney"),
+    (datetime(2026, 10, 3, 16, 0), "Australia/Sydney"),
+]
+WINDOWS = [(9.0, 17.0), (9.5, 17.5), (0.0, 24.0), (2.5, 17.0), (22.0, 24.0), (2.0, 3.0)]
+
+
+def _near_dst_change(draw_minutes, change):
+    """An instant within three days of a DST change."""
+    moment, tz_name = change
+    return moment + timedelta(minutes=draw_minutes), tz_name
+
+
+@unittest.skipIf(hypothesis is None, "hypothesis is not installed")
+class TestScheduleProperties(unittest.TestCase):
+    """Properties around DST changes (random instants of the year rarely fall
+    on one): the wall clock is kept, elapsed time is exact, the window is
+    always honoured and its next opening is the earliest one."""
+
+    settings = dict(max_examples=250, deadline=None, database=None)
+
+    def near_dst(self):
+        return st.builds(
+            _near_dst_change, st.integers(-3 * 24 * 60, 3 * 24 * 60), st.sampled_from(DST_CHANGES),
+        )
+
+    def test_days_keep_the_local_wall_clock_across_dst(self):
+
+        @hypothesis.settings(**self.settings)
+        @hypothesis.given(self.near_dst(), st.integers(0, 5), st.integers(0, 5))
+        def check(anchor_tz, business_days, days):
+            anchor, tz_name = anchor_tz
+            tz = schedule.get_timezone(tz_name)
+            result = schedule.apply_delay(anchor, tz_name, business_days=business_days, days=days)
+            if not business_days and not days:
+                self.assertEqual(result, anchor)
+                return
+            local_anchor = schedule.to_local(anchor, tz).replace(tzinfo=None)
+            wall = schedule.shift_business_days(local_anchor, business_days) + timedelta(days=days)
+            local_result = schedule.to_local(result, tz).replace(tzinfo=None)
+            try:
+                tz.localize(wall, is_dst=None)
+            except schedule.pytz.NonExistentTimeError:
+                # in the spring-forward gap: the first instant after it
+                self.assertGreater(local_result, wall)
+                self.assertLessEqual(local_result - wall, timedelta(hours=1))
+                return
+            except schedule.pytz.AmbiguousTimeError:
+                self.assertEqual(local_result, wall)
+                self.assertEqual(result, schedule.to_naive_utc(tz.localize(wall, is_dst=True)))
+                return
+            self.assertEqual(local_result, wall)
+            if business_days and not days:
+                self.assertLess(local_result.weekday(), 5)
+
+        check()
+
+    def test_hours_and_minutes_are_elapsed_time_across_dst(self):
+
+        @hypothesis.settings(**self.settings)
+        @hypothesis.given(self.near_dst(), st.integers(0, 72), st.integers(0, 59))
+        def check(anchor_tz, hours, minutes):
+            anchor, tz_name = anchor_tz
+            result = schedule.apply_delay(anchor, tz_name, hours=hours, minutes=minutes)
+            self.assertEqual(result - anchor, timedelta(hours=hours, minutes=minutes))
+
+        check()
+
+    def test_due_is_after_the_delay_and_inside_the_window_across_dst(self):
+
+        @hypothesis.settings(**self.settings)
+        @hypothesis.given(self.near_dst(), st.sampled_from(WINDOWS), st.booleans(),
+                          st.integers(0, 3), st.integers(0, 3), st.integers(0, 30))
+        def check(anchor_tz, window, weekdays_only, business_days, days, hours):
+            anchor, tz_name = anchor_tz
+            start, end = window
+            delayed = schedule.apply_delay(anchor, tz_name, business_days, days, hours)
+            due = schedule.compute_due(anchor, tz_name, business_days, days, hours, 0,
+                                       start, end, weekdays_only)
+            self.assertGreaterEqual(due, delayed)
+            local_due = schedule.to_local(due, schedule.get_timezone(tz_name))
+            self.assertTrue(schedule.Window(start, end, weekdays_only).contains(local_due))
+
+        check()
+
+    def test_next_opening_is_the_earliest_opening(self):
+        """Nothing between the instant and its next opening is inside the window."""
+
+        @hypothesis.settings(**self.settings)
+        @hypothesis.given(self.near_dst(), st.sampled_from(WINDOWS), st.booleans())
+        def check(when_tz, window, weekdays_only):
+            when, tz_name = when_tz
+            tz = schedule.get_timezone(tz_name)
+            rule = schedule.Window(*window, weekdays_only)
+            opening = schedule.next_opening(when, tz_name, *window, weekdays_only)
+            self.assertGreaterEqual(opening, when)
+            self.assertTrue(rule.contains(schedule.to_local(opening, tz)))
+            probe = when
+            while probe < opening:
+                self.assertFalse(rule.contains(schedule.to_local(probe, tz)), probe)
+                probe += timedelta(minutes=30)
+            before = opening - timedelta(seconds=1)
+            if before >= when:
+                self.assertFalse(rule.contains(schedule.to_local(before, tz)))
+
+        check()
+
+    def test_next_opening_is_monotonic(self):
+
+        @hypothesis.settings(**self.settings)
+        @hypothesis.given(self.near_dst(), st.integers(0, 3 * 24 * 60), st.sampled_from(WINDOWS),
+                          st.booleans())
+        def check(when_tz, later_by, window, weekdays_only):
+            when, tz_name = when_tz
+            later = when + timedelta(minutes=later_by)
+            self.assertLessEqual(
+                schedule.next_opening(when, tz_name, *window, weekdays_only),
+                schedule.next_opening(later, tz_name, *window, weekdays_only),
+            )
+
+        check()
+
+
 if __name__ == "__main__":
     unittest.main()

@@ -49,6 +49,7 @@ import functools
 import numbers
 import re
 from collections.abc import Iterator, Mapping
+from urllib.parse import unquote
 
 from jinja2 import TemplateSyntaxError, meta, nodes
 from jinja2.runtime import ChainableUndefined, LoopContext, Undefined
@@ -299,7 +300,23 @@ def _as_source(source):
         raise TemplateError(
             f"The template is too long ({len(source)} characters, "
             f"maximum {MAX_TEMPLATE_SIZE}).")
-    return source
+    return _unquote_tags(source)
+
+
+_TAG = re.compile(r"(\{\{|\{%)(.*?)(\}\}|%\})", re.DOTALL)
+
+
+def _unquote_tags(source):
+    """Undo the URL-encoding an HTML sanitizer applies to a tag written in a
+    link (``href="{{%20unsubscribe_link%20}}"``): template code never holds
+    percent-escapes of its own.
+
+    >>> _unquote_tags('<a href="?who={{%20first_name%20|%20default(%22you%22)%20}}">')
+    '<a href="?who={{ first_name | default("you") }}">'
+    """
+    if "%" not in source:
+        return source
+    return _TAG.sub(lambda match: match[1] + unquote(match[2]) + match[3], source)
 
 
 def _parse(env, source):

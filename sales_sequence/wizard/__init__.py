@@ -1,1 +1,3 @@
 from . import sales_sequence_enroll_wizard
+from . import mail_compose_message
+from . import sales_sequence_step_preview

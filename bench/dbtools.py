@@ -1,0 +1,87 @@
+"""Throw-away databases for the benchmark.
+
+A *template* database (``<db>_template``) holds sales_sequence freshly installed
+without demo data, stamped with a hash of the addon's sources. Each run copies
+it to the working database, so every run starts from the same empty state; the
+template is rebuilt only when the addon changed (or with ``--fresh``).
+"""
+import hashlib
+import subprocess
+import sys
+from contextlib import closing, contextmanager
+from pathlib import Path
+
+import odoo
+from odoo import SUPERUSER_ID, api
+from odoo.modules.registry import Registry
+from odoo.service import db as db_service
+from odoo.tools import config
+
+ROOT = Path(__file__).resolve().parents[1]
+ADDON = ROOT / "sales_sequence"
+HASH_KEY = "sales_sequence_bench.source_hash"
+
+
+def load_odoo(config_path):
+    """Configure Odoo as a library (no server, warnings only)."""
+    config.parse_config(["-c", str(config_path), "--log-level=warn"], setup_logging=True)
+
+
+def source_hash():
+    """A hash of what the install depends on: the addon's files, tests excepted."""
+    digest = hashlib.sha256()
+    for path in sorted(ADDON.rglob("*")):
+        relative = path.relative_to(ADDON)
+        if path.is_file() and "__pycache__" not in relative.parts and relative.parts[0] != "tests":
+            digest.update(str(relative).encode())
+            digest.update(path.read_bytes())
+    return digest.hexdigest()
+
+
+def database_exists(name):
+    return name in db_service.list_dbs(True)
+
+
+def _installed_hash(name):
+    with closing(odoo.sql_db.db_connect(name).cursor()) as cr:
+        cr.execute("SELECT value FROM ir_config_parameter WHERE key = %s", [HASH_KEY])
+        row = cr.fetchone()
+    odoo.sql_db.close_db(name)
+    return row[0] if row else None
+
+
+def ensure_template(name, config_path, fresh=False):
+    """The template database, installed (again) when missing or out of date."""
+    wanted = source_hash()
+    if not fresh and database_exists(name) and _installed_hash(name) == wanted:
+        print(f"[bench] reusing the template database {name}", flush=True)
+        return name
+    drop_database(name)
+    print(f"[bench] installing sales_sequence (no demo data) into {name}", flush=True)
+    subprocess.run([
+        sys.executable, "-m", "odoo", "-c", str(config_path), "-d", name,
+        "-i", "sales_sequence", "--stop-after-init", "--log-level=warn",
+    ], check=True, cwd=ROOT)
+    with closing(odoo.sql_db.db_connect(name).cursor()) as cr:
+        cr.execute("INSERT INTO ir_config_parameter (key, value) VALUES (%s, %s)", [HASH_KEY, wanted])
+        cr.commit()
+    odoo.sql_db.close_db(name)
+    return name
+
+
+def copy_database(template, name):
+    drop_database(name)
+    db_service.exp_duplicate_database(template, name)
+
+
+def drop_database(name):
+    if database_exists(name):
+        db_service.exp_drop(name)
+
+
+@contextmanager
+def environment(dbname):
+    """A superuser environment on ``dbname``; the caller commits."""
+    registry = Registry(dbname)
+    with registry.cursor() as cr:
+        yield api.Environment(cr, SUPERUSER_ID, {})

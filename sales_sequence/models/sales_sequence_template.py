@@ -1,0 +1,60 @@
+from odoo import api, fields, models
+
+from .sales_sequence_step import SPAM_BANDS
+
+
+class SalesSequenceTemplate(models.Model):
+    """A reusable email (subject and body) that reps start email steps from.
+
+    Personal by default: only its owner sees it. A shared template is visible
+    to the members of its sales team (to everyone of the company when it has
+    no team); only its owner (or a sequence manager) changes it.
+    """
+
+    _name = "sales.sequence.template"
+    _description = "Sales Sequence Email Template"
+    _order = "name, id"
+
+    name = fields.Char(required=True)
+    active = fields.Boolean(default=True)
+    subject = fields.Char()
+    body_html = fields.Html("Body", sanitize_attributes=False, sanitize_overridable=True)
+    user_id = fields.Many2one(
+        "res.users", "Owner", required=True, index=True, default=lambda self: self.env.user,
+        domain="[('share', '=', False)]",
+    )
+    shared = fields.Boolean(
+        "Shared with the Team",
+        help="Shared templates are visible to the members of the sales team (to everyone when "
+        "there is no team). Otherwise only the owner sees the template.",
+    )
+    team_id = fields.Many2one(
+        "crm.team", "Sales Team", index="btree_not_null",
+        default=lambda self: self.env.user.sale_team_id,
+    )
+    company_id = fields.Many2one(
+        "res.company", "Company", index=True, default=lambda self: self.env.company,
+    )
+    spam_score = fields.Integer("Spam Risk Score", compute="_compute_spam")
+    spam_band = fields.Selection(SPAM_BANDS, "Spam Risk", compute="_compute_spam")
+
+    @api.constrains("subject", "body_html")
+    def _check_templates(self):
+        Step = self.env["sales.sequence.step"]
+        for template in self:
+            for field_name in ("subject", "body_html"):
+                Step._validate_source(template[field_name], template._fields[field_name], template.name)
+
+    @api.depends("subject", "body_html")
+    def _compute_spam(self):
+        for template in self:
+            result = self.env["sales.sequence.step"]._spam_assess(template.subject, template.body_html)
+            template.spam_score = result.score
+            template.spam_band = result.band
+
+    def copy_data(self, default=None):
+        vals_list = super().copy_data(default=default)
+        return [
+            dict(vals, name=self.env._("%s (copy)", template.name), user_id=self.env.uid, shared=False)
+            for template, vals in zip(self, vals_list)
+        ]

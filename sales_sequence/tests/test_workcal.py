@@ -1,0 +1,44 @@
+import doctest
+import unittest
+from datetime import datetime
+
+from odoo.addons.sales_sequence.tools import workcal
+
+WEEKDAYS_9_TO_17 = tuple((day, 9.0, 17.0) for day in range(5))
+
+
+class TestWorkCalendar(unittest.TestCase):
+
+    def test_doctests(self):
+        self.assertEqual(doctest.testmod(workcal).failed, 0)
+
+    def test_business_days_skip_holidays_and_days_off(self):
+        cal = workcal.WorkCalendar("Europe/Brussels", WEEKDAYS_9_TO_17,
+                                   holidays=((datetime(2026, 3, 2, 23, 0), datetime(2026, 3, 3, 23, 0)),))
+        friday_10am = datetime(2026, 2, 27, 9, 0)
+        # Friday + 1 = Monday; + 2 skips the Tuesday holiday: Wednesday
+        self.assertEqual(cal.add_business_days(friday_10am, 1), datetime(2026, 3, 2, 9, 0))
+        self.assertEqual(cal.add_business_days(friday_10am, 2), datetime(2026, 3, 4, 9, 0))
+
+    def test_opening_inside_window_and_hours(self):
+        cal = workcal.WorkCalendar("UTC", ((0, 7.0, 11.0), (0, 14.0, 19.0)))
+        monday = datetime(2026, 3, 2, 6, 0)
+        self.assertEqual(cal.next_opening(monday, 9.0, 17.0), datetime(2026, 3, 2, 9, 0))
+        self.assertEqual(cal.next_opening(datetime(2026, 3, 2, 11, 30), 9.0, 17.0), datetime(2026, 3, 2, 14, 0))
+        self.assertEqual(cal.next_opening(datetime(2026, 3, 2, 17, 0), 9.0, 17.0), datetime(2026, 3, 9, 9, 0))
+
+    def test_holiday_in_the_middle_of_a_day(self):
+        cal = workcal.WorkCalendar("UTC", WEEKDAYS_9_TO_17,
+                                   holidays=((datetime(2026, 3, 2, 10, 0), datetime(2026, 3, 2, 12, 0)),))
+        self.assertEqual(cal.next_opening(datetime(2026, 3, 2, 10, 30)), datetime(2026, 3, 2, 12, 0))
+        self.assertTrue(cal.is_working_day(datetime(2026, 3, 2).date()))
+
+    def test_no_working_time_raises(self):
+        with self.assertRaises(ValueError):
+            workcal.WorkCalendar("UTC", ()).next_opening(datetime(2026, 3, 2))
+
+    def test_compute_due_dst(self):
+        cal = workcal.WorkCalendar("Europe/Brussels", WEEKDAYS_9_TO_17)
+        # Friday 27 March 09:00 CET + 1 working day = Monday 30 March 09:00 CEST (07:00 UTC)
+        self.assertEqual(workcal.compute_due(datetime(2026, 3, 27, 8, 0), cal, business_days=1),
+                         datetime(2026, 3, 30, 7, 0))
