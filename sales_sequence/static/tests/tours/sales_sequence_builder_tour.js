@@ -1,6 +1,7 @@
 /**
  * A sales manager builds a three-step cadence (an email with a variable, a
- * LinkedIn touch, a call), activates it, and looks at the enrollments board.
+ * LinkedIn touch, a call), activates it, previews the email against a
+ * contact, and looks at the enrollments board.
  * Run by tests/test_ui.py (test_01_manager_builds_sequence).
  */
 import { registry } from "@web/core/registry";
@@ -153,6 +154,37 @@ registry.category("web_tour.tours").add("sales_sequence_builder_tour", {
                 trigger: ".o_statusbar_buttons button[name=action_open_enroll_wizard]",
             },
             screenshot("sequence_builder"),
+            {
+                content: "Open the email step again",
+                trigger: ".o_field_widget[name=step_ids] .o_data_row:nth-child(1) .o_data_cell[name=name]",
+                run: "click",
+            },
+            {
+                content: "Preview it against a contact",
+                trigger: ".modal button[name=action_open_preview]",
+                run: "click",
+            },
+            {
+                content: "Subject and body rendered for a real contact",
+                trigger: ".modal .o_field_widget[name=subject]:contains(Quick question, ):not(:contains({{))",
+            },
+            {
+                trigger: ".modal .o_field_widget[name=body_html]:contains(would a short call next week make sense):not(:contains({{))",
+            },
+            screenshot("email_preview"),
+            {
+                content: "Close the preview",
+                trigger: ".modal:has(.o_field_widget[name=record_ref]) .modal-footer button:contains(Close)",
+                run: "click",
+            },
+            {
+                content: "Close the step",
+                trigger: ".modal:not(:has(.o_field_widget[name=record_ref])) .modal-footer .o_form_button_cancel",
+                run: "click",
+            },
+            {
+                trigger: "body:not(:has(.modal))",
+            },
             {
                 content: "Open the enrollments board",
                 trigger: ".o_main_navbar [data-menu-xmlid='sales_sequence.menu_sales_sequence_root']",
