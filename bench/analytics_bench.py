@@ -239,17 +239,8 @@ def print_report(traces, results, args):
 def main(argv=None):
     args = parse_args(argv)
     dbtools.load_odoo(args.config)
-    template = dbtools.ensure_template(args.db + "_template", args.config, fresh=args.fresh)
-    say("copying %s to %s" % (template, args.db))
-    dbtools.copy_database(template, args.db)
-    try:
-        with dbtools.environment(args.db) as env:
-            traces, results = run(env, args)
-    finally:
-        if args.keep:
-            say("kept the database %s" % args.db)
-        else:
-            dbtools.drop_database(args.db)
+    with dbtools.throwaway_environment(args.db, args.config, args.fresh, args.keep, say) as env:
+        traces, results = run(env, args)
     print_report(traces, results, args)
     return 0
 

@@ -175,17 +175,8 @@ def main(argv=None):
     args = parse_args(argv)
     load_before = os.getloadavg()[0]
     dbtools.load_odoo(args.config)
-    template = dbtools.ensure_template(args.db + "_template", args.config, fresh=args.fresh)
-    say("copying %s to %s" % (template, args.db))
-    dbtools.copy_database(template, args.db)
-    try:
-        with dbtools.environment(args.db) as env:
-            results = Bench(env, args).run()
-    finally:
-        if args.keep:
-            say("kept the database %s" % args.db)
-        else:
-            dbtools.drop_database(args.db)
+    with dbtools.throwaway_environment(args.db, args.config, args.fresh, args.keep, say) as env:
+        results = Bench(env, args).run()
     print_report(results, args, load_before)
     return 0
 

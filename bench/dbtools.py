@@ -85,3 +85,21 @@ def environment(dbname):
     registry = Registry(dbname)
     with registry.cursor() as cr:
         yield api.Environment(cr, SUPERUSER_ID, {})
+
+
+@contextmanager
+def throwaway_environment(dbname, config_path, fresh=False, keep=False, say=print):
+    """A superuser environment on ``dbname``, a fresh copy of the template
+    ``<dbname>_template`` (built when missing or stale); the copy is dropped
+    afterwards unless ``keep``."""
+    template = ensure_template(dbname + "_template", config_path, fresh=fresh)
+    say("copying %s to %s" % (template, dbname))
+    copy_database(template, dbname)
+    try:
+        with environment(dbname) as env:
+            yield env
+    finally:
+        if keep:
+            say("kept the database %s" % dbname)
+        else:
+            drop_database(dbname)

@@ -4,16 +4,7 @@ import doctest
 import unittest
 from collections import Counter
 
-try:
-    from odoo.addons.sales_sequence.tools import ab
-except ImportError:  # standalone run
-    import importlib.util
-    import pathlib
-
-    _path = pathlib.Path(__file__).resolve().parents[1] / "tools" / "ab.py"
-    _spec = importlib.util.spec_from_file_location("ab", _path)
-    ab = importlib.util.module_from_spec(_spec)
-    _spec.loader.exec_module(ab)
+from odoo.addons.sales_sequence.tools import ab
 
 
 def chi_square_2x2(successes_a, n_a, successes_b, n_b):

@@ -2,15 +2,7 @@ import doctest
 import unittest
 from datetime import date
 
-try:
-    from odoo.addons.sales_sequence.tools import autoreply
-except ImportError:  # standalone run
-    import importlib.util
-    import pathlib
-    _path = pathlib.Path(__file__).resolve().parents[1] / "tools" / "autoreply.py"
-    _spec = importlib.util.spec_from_file_location("autoreply", _path)
-    autoreply = importlib.util.module_from_spec(_spec)
-    _spec.loader.exec_module(autoreply)
+from odoo.addons.sales_sequence.tools import autoreply
 
 MONDAY = date(2026, 3, 2)
 

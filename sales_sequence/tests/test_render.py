@@ -2,16 +2,7 @@
 
 import unittest
 
-try:
-    from odoo.addons.sales_sequence.tools import render
-except ImportError:  # standalone run
-    import importlib.util
-    import pathlib
-
-    _p = pathlib.Path(__file__).resolve().parents[1] / "tools" / "render.py"
-    _spec = importlib.util.spec_from_file_location("render", _p)
-    render = importlib.util.module_from_spec(_spec)
-    _spec.loader.exec_module(render)
+from odoo.addons.sales_sequence.tools import render
 
 try:
     from hypothesis import given, settings, strategies as st

@@ -1,7 +1,7 @@
 """Unit tests for sales_sequence/tools/schedule.py.
 
-Plain ``unittest`` so they run under pytest (standalone) as well as inside
-Odoo. All datetimes passed to and returned by the module are naive UTC.
+Plain ``unittest`` test cases (no database), run by pytest-odoo with the rest.
+All datetimes passed to and returned by the module are naive UTC.
 
 Useful 2026 dates: Mon 5 Jan, Tue 6 Jan, Fri 9 Jan, Sat 10 Jan.
 DST: Europe/Brussels changes on Sun 29 March (01:00 UTC, CET -> CEST) and
@@ -13,16 +13,7 @@ import doctest
 import unittest
 from datetime import date, datetime, timedelta
 
-try:
-    from odoo.addons.sales_sequence.tools import schedule
-except ImportError:  # standalone run
-    import importlib.util
-    import pathlib
-
-    _path = pathlib.Path(__file__).resolve().parents[1] / "tools" / "schedule.py"
-    _spec = importlib.util.spec_from_file_location("schedule", _path)
-    schedule = importlib.util.module_from_spec(_spec)
-    _spec.loader.exec_module(schedule)
+from odoo.addons.sales_sequence.tools import schedule
 
 try:
     import hypothesis

@@ -3,16 +3,7 @@
 import doctest
 import unittest
 
-try:
-    from odoo.addons.sales_sequence.tools import spam
-except ImportError:  # standalone run
-    import importlib.util
-    import pathlib
-
-    _path = pathlib.Path(__file__).resolve().parents[1] / "tools" / "spam.py"
-    _spec = importlib.util.spec_from_file_location("spam", _path)
-    spam = importlib.util.module_from_spec(_spec)
-    _spec.loader.exec_module(spam)
+from odoo.addons.sales_sequence.tools import spam
 
 CLEAN_BODY = (
     "<p>Hi {{ first_name | default('there') }},</p>"
