@@ -9,6 +9,7 @@ from . import mail_activity
 from . import mail_mail
 from . import mail_thread
 from . import calendar_event
+from . import resource_calendar
 from . import res_partner
 from . import crm_lead
 from . import res_company

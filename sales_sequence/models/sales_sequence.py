@@ -8,6 +8,7 @@ from odoo.addons.base.models.res_partner import _tz_get
 from odoo.tools.safe_eval import safe_eval
 
 from ..tools import stagger, workcal
+from .resource_calendar import WORK_CALENDAR_CACHE
 
 
 ENROLLABLE_MODELS = ("res.partner", "crm.lead")
@@ -535,7 +536,7 @@ class SalesSequence(models.Model):
             sender.resource_calendar_id or self.company_id.resource_calendar_id)
         if not calendar:
             return None
-        cache = self.env.cr.cache.setdefault("sales_sequence_work_calendars", {})
+        cache = self.env.cr.cache.setdefault(WORK_CALENDAR_CACHE, {})
         if calendar.id not in cache:
             cache[calendar.id] = self._load_work_calendar(calendar)
         return cache[calendar.id]

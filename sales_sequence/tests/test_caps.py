@@ -159,3 +159,18 @@ class TestWorkingCalendar(SalesSequenceCase):
         self.assertEqual(enrollment.next_run_at, datetime(2026, 3, 5, 12, 0))
         # Friday is no working day for this sender: a deferral lands on Monday
         self.assertEqual(enrollment._next_opening(datetime(2026, 3, 6, 9, 0)), datetime(2026, 3, 9, 8, 0))
+
+    @freeze_time(MONDAY_9AM)
+    def test_a_new_holiday_is_seen_at_once(self):
+        sequence = self._create_sequence([self._task("call", wait_for_completion=False)],
+                                         use_working_calendar=True, window_start=9.0, window_end=17.0)
+        calendar = self.env.company.resource_calendar_id
+        tuesday = datetime(2026, 3, 3, 8, 0)
+        before = sequence._work_calendar_for(self.user_rep).next_opening(tuesday, 9.0, 17.0)
+        self.env["resource.calendar.leaves"].create({
+            "name": "Holiday", "calendar_id": calendar.id,
+            "date_from": datetime(2026, 3, 2, 23, 0), "date_to": datetime(2026, 3, 3, 23, 0),
+        })
+        after = sequence._work_calendar_for(self.user_rep).next_opening(tuesday, 9.0, 17.0)
+        self.assertLess(before, after)
+        self.assertEqual(after.date(), datetime(2026, 3, 4).date())
