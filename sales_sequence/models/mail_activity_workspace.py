@@ -59,28 +59,6 @@ class MailActivity(models.Model):
         return [("id", "not in", traces.subselect("activity_id"))]
 
     # ------------------------------------------------------------------
-    # Done and cancelled tasks
-    # ------------------------------------------------------------------
-
-    def _action_done(self, feedback=False, attachment_ids=None):
-        result = super()._action_done(feedback=feedback, attachment_ids=attachment_ids)
-        self._sales_sequence_close_traces(done=True)
-        return result
-
-    def unlink(self):
-        self._sales_sequence_close_traces(done=False)
-        return super().unlink()
-
-    def _sales_sequence_close_traces(self, done):
-        """The traces of these tasks follow them, also when no enrollment
-        waits for the task (``wait_for_completion`` off): done, or skipped
-        when the task is cancelled."""
-        traces = self.env["sales.sequence.trace"].sudo().search(
-            [("activity_id", "in", self.ids), ("state", "=", "task")]
-        )
-        traces.write({"state": "done"} if done else {"state": "skipped", "skip_reason": _("Task cancelled.")})
-
-    # ------------------------------------------------------------------
     # Manual emails
     # ------------------------------------------------------------------
 

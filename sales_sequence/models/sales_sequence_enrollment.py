@@ -257,13 +257,9 @@ class SalesSequenceEnrollment(models.Model):
             "next_run_at": False if self.waiting_activity_id else self._due(step, anchor),
         })
 
-    def _on_task_finished(self, done=True):
+    def _on_task_finished(self):
         """The task this enrollment waited for is done (or cancelled): go on."""
         now = fields.Datetime.now()
-        traces = self.env["sales.sequence.trace"].sudo().search(
-            [("activity_id", "in", self.waiting_activity_id.ids)]
-        )
-        traces.write({"state": "done"} if done else {"state": "skipped", "skip_reason": _("Task cancelled.")})
         for enrollment in self:
             enrollment.write({"waiting_activity_id": False, "last_run_at": now})
             if enrollment.state == "active":
