@@ -83,6 +83,8 @@ write_config() {
         echo "addons_path = $addons"
         echo "data_dir = $here/var/data"
         echo "admin_passwd = admin"
+        # several checkouts testing at once on one machine each need their own port
+        echo "http_port = ${ODOO_HTTP_PORT:-8069}"
         # PostgreSQL: libpq's defaults unless PG* variables say otherwise
         if [ -n "${PGHOST:-}" ]; then echo "db_host = $PGHOST"; fi
         if [ -n "${PGPORT:-}" ]; then echo "db_port = $PGPORT"; fi
