@@ -264,6 +264,14 @@ class TestDaylightSavingTime(unittest.TestCase):
             datetime(2026, 10, 24, 20, 0), BRUSSELS, 2.5, 17.0, False)
         self.assertEqual(result, datetime(2026, 10, 25, 0, 30))
 
+    def test_ambiguous_opening_after_its_first_occurrence_uses_the_second(self):
+        # 02:00 CET (01:00 UTC) is after the first 02:30 (CEST) but before the
+        # second (CET): the window opens at 01:30 UTC that same night, not a day
+        # later (found by test_next_opening_is_monotonic).
+        result = schedule.next_opening(
+            datetime(2026, 10, 25, 1, 0), BRUSSELS, 2.5, 17.0, False)
+        self.assertEqual(result, datetime(2026, 10, 25, 1, 30))
+
     def test_localize_wall_clock_never_raises(self):
         tz = schedule.get_timezone(BRUSSELS)
         gap = schedule.localize_wall_clock(datetime(2026, 3, 29, 2, 30), tz)

@@ -118,6 +118,23 @@ def _first_occurrence(wall, tz):
     return min(as_dst, as_standard)
 
 
+def _instants_showing(wall, tz):
+    """The instants showing the wall time ``wall``, earliest first: two in a
+    DST overlap (an opening at 02:30 on the night clocks go back happens twice,
+    and the second one is still ahead once the first has passed), else one.
+
+    >>> brussels = get_timezone('Europe/Brussels')
+    >>> [i.isoformat() for i in _instants_showing(datetime(2026, 10, 25, 2, 30), brussels)]
+    ['2026-10-25T02:30:00+02:00', '2026-10-25T02:30:00+01:00']
+    """
+    first = localize_wall_clock(wall, tz)
+    if hasattr(tz, 'localize'):
+        second = tz.normalize(tz.localize(wall, is_dst=False))
+        if second > first and second.replace(tzinfo=None) == wall:
+            return (first, second)
+    return (first,)
+
+
 def _first_instant_after_gap(wall, tz):
     """First existing wall-clock minute after the non-existent time ``wall``."""
     candidate = wall.replace(second=0, microsecond=0)
@@ -330,9 +347,9 @@ def _next_local_opening(local, window, tz):
     """First window opening strictly after the aware datetime ``local``."""
     day = local.date()
     for _day in range(MAX_DAYS_TO_SEARCH):
-        opening = localize_wall_clock(window.opening_on(day), tz)
-        if opening > local and window.contains(opening):
-            return opening
+        for opening in _instants_showing(window.opening_on(day), tz):
+            if opening > local and window.contains(opening):
+                return opening
         day += timedelta(days=1)
     raise ValueError("Sending window %s never opens in %s." % (window, tz))
 
