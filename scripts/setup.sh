@@ -53,10 +53,11 @@ ensure_odoo() {
     fi
 }
 
-odoo_root() {  # the folder holding odoo/ and addons/
+odoo_root() {  # the folder holding odoo/ and addons/ (odoo's namespace also
+    # spans site-packages/odoo once an addon such as queue_job is pip-installed)
     "$PYTHON" - <<'EOF'
-import os, odoo
-print(os.path.dirname(os.path.realpath(list(odoo.__path__)[0])))
+import os, odoo.release
+print(os.path.dirname(os.path.dirname(os.path.realpath(odoo.release.__file__))))
 EOF
 }
 

@@ -13,10 +13,11 @@ cd "$here"
 
 echo "[test] creating database $DB with sales_sequence and its demo data"
 dropdb --if-exists "$DB"
+: > var/install.log  # Odoo appends to its log file: check this install only
 "$PYTHON" -m odoo -c var/odoo.conf -d "$DB" -i sales_sequence --with-demo \
     --stop-after-init --log-level=warn --logfile=var/install.log \
     || { tail -n 60 var/install.log; exit 1; }
-if grep -E " (ERROR|CRITICAL) " var/install.log; then
+if grep -E " (ERROR|CRITICAL) |demo data failed to install" var/install.log; then
     echo "[test] the install logged errors (var/install.log)" >&2
     exit 1
 fi

@@ -12,7 +12,7 @@ class MailMail(models.Model):
             if failure_type in PERMANENT_FAILURES:
                 traces._set_bounced(failure_reason or failure_type)
             else:
-                traces.write({"state": "failed", "skip_reason": failure_reason or failure_type})
+                traces._set_send_failed(failure_reason or failure_type)
         return super()._postprocess_sent_message(
             success_pids, success_emails, failure_reason=failure_reason, failure_type=failure_type,
         )

@@ -1,14 +1,20 @@
 from collections import defaultdict
 from datetime import timedelta
 
+from dateutil.relativedelta import relativedelta
+
 from odoo import Command, _, api, fields, models
 from odoo.exceptions import UserError, ValidationError
 from odoo.fields import Domain
 from odoo.addons.base.models.res_partner import _tz_get
+from odoo.tools import SQL, format_amount
 from odoo.tools.safe_eval import safe_eval
 
+from ..engine import step_types
 from ..tools import stagger, workcal
-from .resource_calendar import WORK_CALENDAR_CACHE
+from .sales_sequence_calendar_watcher import WORK_CALENDAR_CACHE
+from .sales_sequence_enrollment import RUNNING_STATES
+from .sales_sequence_metrics_mixin import TOUCH_STATES, fold_ending, merge, new_totals, rate
 
 
 ENROLLABLE_MODELS = ("res.partner", "crm.lead")
@@ -19,7 +25,7 @@ class SalesSequence(models.Model):
 
     _name = "sales.sequence"
     _description = "Sales Sequence"
-    _inherit = ["mail.thread", "mail.activity.mixin"]
+    _inherit = ["mail.thread", "mail.activity.mixin", "sales.sequence.metrics.mixin"]
     _order = "priority, name, id"
 
     name = fields.Char(required=True, translate=True, tracking=True)
@@ -107,6 +113,14 @@ class SalesSequence(models.Model):
     enrollment_count = fields.Integer(compute="_compute_counts")
     active_enrollment_count = fields.Integer("Active Enrollments", compute="_compute_counts")
     automation_rule_count = fields.Integer("Automation Rules", compute="_compute_automation_rule_count")
+    # analytics
+    funnel_step_ids = fields.Many2many(
+        "sales.sequence.step", string="Funnel", compute="_compute_funnel", context={"active_test": False},
+        help="Every step, archived ones with history included, in order.",
+    )
+    funnel_variant_ids = fields.Many2many(
+        "sales.sequence.step.variant", string="Variants", compute="_compute_funnel",
+    )
 
     _window_valid = models.Constraint(
         "CHECK (window_start >= 0 AND window_end <= 24 AND window_start < window_end)",
@@ -488,7 +502,7 @@ class SalesSequence(models.Model):
         )
 
     def _has_email_steps(self):
-        return any(step.step_type == "email" for step in self.step_ids)
+        return any(step_types.get(step.step_type).sends_email for step in self.step_ids)
 
     def _default_sender(self, record):
         """The record's salesperson, else the current user (a portal or
@@ -640,6 +654,129 @@ class SalesSequence(models.Model):
             "sales_sequence.action_sales_sequence_enroll_wizard"
         )
         action["context"] = {"default_sequence_id": self.id, "default_res_model": "res.partner"}
+        return action
+
+    # ------------------------------------------------------------------
+    # Analytics (definitions: sales_sequence_metrics_mixin.py)
+    # ------------------------------------------------------------------
+
+    def _compute_funnel(self):
+        # sudo: an archived step keeps its place when its history is other reps'
+        steps = self.env["sales.sequence.step"].sudo().with_context(active_test=False).search([
+            ("sequence_id", "in", self._origin.ids), "|", ("active", "=", True), ("trace_ids", "!=", False),
+        ])
+        by_sequence = steps.grouped("sequence_id")
+        for sequence in self:
+            funnel = by_sequence.get(sequence._origin, steps.browse())
+            sequence.funnel_step_ids = funnel
+            sequence.funnel_variant_ids = funnel.variant_ids
+
+    def _metric_totals(self):
+        totals = self._metric_trace_totals(Domain("sequence_id", "in", self.ids), "sequence_id")
+        merge(totals, self._metric_enrollment_totals())
+        merge(totals, self._metric_prospect_totals())
+        return merge(totals, self._metric_won_totals(self.ids, "sequence_id"))
+
+    def _metric_enrollment_totals(self):
+        rows = self.env["sales.sequence.enrollment"].sudo()._read_group(
+            [("sequence_id", "in", self.ids)], ["sequence_id", "state", "exit_reason"], ["__count"],
+        )
+        totals = new_totals()
+        for sequence, state, reason, count in rows:
+            sequence_totals = totals[sequence.id]
+            sequence_totals["enrolled_count"] += count
+            if state in RUNNING_STATES:
+                sequence_totals["active_count"] += count
+            fold_ending(sequence_totals, state, reason, count)
+        return totals
+
+    def _metric_prospect_totals(self):
+        """Prospects (not emails) who replied (or exited on a reply), bounced
+        (or exited on a bounce) and who were contacted: one pass over the
+        traces, folded per enrollment."""
+        self.env["sales.sequence.trace"].flush_model(
+            ["enrollment_id", "sequence_id", "state", "step_type", "replied_at", "bounced_at"])
+        self.env["sales.sequence.enrollment"].flush_model(["sequence_id", "exit_reason"])
+        rows = self.env.execute_query(SQL(
+            """SELECT enrollment.sequence_id,
+                      COUNT(*) FILTER (WHERE enrollment.exit_reason = 'reply' OR prospect.replied),
+                      COUNT(*) FILTER (WHERE enrollment.exit_reason = 'bounce' OR prospect.bounced),
+                      COUNT(*) FILTER (WHERE prospect.contacted)
+                 FROM sales_sequence_enrollment enrollment
+            LEFT JOIN (SELECT enrollment_id,
+                              BOOL_OR(replied_at IS NOT NULL) AS replied,
+                              BOOL_OR(bounced_at IS NOT NULL) AS bounced,
+                              BOOL_OR(state IN %(touch_states)s AND step_type IN %(touch_types)s) AS contacted
+                         FROM sales_sequence_trace
+                        WHERE sequence_id IN %(ids)s
+                     GROUP BY enrollment_id) AS prospect ON prospect.enrollment_id = enrollment.id
+                WHERE enrollment.sequence_id IN %(ids)s
+             GROUP BY enrollment.sequence_id""",
+            ids=tuple(self.ids), touch_states=TOUCH_STATES, touch_types=step_types.codes(is_touch=True),
+        ))
+        totals = new_totals()
+        for sequence in self:  # a sequence without enrollments has none of them, not its traces' counts
+            totals[sequence.id].update(replied_count=0, bounced_count=0, contacted_count=0)
+        for sequence_id, replied, bounced, contacted in rows:
+            totals[sequence_id].update(replied_count=replied, bounced_count=bounced, contacted_count=contacted)
+        return totals
+
+    # ------------------------------------------------------------------
+    # Dashboard and comparison
+    # ------------------------------------------------------------------
+
+    @api.model
+    def get_dashboard_data(self, domain=None):
+        """The summary cards above the sequences list, for the sequences
+        matching ``domain`` (the current search)."""
+        sequences = self.search(Domain(domain or []))
+        totals = sequences._metric_totals() if sequences else {}
+        replied = sum(values.get("replied_count", 0) for values in totals.values())
+        contacted = sum(values.get("contacted_count", 0) for values in totals.values())
+        revenue = sum(values.get("won_revenue", 0.0) for values in totals.values())
+        return {
+            "active_sequences": len(sequences.filtered(lambda s: s.state == "active")),
+            "enrolled_now": sum(values.get("active_count", 0) for values in totals.values()),
+            "reply_rate": round(rate(replied, contacted), 1),
+            "meetings_this_month": sequences._meetings_since(self._month_start()),
+            "won_revenue": format_amount(self.env, revenue, self.env.company.currency_id),
+        }
+
+    @api.model
+    def _month_start(self):
+        today = fields.Date.context_today(self)
+        return fields.Datetime.to_datetime(today + relativedelta(day=1))
+
+    def _meetings_since(self, start):
+        return self.env["sales.sequence.enrollment"].sudo().search_count([
+            ("sequence_id", "in", self.ids), ("exit_reason", "=", "meeting"), ("ended_at", ">=", start),
+        ])
+
+    def action_compare(self):
+        """The selected sequences side by side, one row each, on the same metrics."""
+        if len(self) < 2:
+            raise UserError(_("Select at least two sequences to compare."))
+        return {
+            "type": "ir.actions.act_window",
+            "name": _("Compare Sequences"),
+            "res_model": "sales.sequence",
+            "view_mode": "list",
+            "views": [(self.env.ref("sales_sequence.sales_sequence_view_list_compare").id, "list")],
+            "domain": [("id", "in", self.ids)],
+            "context": {"active_test": False, "create": False},
+        }
+
+    def action_view_performance(self):
+        """Traces of this sequence over time (graph by week, per step)."""
+        self.ensure_one()
+        action = self.env["ir.actions.act_window"]._for_xml_id("sales_sequence.action_sales_sequence_trace")
+        action.update({
+            "name": _("Performance: %s", self.name),
+            "domain": [("sequence_id", "=", self.id)],
+            "view_mode": "graph,pivot,list,form",
+            "views": [(False, "graph"), (False, "pivot"), (False, "list"), (False, "form")],
+            "context": {"search_default_group_by_week": 1, "search_default_filter_touches": 1},
+        })
         return action
 
     def copy_data(self, default=None):

@@ -7,6 +7,8 @@ from odoo import _, api, fields, models
 from odoo.exceptions import AccessError, UserError
 from odoo.tools import SQL
 
+from ..engine.composer import recipient_email
+
 _logger = logging.getLogger(__name__)
 
 DEFAULT_CHUNK_SIZE = 500
@@ -236,11 +238,12 @@ class SalesSequenceEnrollBatch(models.Model):
 
     @api.model
     def _emails_of(self, records):
-        """``{record id: normalized email}`` (a lead falls back on its contact's)."""
+        """``{record id: normalized email}`` of the records that have one (a
+        lead falls back on its contact's), as the engine will write to them."""
         is_lead = records._name == "crm.lead"
         emails = {}
         for record in records:
-            email = record.email_normalized or (record.partner_id.email_normalized if is_lead else False)
+            email = recipient_email(record, record.partner_id) if is_lead else recipient_email(None, record)
             if email:
                 emails[record.id] = email
         return emails
@@ -248,10 +251,8 @@ class SalesSequenceEnrollBatch(models.Model):
     @api.model
     def _suppressed_records(self, records, emails=None):
         emails = self._emails_of(records) if emails is None else emails
-        blacklisted = set(self.env["mail.blacklist"].sudo().search_fetch(
-            [("email", "in", list(set(emails.values())))], ["email"],
-        ).mapped("email"))
-        return records.browse(rid for rid, email in emails.items() if email in blacklisted)
+        suppressed = self.env["mail.blacklist"]._sales_sequence_suppressed(set(emails.values()))
+        return records.browse(rid for rid, email in emails.items() if email in suppressed)
 
     @api.model
     def _recently_emailed_records(self, records, days, emails=None):

@@ -7,13 +7,12 @@ from psycopg2.errors import SerializationFailure
 from odoo import _, api, fields, models
 from odoo.exceptions import UserError
 from odoo.fields import Domain
-from odoo.tools import SQL
-
-from odoo.tools import consteq, email_normalize, html2plaintext, mail as mail_tools
+from odoo.tools import SQL, consteq, email_normalize, html2plaintext, mail as mail_tools
 from odoo.tools.misc import hmac
 
-from ..tools import autoreply, schedule
-from .step_runner import StepRunner
+from ..engine.composer import Composer, recipient_email
+from ..engine.runner import StepRunner
+from ..tools import ab, autoreply, render, schedule
 
 _logger = logging.getLogger(__name__)
 
@@ -30,7 +29,15 @@ EXIT_REASONS = [
     ("other_sequence", "Other Sequence"),
     ("condition", "Exit Condition"),
 ]
+FAILURE_REASONS = [
+    ("render_error", "The step does not render"),
+    ("sender_archived", "The sender is archived"),
+    ("sender_no_email", "The sender has no email address"),
+    ("error", "Unexpected error"),
+]
 RUNNING_STATES = ("active", "paused")
+TRACKING_SCOPE = "sales_sequence-tracking"
+UNSUBSCRIBE_SCOPE = "sales_sequence-unsubscribe"
 DEFAULT_BATCH_SIZE = 200
 SNAPSHOT_RETRIES = 10
 
@@ -74,7 +81,8 @@ class SalesSequenceEnrollment(models.Model):
     enrolled_at = fields.Datetime(default=fields.Datetime.now, required=True)
     ended_at = fields.Datetime()
     exit_reason = fields.Selection(EXIT_REASONS, tracking=True)
-    failure_message = fields.Text()
+    failure_reason = fields.Selection(FAILURE_REASONS)
+    failure_message = fields.Text(help="What failed, as the engine saw it (the template error, the sender...).")
     resume_at = fields.Datetime("Resume On", help="A paused enrollment resumes by itself then.")
     start_stage_id = fields.Many2one("crm.stage", "Stage at Enrollment")
     start_won_status = fields.Char("Won Status at Enrollment")
@@ -158,7 +166,7 @@ class SalesSequenceEnrollment(models.Model):
         for enrollment in self.filtered(lambda e: e.state in ("paused", "failed")):
             enrollment._check_can_resume()
             enrollment.write({
-                "state": "active", "resume_at": False, "failure_message": False,
+                "state": "active", "resume_at": False, "failure_reason": False, "failure_message": False,
                 "exit_reason": False, "ended_at": False, "last_run_at": now,
                 "next_run_at": (
                     False if enrollment.waiting_activity_id
@@ -186,26 +194,26 @@ class SalesSequenceEnrollment(models.Model):
         running._end("exited", reason)
         return True
 
-    def _end(self, state, reason, message=False):
+    def _end(self, state, reason):
+        """End these enrollments: ``completed``, or ``exited`` for ``reason``."""
         if not self:
             return
         self.write({
             "state": state, "exit_reason": reason, "ended_at": fields.Datetime.now(),
             "next_run_at": False, "resume_at": False,
-            **({"failure_message": message} if message else {}),
         })
-        labels = dict(self._fields["exit_reason"]._description_selection(self.env))
-        if state == "failed":
-            body = _("Failed: %s", message)
-        elif state == "completed":
-            body = _("Completed the sequence.")
+        if state == "completed":
+            self._log_event(_("Completed the sequence."))
         else:
-            body = _("Exited (%s).", labels[reason])
-        self._log_event(body)
+            labels = dict(self._fields["exit_reason"]._description_selection(self.env))
+            self._log_event(_("Exited (%s).", labels[reason]))
 
-    def _fail(self, message):
-        self.write({"state": "failed", "failure_message": message, "next_run_at": False})
-        self._log_event(_("Failed: %s", message))
+    def _fail(self, reason, detail=False):
+        """Stop these enrollments on an error (``failure_reason`` code and its
+        ``detail``) until someone fixes it and resumes them."""
+        self.write({"state": "failed", "failure_reason": reason, "failure_message": detail, "next_run_at": False})
+        label = dict(self._fields["failure_reason"]._description_selection(self.env))[reason]
+        self._log_event(_("Failed: %s", "%s (%s)" % (label, detail) if detail else label))
 
     def _log_enrolled(self):
         for sequence, enrollments in self.grouped("sequence_id").items():
@@ -348,20 +356,18 @@ class SalesSequenceEnrollment(models.Model):
         for reason, enrollments in running._find_exits(with_condition=False).items():
             enrollments._end("exited", reason)
 
-    def _tracked_body(self, body, step):
-        """The body as sent, with open and click tracking (hook; see tracking)."""
-        return body
-
     # ------------------------------------------------------------------
     # Unsubscribe links
     # ------------------------------------------------------------------
 
     def _unsubscribe_token(self):
         self.ensure_one()
-        return hmac(self.env(su=True), "sales_sequence-unsubscribe", (self.id, self._recipient_email()))
+        return hmac(self.env(su=True), UNSUBSCRIBE_SCOPE, (self.id, self._recipient_email()))
 
     def _recipient_email(self):
-        return email_normalize(self.lead_id.email_from or self.partner_id.email or "") or ""
+        """The normalized address this enrollment writes to ('' when none)."""
+        self.ensure_one()
+        return recipient_email(self.lead_id, self.partner_id)
 
     def _check_unsubscribe_token(self, token):
         self.ensure_one()
@@ -388,11 +394,55 @@ class SalesSequenceEnrollment(models.Model):
 
     def _unsubscribe_url(self):
         self.ensure_one()
-        if not self.ids:  # a preview: no enrollment to sign for yet
-            return "%s/sales_sequence/unsubscribe/preview" % self.get_base_url()
         return "%s/sales_sequence/unsubscribe/%s/%s" % (
             self.get_base_url(), self.id, self._unsubscribe_token(),
         )
+
+    # ------------------------------------------------------------------
+    # Open and click tracking (engine/tracking.py builds the URLs)
+    # ------------------------------------------------------------------
+
+    def _tracking_token(self, step_id):
+        self.ensure_one()
+        return hmac(self.env(su=True), TRACKING_SCOPE, (self.id, step_id))
+
+    def _check_tracking_token(self, step_id, token):
+        self.ensure_one()
+        return bool(token) and consteq(self._tracking_token(step_id), token)
+
+    # ------------------------------------------------------------------
+    # Manual emails (written by the rep in the composer)
+    # ------------------------------------------------------------------
+
+    def _manual_email_draft(self, step):
+        """Subject and body of a manual email step for this enrollment,
+        composed as the engine composes its emails (recipient's language,
+        signature, footer with the enrollment's own unsubscribe link)."""
+        self.ensure_one()
+        variant = ab.pick_variant(step.variant_ids, self.id) if step.variant_ids else None
+        try:
+            email = Composer(self.env).compose(
+                step, self.lead_id, self.partner_id, self.user_id, enrollment=self, variant=variant,
+            )
+        except render.TemplateError as error:
+            raise UserError(_("The step “%(step)s” does not render: %(error)s", step=step.name, error=error)) from error
+        return email.subject, email.body
+
+    def _manual_email_recipient(self):
+        """The contact to write to: the one with the enrollment's recipient
+        address (created when the lead has an address but no contact)."""
+        self.ensure_one()
+        email = self._recipient_email()
+        if not email:
+            raise UserError(_("%s has no email address.", self._target().display_name))
+        if self.env["mail.blacklist"]._sales_sequence_suppressed({email}):
+            raise UserError(_(
+                "%s is on the suppression list (unsubscribed or blacklisted): "
+                "mark the task done or cancel it instead.", email,
+            ))
+        if self.partner_id.email_normalized == email:
+            return self.partner_id
+        return self._target()._partner_find_from_emails_single([email], no_create=False)
 
     # ------------------------------------------------------------------
     # Engine
@@ -527,8 +577,7 @@ class SalesSequenceEnrollment(models.Model):
         except Exception as error:  # noqa: BLE001 - recorded on the enrollment
             _logger.warning("Sales sequence enrollment %s failed: %s", self.id, error)
             self.invalidate_recordset()
-            self._fail(_("The step “%(step)s” could not run: %(error)s",
-                         step=self.step_id.name, error=error))
+            self._fail("error", str(error))
 
     # ------------------------------------------------------------------
     # Exit checks (before each step)

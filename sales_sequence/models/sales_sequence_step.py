@@ -2,27 +2,16 @@ from markupsafe import Markup
 
 from odoo import _, api, fields, models
 from odoo.exceptions import UserError, ValidationError
+from odoo.fields import Domain
 from odoo.tools import is_html_empty
 from odoo.tools.safe_eval import safe_eval
 
-from ..tools import ab, render, schedule, spam, workcal
+from ..engine import step_types
+from ..engine.composer import Composer
+from ..tools import render, schedule, workcal
+from .sales_sequence_enrollment import RUNNING_STATES
+from .sales_sequence_metrics_mixin import merge
 
-STEP_TYPES = [
-    ("email", "Automatic Email"),
-    ("manual_email", "Manual Email"),
-    ("call", "Call"),
-    ("linkedin", "LinkedIn"),
-    ("task", "Task"),
-    ("wait", "Wait"),
-    ("sms", "SMS"),
-]
-ACTIVITY_STEP_TYPES = ("manual_email", "call", "linkedin", "task")
-DEFAULT_ACTIVITY_TYPES = {
-    "manual_email": "mail.mail_activity_data_email",
-    "call": "mail.mail_activity_data_call",
-    "linkedin": "sales_sequence.mail_activity_type_linkedin",
-    "task": "mail.mail_activity_data_todo",
-}
 ENGAGEMENT_CONDITIONS = [
     ("opened", "opened"),
     ("not_opened", "not opened"),
@@ -30,11 +19,6 @@ ENGAGEMENT_CONDITIONS = [
     ("not_clicked", "not clicked"),
     ("not_replied", "not replied"),
 ]
-STEP_ICONS = {
-    "email": "fa-envelope", "manual_email": "fa-pencil-square-o", "call": "fa-phone",
-    "linkedin": "fa-linkedin", "task": "fa-check-square-o", "wait": "fa-hourglass-half",
-    "sms": "fa-mobile",
-}
 # sample values used to check that templates render before activation
 SAMPLE_VALUES = {
     "first_name": "Jane", "last_name": "Doe", "full_name": "Jane Doe", "company": "Acme",
@@ -44,12 +28,12 @@ SAMPLE_VALUES = {
                "email": "sam@example.com"},
     "unsubscribe_link": "https://example.com/unsubscribe",
 }
-TEMPLATE_FIELDS = ("subject", "body_html", "activity_summary", "activity_note", "call_script",
-                   "sms_body")
-
-SPAM_BANDS = [("green", "Low"), ("amber", "Medium"), ("red", "High")]
-AB_METRICS = [("reply", "Reply rate"), ("open", "Open rate"), ("click", "Click rate")]
-AB_CONFIDENCE_LEVELS = [("0.90", "90%"), ("0.95", "95%"), ("0.99", "99%")]
+# the sections of the step form, shown as the step type says (show_<section>)
+FORM_SECTIONS = ("email", "activity", "call", "linkedin", "sms", "wait")
+# every field that holds a template, whatever the step's type
+TEMPLATE_FIELDS = tuple(dict.fromkeys(
+    name for step_type in step_types.REGISTRY.values() for name in step_type.template_fields
+))
 
 
 class SalesSequenceStep(models.Model):
@@ -57,6 +41,7 @@ class SalesSequenceStep(models.Model):
 
     _name = "sales.sequence.step"
     _description = "Sales Sequence Step"
+    _inherit = ["sales.sequence.metrics.mixin", "sales.sequence.spam.mixin", "sales.sequence.ab.test.mixin"]
     _order = "sequence_id, sequence, id"
 
     sequence_id = fields.Many2one(
@@ -66,8 +51,14 @@ class SalesSequenceStep(models.Model):
     active = fields.Boolean(default=True)
     name = fields.Char(compute="_compute_name")
     company_id = fields.Many2one(related="sequence_id.company_id", store=True)
-    step_type = fields.Selection(STEP_TYPES, "Type", required=True, default="email")
+    step_type = fields.Selection(step_types.selection(), "Type", required=True, default="email")
     icon = fields.Char(compute="_compute_name")
+    show_email = fields.Boolean(compute="_compute_sections")
+    show_activity = fields.Boolean(compute="_compute_sections")
+    show_call = fields.Boolean(compute="_compute_sections")
+    show_linkedin = fields.Boolean(compute="_compute_sections")
+    show_sms = fields.Boolean(compute="_compute_sections")
+    show_wait = fields.Boolean(compute="_compute_sections")
     # delays, stacked in this order, from the previous step
     delay_business_days = fields.Integer("Business Days", default=0)
     delay_days = fields.Integer("Days", default=0)
@@ -91,26 +82,6 @@ class SalesSequenceStep(models.Model):
     template_id = fields.Many2one(
         "sales.sequence.template", "Start from Template", ondelete="set null",
         help="Picking a template copies its subject and body into this email.",
-    )
-    spam_score = fields.Integer("Spam Risk Score", compute="_compute_spam")
-    spam_band = fields.Selection(SPAM_BANDS, "Spam Risk", compute="_compute_spam")
-    spam_reasons = fields.Text("Spam Risk Reasons", compute="_compute_spam")
-    # A/B test between the variants
-    ab_metric = fields.Selection(
-        AB_METRICS, "Winning Metric", default="reply", required=True,
-        help="The rate the A/B test compares between the variants.",
-    )
-    ab_confidence = fields.Selection(
-        AB_CONFIDENCE_LEVELS, "Confidence", default="0.95", required=True,
-        help="How sure the test must be that the best variant is really better before it wins.",
-    )
-    ab_min_sends = fields.Integer(
-        "Minimum Sends per Variant", default=100,
-        help="No winner is picked before every variant has been sent this many times.",
-    )
-    ab_winner_id = fields.Many2one(
-        "sales.sequence.step.variant", "A/B Winner", readonly=True, copy=False, ondelete="set null",
-        help="Once a variant wins, every new enrollment gets it.",
     )
     # activities
     activity_type_id = fields.Many2one("mail.activity.type", "Activity Type")
@@ -163,12 +134,23 @@ class SalesSequenceStep(models.Model):
     def _compute_name(self):
         labels = dict(self._fields["step_type"]._description_selection(self.env))
         for step in self:
-            label = labels.get(step.step_type, "")
-            detail = step.subject if step.step_type == "email" else step.activity_summary
-            step.name = _("Day %(day)s · %(label)s", day=step.day_number, label=label)
+            step_type = step_types.get(step.step_type)
+            detail = step.subject if step_type.has_email else step.activity_summary
+            step.name = _("Day %(day)s · %(label)s", day=step.day_number, label=labels.get(step.step_type, ""))
             if detail:
                 step.name += " · %s" % detail
-            step.icon = STEP_ICONS.get(step.step_type, "fa-circle")
+            step.icon = step_type.icon
+
+    @api.depends("step_type")
+    def _compute_sections(self):
+        for step in self:
+            sections = step_types.get(step.step_type).sections
+            for section in FORM_SECTIONS:
+                step["show_%s" % section] = section in sections
+
+    def _type_label(self):
+        self.ensure_one()
+        return dict(self._fields["step_type"]._description_selection(self.env)).get(self.step_type, "")
 
     @api.depends("delay_business_days", "delay_days", "delay_hours", "delay_minutes",
                  "sequence_id.step_ids")
@@ -225,10 +207,11 @@ class SalesSequenceStep(models.Model):
                     "The step “%s” can only depend on an email of its sequence that comes before it.", step.name))
 
     def _previous_email_step(self):
-        """The closest email step before this one in its sequence."""
+        """The closest step before this one in its sequence that sends an email."""
         self.ensure_one()
+        sending = step_types.codes(sends_email=True)
         earlier = self.sequence_id.step_ids.filtered(
-            lambda s: s.step_type == "email" and (s.sequence, s.id) < (self.sequence, self.id or 0)
+            lambda s: s.step_type in sending and (s.sequence, s.id) < (self.sequence, self.id or 0)
         )
         return earlier[-1:]
 
@@ -237,8 +220,9 @@ class SalesSequenceStep(models.Model):
 
     @api.onchange("step_type")
     def _onchange_step_type(self):
-        xmlid = DEFAULT_ACTIVITY_TYPES.get(self.step_type)
-        self.activity_type_id = self.env.ref(xmlid, raise_if_not_found=False) if xmlid else False
+        step_type = step_types.get(self.step_type)
+        self.activity_type_id = step_type.creates_activity and self.env.ref(
+            step_type.default_activity_type, raise_if_not_found=False)
 
     # ------------------------------------------------------------------
     # Validation
@@ -294,15 +278,9 @@ class SalesSequenceStep(models.Model):
     def _check_ready_to_run(self):
         """Everything activation needs from this step (UserError otherwise)."""
         self.ensure_one()
-        if self.step_type == "email":
-            contents = [(self.subject, self.body_html)] + [
-                (variant.subject, variant.body_html) for variant in self.variant_ids
-            ]
-            if any(not subject or is_html_empty(body) for subject, body in contents):
-                raise UserError(_("The email step “%s” needs a subject and a body.", self.name))
-        if self.step_type == "sms" and not (self.sms_body or "").strip():
-            raise UserError(_("The SMS step “%s” needs a text.", self.name))
-        for field_name in TEMPLATE_FIELDS:
+        step_type = step_types.get(self.step_type)
+        step_type.check_ready(self)
+        for field_name in step_type.template_fields:
             try:
                 render.validate(self[field_name] or "")
                 render.render(self[field_name] or "", SAMPLE_VALUES, html=field_name == "body_html")
@@ -369,77 +347,49 @@ class SalesSequenceStep(models.Model):
         )
 
     def _render_preview(self, record, user=None):
-        """Subject and body of this email step for ``record`` (a contact or a
-        lead), exactly as the engine would send them now."""
+        """Subject and body of this step's email for ``record`` (a contact or
+        a lead), exactly as the engine would send it now (the A/B winner, else
+        the first variant, else the main version)."""
         self.ensure_one()
         is_lead = record._name == "crm.lead"
-        enrollment = self.env["sales.sequence.enrollment"].new({
-            "sequence_id": self.sequence_id.id,
-            "lead_id": record.id if is_lead else False,
-            "partner_id": record.partner_id.id if is_lead else record.id,
-            "user_id": (user or record.user_id or self.env.user).id,
-        })
-        from .step_runner import StepRunner  # noqa: PLC0415 - the runner imports this module
-        runner = StepRunner(enrollment, fields.Datetime.now())
-        subject, body, __ = runner.render_email(enrollment, self, self._variants_for_sending()[:1] or None)
-        return {"subject": subject, "body": body}
+        email = Composer(self.env).compose(
+            self, record if is_lead else record.browse(), record.partner_id if is_lead else record,
+            user or self.sequence_id._default_sender(record), variant=self._variants_for_sending()[:1] or None,
+        )
+        return {"subject": email.subject, "body": email.body, "email_to": email.email_to}
 
-    def _default_activity_type(self):
-        xmlid = DEFAULT_ACTIVITY_TYPES.get(self.step_type, "mail.mail_activity_data_todo")
-        return self.activity_type_id or self.env.ref(xmlid)
+    def _activity_type(self):
+        """The activity type of the step's tasks: the chosen one, else its step type's."""
+        self.ensure_one()
+        return self.activity_type_id or self.env.ref(step_types.get(self.step_type).default_activity_type)
 
     # ------------------------------------------------------------------
-    # Content: spam risk
+    # Analytics (sales.sequence.metrics.mixin)
+    # ------------------------------------------------------------------
+
+    def _metric_totals(self):
+        sequence_ids = self.sequence_id.ids
+        totals = self._metric_trace_totals(Domain("step_id", "in", self.ids), "step_id")
+        waiting = self.env["sales.sequence.enrollment"].sudo()._read_group(
+            [("step_id", "in", self.ids), ("state", "in", RUNNING_STATES)], ["step_id"], ["__count"],
+        )
+        merge(totals, {step.id: {"active_count": count} for step, count in waiting})
+        merge(totals, self._metric_ending_totals(sequence_ids, "step_id"))
+        return merge(totals, self._metric_won_totals(sequence_ids, "step_id"))
+
+
+    # ------------------------------------------------------------------
+    # Content: spam risk (sales.sequence.spam.mixin)
     # ------------------------------------------------------------------
 
     @api.depends("step_type", "subject", "body_html", "variant_ids.subject", "variant_ids.body_html")
     def _compute_spam(self):
-        for step in self:
-            if step.step_type != "email":
-                step.update({"spam_score": 0, "spam_band": False, "spam_reasons": False})
-                continue
-            result, source = step._spam_worst_content()
-            step.spam_score = result.score
-            step.spam_band = result.band
-            step.spam_reasons = step._spam_reasons_text(result, source)
+        super()._compute_spam()
 
-    @api.model
-    def _spam_assess(self, subject, body_html):
-        """The ``spam.SpamScore`` of a subject and body."""
-        return spam.score(subject, body_html)
-
-    def _spam_worst_content(self):
-        """The riskiest content of the email, main version or variant:
-        ``(spam.SpamScore, the step or the variant)``."""
+    def _spam_contents(self):
+        """The main version and the variants of an email sent by the engine."""
         self.ensure_one()
-        sources = [self, *self.variant_ids]
-        results = [self._spam_assess(source.subject, source.body_html) for source in sources]
-        worst = spam.worst(results)
-        return worst, sources[results.index(worst)]
-
-    def _spam_reasons_text(self, result, source):
-        """The reasons of ``result``, translated, one a line (after the
-        variant's name when the riskiest content is a variant)."""
-        messages = self._spam_reason_messages()
-        lines = [messages[reason.code] % reason.params for reason in result.reasons]
-        if lines and source._name != self._name:
-            lines.insert(0, self.env._("%s:", source.name))
-        return "\n".join(lines) or False
-
-    @api.model
-    def _spam_reason_messages(self):
-        """``{reason code: translated message}`` (the codes of ``spam.REASON_MESSAGES``)."""
-        return {
-            "empty_subject": self.env._("The subject is empty."),
-            "caps_subject": self.env._("The subject is in capital letters."),
-            "spam_words": self.env._("Spam-like words: %(words)s."),
-            "exclamations": self.env._("Runs of exclamation marks (%(example)s)."),
-            "link_ratio": self.env._("Links make up %(percent)s%% of the text."),
-            "too_many_links": self.env._("Too many links: %(count)s (at most %(limit)s)."),
-            "shortener": self.env._("Link shorteners hide the destination: %(domains)s."),
-            "image_only": self.env._("The body is images with almost no text."),
-            "money": self.env._("Prices or amounts of money: %(examples)s."),
-        }
+        return [self, *self.variant_ids] if step_types.get(self.step_type).sends_email else []
 
     def _notify_spam_risk(self):
         """Warn, without blocking, about the email steps at high spam risk: a
@@ -448,7 +398,7 @@ class SalesSequenceStep(models.Model):
 
         :return: a ``display_notification`` action, or None when no step is red
         """
-        risky = self.filtered(lambda step: step.step_type == "email" and step.spam_band == "red")
+        risky = self.filtered(lambda step: step.spam_band == "red")
         if not risky:
             return None
         for sequence, steps in risky.grouped("sequence_id").items():
@@ -505,8 +455,8 @@ class SalesSequenceStep(models.Model):
     def action_save_as_template(self):
         """Save this email as a personal template and open it (to rename or share it)."""
         self.ensure_one()
-        if self.step_type != "email":
-            raise UserError(_("Only automatic emails can be saved as templates."))
+        if not step_types.get(self.step_type).has_email:
+            raise UserError(_("Only emails can be saved as templates."))
         if not self.subject and is_html_empty(self.body_html):
             raise UserError(_("Write a subject or a body before saving this email as a template."))
         template = self.env["sales.sequence.template"].create({
@@ -523,191 +473,3 @@ class SalesSequenceStep(models.Model):
             "views": [(False, "form")],
             "target": "new",
         }
-
-    # ------------------------------------------------------------------
-    # A/B test: automatic and manual winner
-    # ------------------------------------------------------------------
-
-    @api.constrains("ab_winner_id", "variant_ids")
-    def _check_ab_winner(self):
-        for step in self.filtered("ab_winner_id"):
-            if step.ab_winner_id.step_id != step:
-                raise ValidationError(_("The A/B winner of “%s” must be one of its variants.", step.name))
-            if step.ab_winner_id.weight <= 0:
-                raise ValidationError(_(
-                    "%(variant)s cannot win the A/B test of “%(step)s”: its weight is 0.",
-                    variant=step.ab_winner_id.name, step=step.name,
-                ))
-
-    def _variants_for_sending(self):
-        """The variants the engine draws from: the A/B winner alone once
-        there is one, else every variant."""
-        self.ensure_one()
-        return self.ab_winner_id or self.variant_ids
-
-    def _ab_counts(self):
-        """Sends and engagement per variant of these steps, from their traces
-        in one grouped query.
-
-        :return: ``{variant: {"sent": n, "reply": n, "open": n, "click": n}}``
-        """
-        # sudo: the statistics count every sender's traces, not only those the user sees
-        groups = self.env["sales.sequence.trace"].sudo()._read_group(
-            [("step_id", "in", self._origin.ids), ("variant_id", "!=", False), ("state", "=", "sent")],
-            ["variant_id"],
-            ["__count", "replied_at:count", "opened_at:count", "clicked_at:count"],
-        )
-        return {
-            variant.with_env(self.env): {"sent": sent, "reply": replied, "open": opened, "click": clicked}
-            for variant, sent, replied, opened, clicked in groups
-        }
-
-    def _ab_stats(self, counts):
-        """``{variant: (successes, sends)}`` of the competing variants
-        (weight above 0) on the step's metric."""
-        self.ensure_one()
-        empty = dict.fromkeys(("sent", "reply", "open", "click"), 0)
-        return {
-            variant: (counts.get(variant, empty)[self.ab_metric], counts.get(variant, empty)["sent"])
-            for variant in self.variant_ids.filtered(lambda v: v.weight > 0)
-        }
-
-    def _ab_decide(self, counts):
-        """The ``ab.Decision`` of this step's A/B test on ``counts``."""
-        self.ensure_one()
-        return ab.pick_winner(self._ab_stats(counts), float(self.ab_confidence), self.ab_min_sends)
-
-    def _ab_pick_winners(self):
-        """Decide the A/B tests of these steps that have no winner yet and
-        promote the significant winners (logged on the sequence's chatter).
-
-        :return: ``{step: ab.Decision}``
-        """
-        running = self.filtered(lambda step: step.step_type == "email" and not step.ab_winner_id)
-        counts = running._ab_counts()
-        decisions = {}
-        for step in running:
-            decisions[step] = decision = step._ab_decide(counts)
-            if decision.winner:
-                step._set_ab_winner(decision.winner, counts, decision)
-        return decisions
-
-    def _set_ab_winner(self, variant, counts, decision=None):
-        """Make ``variant`` the winner and log why: the test ``decision``, or
-        a manual choice of the current user when there is none."""
-        self.ensure_one()
-        self.ab_winner_id = variant
-        # sudo: whoever may edit the step may log on its sequence
-        self.sequence_id.sudo().message_post(
-            body=self._ab_winner_note(variant, counts, decision), subtype_xmlid="mail.mt_note",
-        )
-
-    def _ab_winner_note(self, variant, counts, decision):
-        if decision:
-            intro = self.env._(
-                "A/B test of “%(step)s”: %(variant)s wins on %(metric)s at %(confidence)s confidence "
-                "(z = %(z)s, p = %(p)s against %(runner_up)s). Every new enrollment now gets %(variant)s.",
-                step=self.name, variant=variant.name, metric=self._ab_metric_phrase(),
-                confidence=self._ab_confidence_label(), z="%.2f" % decision.z, p="%.4f" % decision.p,
-                runner_up=decision.runner_up.name,
-            )
-        else:
-            intro = self.env._(
-                "A/B test of “%(step)s”: %(user)s picked %(variant)s as the winner. "
-                "Every new enrollment now gets %(variant)s.",
-                step=self.name, user=self.env.user.name, variant=variant.name,
-            )
-        return Markup("<p>%s</p><ul>%s</ul>") % (intro, self._ab_rates_html(counts))
-
-    def _ab_rates_html(self, counts):
-        empty = dict.fromkeys(("sent", "reply", "open", "click"), 0)
-        lines = []
-        for variant in self.variant_ids:
-            count = counts.get(variant, empty)
-            rate = 100.0 * count[self.ab_metric] / count["sent"] if count["sent"] else 0.0
-            lines.append(Markup("<li>%s</li>") % self.env._(
-                "%(variant)s: %(rate)s%% %(metric)s (%(successes)s of %(sent)s sent)",
-                variant=variant.name, rate="%.1f" % rate, metric=self._ab_metric_phrase(),
-                successes=count[self.ab_metric], sent=count["sent"],
-            ))
-        return Markup().join(lines)
-
-    def _ab_metric_phrase(self):
-        """The step's metric, as written inside a sentence."""
-        return {
-            "reply": self.env._("reply rate"),
-            "open": self.env._("open rate"),
-            "click": self.env._("click rate"),
-        }[self.ab_metric]
-
-    def _ab_confidence_label(self):
-        return dict(self._fields["ab_confidence"]._description_selection(self.env))[self.ab_confidence]
-
-    def action_ab_pick_winner(self):
-        """Run the A/B test now: promote the winner if it is significant, else
-        say why not."""
-        self.ensure_one()
-        self.check_access("write")
-        if self.ab_winner_id:
-            raise UserError(_("%(variant)s already won the A/B test of “%(step)s”: resume the test first.",
-                              variant=self.ab_winner_id.name, step=self.name))
-        decision = self._ab_pick_winners()[self]
-        return self._ab_decision_notification(decision)
-
-    def _ab_decision_notification(self, decision):
-        if decision.winner:
-            kind, message = "success", self.env._(
-                "%(variant)s wins (p = %(p)s): every new enrollment now gets it.",
-                variant=decision.winner.name, p="%.4f" % decision.p,
-            )
-        elif decision.reason == "not_enough_sends":
-            stats = self._ab_stats(self._ab_counts())
-            kind, message = "info", self.env._(
-                "Not enough data yet: every variant needs %(minimum)s sent emails (%(sent)s).",
-                minimum=self.ab_min_sends,
-                sent=", ".join("%s: %s" % (variant.name, sent) for variant, (__, sent) in stats.items()),
-            )
-        elif decision.reason == "not_significant":
-            kind, message = "info", self.env._(
-                "No significant difference yet at %(confidence)s confidence: %(best)s %(best_rate)s%% "
-                "against %(other)s %(other_rate)s%% (p = %(p)s).",
-                confidence=self._ab_confidence_label(),
-                best=max(decision.rates, key=decision.rates.get).name,
-                best_rate="%.1f" % (100 * max(decision.rates.values())),
-                other=decision.runner_up.name, other_rate="%.1f" % (100 * decision.rates[decision.runner_up]),
-                p="%.4f" % decision.p,
-            )
-        else:
-            kind, message = "warning", self.env._(
-                "An A/B test needs at least two variants with a weight above 0."
-            )
-        return {
-            "type": "ir.actions.client",
-            "tag": "display_notification",
-            "params": {
-                "type": kind, "title": self.env._("A/B test of %s", self.name), "message": message,
-                "next": {"type": "ir.actions.act_window_close"},
-            },
-        }
-
-    def action_ab_reset_winner(self):
-        """Resume the A/B test: new enrollments are split between the variants again."""
-        for step in self.filtered("ab_winner_id"):
-            step.ab_winner_id = False
-            step.sequence_id.sudo().message_post(
-                body=self.env._(
-                    "A/B test of “%(step)s” resumed by %(user)s: new enrollments are split "
-                    "between the variants again.", step=step.name, user=self.env.user.name,
-                ),
-                subtype_xmlid="mail.mt_note",
-            )
-        return True
-
-    @api.model
-    def _cron_ab_pick_winners(self):
-        """Daily: decide the A/B tests of the running sequences."""
-        steps = self.search([
-            ("step_type", "=", "email"), ("ab_winner_id", "=", False),
-            ("sequence_id.state", "=", "active"), ("variant_ids.weight", ">", 0),
-        ])
-        steps.filtered(lambda step: len(step.variant_ids.filtered("weight")) >= 2)._ab_pick_winners()

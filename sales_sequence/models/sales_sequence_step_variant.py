@@ -1,4 +1,8 @@
 from odoo import api, fields, models
+from odoo.fields import Domain
+
+from .sales_sequence_enrollment import RUNNING_STATES
+from .sales_sequence_metrics_mixin import merge
 
 
 class SalesSequenceStepVariant(models.Model):
@@ -6,6 +10,7 @@ class SalesSequenceStepVariant(models.Model):
 
     _name = "sales.sequence.step.variant"
     _description = "Sales Sequence Step Variant"
+    _inherit = ["sales.sequence.metrics.mixin"]
     _order = "step_id, id"
 
     step_id = fields.Many2one("sales.sequence.step", required=True, ondelete="cascade", index=True)
@@ -62,3 +67,24 @@ class SalesSequenceStepVariant(models.Model):
             return True
         step._set_ab_winner(self, step._ab_counts())
         return True
+
+    # ------------------------------------------------------------------
+    # Analytics (sales.sequence.metrics.mixin)
+    # ------------------------------------------------------------------
+
+    def _compute_currency_id(self):
+        for variant in self:
+            variant.currency_id = variant.step_id.company_id.currency_id or self.env.company.currency_id
+
+    def _metric_totals(self):
+        Trace = self.env["sales.sequence.trace"].sudo()
+        sequence_ids = self.step_id.sequence_id.ids
+        mine = Domain("variant_id", "in", self.ids)
+        totals = self._metric_trace_totals(mine, "variant_id")
+        running = Trace._read_group(
+            mine & Domain("enrollment_id.state", "in", RUNNING_STATES), ["variant_id"], ["__count"],
+        )
+        merge(totals, {variant.id: {"active_count": count} for variant, count in running})
+        merge(totals, self._metric_ending_totals(sequence_ids, "variant_id"))
+        return merge(totals, self._metric_won_totals(sequence_ids, "variant_id"))
+

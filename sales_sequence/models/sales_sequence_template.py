@@ -1,7 +1,5 @@
 from odoo import api, fields, models
 
-from .sales_sequence_step import SPAM_BANDS
-
 
 class SalesSequenceTemplate(models.Model):
     """A reusable email (subject and body) that reps start email steps from.
@@ -13,6 +11,7 @@ class SalesSequenceTemplate(models.Model):
 
     _name = "sales.sequence.template"
     _description = "Sales Sequence Email Template"
+    _inherit = ["sales.sequence.spam.mixin"]
     _order = "name, id"
 
     name = fields.Char(required=True)
@@ -35,8 +34,6 @@ class SalesSequenceTemplate(models.Model):
     company_id = fields.Many2one(
         "res.company", "Company", index=True, default=lambda self: self.env.company,
     )
-    spam_score = fields.Integer("Spam Risk Score", compute="_compute_spam")
-    spam_band = fields.Selection(SPAM_BANDS, "Spam Risk", compute="_compute_spam")
 
     @api.constrains("subject", "body_html")
     def _check_templates(self):
@@ -47,10 +44,7 @@ class SalesSequenceTemplate(models.Model):
 
     @api.depends("subject", "body_html")
     def _compute_spam(self):
-        for template in self:
-            result = self.env["sales.sequence.step"]._spam_assess(template.subject, template.body_html)
-            template.spam_score = result.score
-            template.spam_band = result.band
+        super()._compute_spam()
 
     def copy_data(self, default=None):
         vals_list = super().copy_data(default=default)

@@ -1,4 +1,17 @@
-from odoo import _, fields, models
+from odoo import fields, models
+from odoo.tools import SQL
+
+SKIP_REASONS = [
+    ("condition", "The step's condition does not match"),
+    ("engagement", "The engagement condition is not met"),
+    ("suppressed", "The address is on the suppression list (unsubscribed or blacklisted)"),
+    ("no_email", "No valid email address"),
+    ("no_phone", "No phone number"),
+    ("phone_suppressed", "The number is on the SMS suppression list"),
+    ("task_cancelled", "Task cancelled"),
+    ("bounced", "Bounced"),
+    ("send_failed", "Sending failed"),
+]
 
 
 class SalesSequenceTrace(models.Model):
@@ -26,7 +39,8 @@ class SalesSequenceTrace(models.Model):
          ("task", "Task Created"), ("done", "Done")],
         required=True, index=True,
     )
-    skip_reason = fields.Char()
+    skip_reason = fields.Selection(SKIP_REASONS, "Reason", help="Why the step was skipped or failed.")
+    failure_detail = fields.Text("Details", help="What the mail server or the bounce said.")
     mail_subject = fields.Char("Subject")
     mail_mail_id = fields.Many2one("mail.mail", "Email", ondelete="set null", index="btree_not_null")
     message_id = fields.Char("Message-ID", index="btree_not_null", help="RFC 5322 Message-ID of the sent email.")
@@ -35,7 +49,9 @@ class SalesSequenceTrace(models.Model):
     opened_at = fields.Datetime()
     clicked_at = fields.Datetime()
     open_count = fields.Integer("Opens", default=0, readonly=True, help="Times the email was opened.")
-    click_count = fields.Integer("Clicks", default=0, readonly=True, help="Times a tracked link of the email was followed.")
+    click_count = fields.Integer(
+        "Clicks", default=0, readonly=True, help="Times a tracked link of the email was followed.",
+    )
     replied_at = fields.Datetime()
     bounced_at = fields.Datetime()
 
@@ -43,15 +59,55 @@ class SalesSequenceTrace(models.Model):
         "(enrollment_id, step_id)", "A step runs only once per enrollment.",
     )
 
-    def _set_bounced(self, reason):
+    def _set_bounced(self, detail):
         """The email of these traces bounced: stamp them and exit their
         enrollments (``bounce``) where the sequence says so."""
         if not self:
             return
         self.filtered(lambda t: not t.bounced_at).write({
             "state": "failed", "bounced_at": fields.Datetime.now(),
-            "skip_reason": (reason or _("Bounced"))[:500],
+            "skip_reason": "bounced", "failure_detail": (detail or "")[:2000] or False,
         })
         enrollments = self.enrollment_id.filtered(lambda e: e.sequence_id.exit_on_bounce)
         enrollments.action_exit("bounce")
         self.sequence_id._check_bounce_guard()
+
+    def _set_send_failed(self, detail):
+        """The mail server refused the email of these traces (for now)."""
+        self.write({"state": "failed", "skip_reason": "send_failed", "failure_detail": (detail or "")[:2000] or False})
+
+    # ------------------------------------------------------------------
+    # Opens and clicks (controllers/tracking.py)
+    # ------------------------------------------------------------------
+
+    def _record_open(self):
+        """The open pixel was loaded: count it, stamp the first open."""
+        self._record_tracking_event(SQL(
+            """open_count = open_count + 1,
+               opened_at = COALESCE(opened_at, %(now)s)""",
+            now=fields.Datetime.now(),
+        ))
+
+    def _record_click(self):
+        """A tracked link was followed: count it, stamp the first click. A
+        click implies an open: an email whose pixel never loaded (images
+        blocked) counts as opened once."""
+        self._record_tracking_event(SQL(
+            """click_count = click_count + 1,
+               clicked_at = COALESCE(clicked_at, %(now)s),
+               open_count = CASE WHEN opened_at IS NULL THEN open_count + 1 ELSE open_count END,
+               opened_at = COALESCE(opened_at, %(now)s)""",
+            now=fields.Datetime.now(),
+        ))
+
+    def _record_tracking_event(self, assignments):
+        """One atomic UPDATE: concurrent hits (a mail client loading the
+        pixel twice at once) never lose a count, as a read-then-write would."""
+        if not self:
+            return
+        fnames = ["open_count", "opened_at", "click_count", "clicked_at"]
+        self.flush_recordset(fnames)
+        self.env.cr.execute(SQL(
+            "UPDATE sales_sequence_trace SET %s WHERE id IN %s", assignments, tuple(self.ids),
+        ))
+        self.invalidate_recordset(fnames)

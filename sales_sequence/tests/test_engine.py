@@ -159,8 +159,8 @@ class TestEngine(SalesSequenceCase, CronMixinCase):
             self.assertFalse(self._new_mails)
         john, nomail = enrollments.sorted(lambda e: e.partner_id != self.john)
         self.assertEqual(john.trace_ids.sorted("id").mapped("state"), ["skipped", "task"])
-        self.assertIn("suppression list", john.trace_ids.sorted("id")[0].skip_reason)
-        self.assertIn("No valid email", nomail.trace_ids.sorted("id")[0].skip_reason)
+        self.assertEqual(john.trace_ids.sorted("id")[0].skip_reason, "suppressed")
+        self.assertEqual(nomail.trace_ids.sorted("id")[0].skip_reason, "no_email")
         self.assertEqual(nomail.trace_ids.sorted("id")[1].state, "task")
 
     def test_render_error_fails_only_its_enrollment(self):
@@ -172,7 +172,7 @@ class TestEngine(SalesSequenceCase, CronMixinCase):
             self._run(MONDAY_9AM)
         failed = enrollments.filtered(lambda e: e.partner_id == bob)
         self.assertEqual(failed.state, "failed")
-        self.assertIn("does not render", failed.failure_message)
+        self.assertEqual(failed.failure_reason, "render_error")
         self.assertFalse(failed.trace_ids)
         self.assertEqual((enrollments - failed).state, "completed")
         # fixed and retried
@@ -189,7 +189,7 @@ class TestEngine(SalesSequenceCase, CronMixinCase):
         self.user_rep.email = False
         self._run(MONDAY_9AM)
         self.assertEqual(enrollment.state, "failed")
-        self.assertIn("has no email address", enrollment.failure_message)
+        self.assertEqual(enrollment.failure_reason, "sender_no_email")
         self.user_rep.email = "rachel.rep@test.example.com"
         with freeze_time(MONDAY_9AM.replace(hour=11)):
             enrollment.action_resume()
@@ -344,7 +344,7 @@ class TestConditions(SalesSequenceCase):
         self.assertEqual(states[self.jane.display_name], ["task", "task"])  # Jane lives in Ghent
         self.assertEqual(states["John Smith"], ["skipped", "task"])
         skipped = enrollments.trace_ids.filtered(lambda t: t.state == "skipped")
-        self.assertEqual(set(skipped.mapped("skip_reason")), {"The step's condition does not match."})
+        self.assertEqual(set(skipped.mapped("skip_reason")), {"condition"})
 
     def test_engagement_if_else_branch(self):
         """Day 1 email → Day 3 follow-up only if opened and not replied →
@@ -433,8 +433,8 @@ class TestSmsStep(SalesSequenceCase):
         self.assertEqual((sms.number, sms.body), (self.jane.phone_sanitized, "Hi Jane, Rachel from Acme here."))
         self.assertTrue(any("Hi Jane, Rachel from Acme here." in body for body in self.jane.message_ids.mapped("body")))
         self.assertEqual(by_name["John Smith"].state, "skipped")
-        self.assertEqual(by_name["John Smith"].skip_reason, "No phone number.")
-        self.assertEqual(by_name["Blocked Bob"].skip_reason, "The number is on the SMS suppression list.")
+        self.assertEqual(by_name["John Smith"].skip_reason, "no_phone")
+        self.assertEqual(by_name["Blocked Bob"].skip_reason, "phone_suppressed")
         self.assertFalse(self.env["sms.sms"].sudo().search([("partner_id", "=", blocked.id)]))
 
     def test_sms_step_needs_a_text(self):

@@ -129,7 +129,7 @@ class TestBadRecords(SalesSequenceCase):
         self._run(MONDAY_9AM)
         self._run(MONDAY_9AM.replace(hour=10))
         self.assertTraces(enrollment, [(self.email_step, "skipped"), (self.call_step, "task")])
-        self.assertEqual(enrollment.trace_ids.sorted("id")[0].skip_reason, "No valid email address.")
+        self.assertEqual(enrollment.trace_ids.sorted("id")[0].skip_reason, "no_email")
         self.assertFalse(enrollment.trace_ids.mail_mail_id)
         self.assertEqual(enrollment.state, "active")
 
@@ -141,7 +141,7 @@ class TestBadRecords(SalesSequenceCase):
         self._run(MONDAY_9AM)
         for enrollment in enrollments:
             self.assertTraces(enrollment, [(self.email_step, "skipped")])
-            self.assertEqual(enrollment.trace_ids.skip_reason, "No valid email address.")
+            self.assertEqual(enrollment.trace_ids.skip_reason, "no_email")
         self.assertFalse(enrollments.trace_ids.mail_mail_id)
 
     def test_archived_partner_is_refused_at_enroll(self):
@@ -246,7 +246,7 @@ class TestBadRecords(SalesSequenceCase):
         self.user_rep.action_archive()
         self._run(MONDAY_9AM)
         self.assertEqual(enrollment.state, "failed")
-        self.assertIn("is archived", enrollment.failure_message)
+        self.assertEqual(enrollment.failure_reason, "sender_archived")
         self.assertFalse(enrollment.trace_ids)
         self.assertEqual(enrollment.step_id, self.email_step)  # nothing skipped
         enrollment.with_user(self.user_manager).write({"user_id": self.user_manager.id})

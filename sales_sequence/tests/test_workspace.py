@@ -103,7 +103,7 @@ class TestWorkspace(SalesSequenceCase):
         done.activity_id.action_done()
         cancelled.activity_id.unlink()
         self.assertEqual((done.state, cancelled.state), ("done", "skipped"))
-        self.assertEqual(cancelled.skip_reason, "Task cancelled.")
+        self.assertEqual(cancelled.skip_reason, "task_cancelled")
         self.assertEqual((sequence.task_count, sequence.task_done_count), (1, 1))
 
     # ------------------------------------------------------------------

@@ -14,7 +14,6 @@ class SalesSequenceStepPreview(models.TransientModel):
 
     step_id = fields.Many2one(
         "sales.sequence.step", "Email", required=True, readonly=True, ondelete="cascade",
-        domain="[('step_type', '=', 'email')]",
     )
     record_ref = fields.Reference(
         PREVIEW_MODELS, "Preview For", compute="_compute_record_ref", readonly=False, store=True,
@@ -25,7 +24,7 @@ class SalesSequenceStepPreview(models.TransientModel):
     )
     email_to = fields.Char("To", compute="_compute_preview")
     subject = fields.Char(compute="_compute_preview")
-    body_html = fields.Html("Body", compute="_compute_preview", sanitize=False)
+    body_html = fields.Html("Body", compute="_compute_preview")
     error = fields.Text(compute="_compute_preview")
 
     @api.depends("step_id")
@@ -63,9 +62,5 @@ class SalesSequenceStepPreview(models.TransientModel):
             rendered = self.step_id._render_preview(record, user=self.user_id or None)
         except render.TemplateError as error:
             return dict(empty, error=self.env._("This email does not render: %s", error))
-        return dict(empty, email_to=self._recipient(record), subject=rendered["subject"], body_html=rendered["body"])
-
-    def _recipient(self, record):
-        if record._name == "crm.lead":
-            return record.email_from or record.partner_id.email_formatted or False
-        return record.email_formatted or False
+        return dict(empty, email_to=rendered["email_to"] or False, subject=rendered["subject"],
+                    body_html=rendered["body"])

@@ -26,12 +26,3 @@ class SalesSequenceCalendarWatcher(models.AbstractModel):
     def _forget_work_calendars(self):
         self.env.cr.cache.pop(WORK_CALENDAR_CACHE, None)
 
-
-class ResourceCalendarLeaves(models.Model):
-    _name = "resource.calendar.leaves"
-    _inherit = ["resource.calendar.leaves", "sales.sequence.calendar.watcher"]
-
-
-class ResourceCalendarAttendance(models.Model):
-    _name = "resource.calendar.attendance"
-    _inherit = ["resource.calendar.attendance", "sales.sequence.calendar.watcher"]

@@ -13,12 +13,13 @@ DOMAIN_CAP_PARAM = "sales_sequence.domain_daily_cap"
 SENT = Domain("message_id", "!=", False)  # every email the engine queued
 
 
-def load_send_quota(enrollments, now):
-    """The quota for the email steps of ``enrollments`` at ``now``, or None."""
-    emailing = enrollments.filtered(lambda e: e.step_id.step_type == "email")
+def load_send_quota(emailing, now, emails):
+    """The quota for ``emailing`` (enrollments due at a step that sends an
+    email, whose recipient addresses are ``emails``: {enrollment id: email})
+    at ``now``, or None when no cap applies."""
     if not emailing:
         return None
-    env = enrollments.env
+    env = emailing.env
     params = env["ir.config_parameter"].sudo()
     hourly_cap = int(params.get_param(HOURLY_CAP_PARAM) or 0)
     domain_cap = int(params.get_param(DOMAIN_CAP_PARAM) or 0)
@@ -45,7 +46,7 @@ def load_send_quota(enrollments, now):
             sent & Domain("sent_at", ">", now - timedelta(hours=1)), ["sent_at"],
         ).mapped("sent_at"))
     if domain_cap:
-        domains = {email.rpartition("@")[2] for email in emailing.mapped("email") if email}
+        domains = {emails[enrollment.id].rpartition("@")[2] for enrollment in emailing if emails.get(enrollment.id)}
         quota.domain_sent_today.update(dict(Trace._read_group(
             sent & Domain("email_domain", "in", list(domains)) & Domain("sent_at", ">=", tomorrow - timedelta(days=1)),
             ["email_domain"], ["__count"],

@@ -31,21 +31,17 @@ Definitions:
 """
 from collections import defaultdict
 
-from dateutil.relativedelta import relativedelta
-
-from odoo import _, api, fields, models
-from odoo.exceptions import UserError
+from odoo import api, fields, models
 from odoo.fields import Domain
-from odoo.tools import SQL, format_amount
+from odoo.tools import SQL
 
+from ..engine import step_types
 from .sales_sequence_enrollment import RUNNING_STATES
-from .sales_sequence_step import ACTIVITY_STEP_TYPES
 
 TOUCH_STATES = ("sent", "task", "done")
-NOT_TOUCH_STEP_TYPES = ("wait",)
 # where an enrollment stood when it ended: its last step that ran (a bounced
 # email included), waits and skipped steps aside
-LAST_STEP_DOMAIN = Domain("state", "!=", "skipped") & Domain("step_type", "not in", NOT_TOUCH_STEP_TYPES)
+LAST_STEP_DOMAIN = Domain("state", "!=", "skipped") & Domain("step_type", "in", step_types.codes(is_touch=True))
 POSITIVE_EXITS = ("completed", "reply", "meeting", "won")
 METRIC_LEVELS = ("sequence_id", "step_id", "variant_id")
 COUNT_FIELDS = (
@@ -73,9 +69,10 @@ def metric_values(totals):
 def sent_emails(step_type, state, count, mailed, bounced):
     """Emails among a group of traces: automatic emails sent (bounced ones
     included, failed sends not) and manual emails sent from the composer."""
-    if step_type == "email":
+    kind = step_types.get(step_type)
+    if kind.sends_email:
         return count if state == "sent" else bounced
-    if step_type == "manual_email":
+    if kind.has_email:
         return mailed
     return 0
 
@@ -88,9 +85,10 @@ def fold_trace_group(totals, step_type, state, count, mailed, opened, clicked, r
     totals["clicked_count"] += clicked
     totals["replied_count"] += replied
     totals["bounced_count"] += bounced
-    if state in TOUCH_STATES and step_type not in NOT_TOUCH_STEP_TYPES:
+    kind = step_types.get(step_type)
+    if state in TOUCH_STATES and kind.is_touch:
         totals["contacted_count"] += count
-    if step_type in ACTIVITY_STEP_TYPES and state in ("task", "done"):
+    if kind.creates_activity and state in ("task", "done"):
         totals["task_count"] += count
         if state == "done":
             totals["task_done_count"] += count
@@ -173,187 +171,16 @@ class SalesSequenceMetricsMixin(models.AbstractModel):
         """``{record id: {metric: value}}`` for ``self`` (saved records)."""
         raise NotImplementedError()
 
-
-class SalesSequence(models.Model):
-    _name = "sales.sequence"
-    _inherit = ["sales.sequence", "sales.sequence.metrics.mixin"]
-
-    funnel_step_ids = fields.Many2many(
-        "sales.sequence.step", string="Funnel", compute="_compute_funnel", context={"active_test": False},
-        help="Every step, archived ones with history included, in order.",
-    )
-    funnel_variant_ids = fields.Many2many(
-        "sales.sequence.step.variant", string="Variants", compute="_compute_funnel",
-    )
-
-    def _compute_funnel(self):
-        # sudo: an archived step keeps its place when its history is other reps'
-        steps = self.env["sales.sequence.step"].sudo().with_context(active_test=False).search([
-            ("sequence_id", "in", self._origin.ids), "|", ("active", "=", True), ("trace_ids", "!=", False),
-        ])
-        by_sequence = steps.grouped("sequence_id")
-        for sequence in self:
-            funnel = by_sequence.get(sequence._origin, steps.browse())
-            sequence.funnel_step_ids = funnel
-            sequence.funnel_variant_ids = funnel.variant_ids
-
-    def _metric_totals(self):
-        Trace = self.env["sales.sequence.trace"].sudo()
-        totals = Trace._metric_trace_totals(Domain("sequence_id", "in", self.ids), "sequence_id")
-        merge(totals, self._metric_enrollment_totals())
-        merge(totals, self._metric_prospect_totals())
-        return merge(totals, Trace._metric_won_totals(self.ids, "sequence_id"))
-
-    def _metric_enrollment_totals(self):
-        rows = self.env["sales.sequence.enrollment"].sudo()._read_group(
-            [("sequence_id", "in", self.ids)], ["sequence_id", "state", "exit_reason"], ["__count"],
-        )
-        totals = new_totals()
-        for sequence, state, reason, count in rows:
-            sequence_totals = totals[sequence.id]
-            sequence_totals["enrolled_count"] += count
-            if state in RUNNING_STATES:
-                sequence_totals["active_count"] += count
-            fold_ending(sequence_totals, state, reason, count)
-        return totals
-
-    def _metric_prospect_totals(self):
-        """Prospects (not emails) who replied (or exited on a reply), bounced
-        (or exited on a bounce) and who were contacted: one pass over the
-        traces, folded per enrollment."""
-        self.env["sales.sequence.trace"].flush_model(
-            ["enrollment_id", "sequence_id", "state", "step_type", "replied_at", "bounced_at"])
-        self.env["sales.sequence.enrollment"].flush_model(["sequence_id", "exit_reason"])
-        rows = self.env.execute_query(SQL(
-            """SELECT enrollment.sequence_id,
-                      COUNT(*) FILTER (WHERE enrollment.exit_reason = 'reply' OR prospect.replied),
-                      COUNT(*) FILTER (WHERE enrollment.exit_reason = 'bounce' OR prospect.bounced),
-                      COUNT(*) FILTER (WHERE prospect.contacted)
-                 FROM sales_sequence_enrollment enrollment
-            LEFT JOIN (SELECT enrollment_id,
-                              BOOL_OR(replied_at IS NOT NULL) AS replied,
-                              BOOL_OR(bounced_at IS NOT NULL) AS bounced,
-                              BOOL_OR(state IN %(touch_states)s AND step_type NOT IN %(not_touch)s) AS contacted
-                         FROM sales_sequence_trace
-                        WHERE sequence_id IN %(ids)s
-                     GROUP BY enrollment_id) AS prospect ON prospect.enrollment_id = enrollment.id
-                WHERE enrollment.sequence_id IN %(ids)s
-             GROUP BY enrollment.sequence_id""",
-            ids=tuple(self.ids), touch_states=TOUCH_STATES, not_touch=NOT_TOUCH_STEP_TYPES,
-        ))
-        totals = new_totals()
-        for sequence in self:  # a sequence without enrollments has none of them, not its traces' counts
-            totals[sequence.id].update(replied_count=0, bounced_count=0, contacted_count=0)
-        for sequence_id, replied, bounced, contacted in rows:
-            totals[sequence_id].update(replied_count=replied, bounced_count=bounced, contacted_count=contacted)
-        return totals
-
     # ------------------------------------------------------------------
-    # Dashboard and comparison
+    # The grouped reads every metric comes from (sudo: a sequence's numbers
+    # are the sequence's, whoever looks at them)
     # ------------------------------------------------------------------
-
-    @api.model
-    def get_dashboard_data(self, domain=None):
-        """The summary cards above the sequences list, for the sequences
-        matching ``domain`` (the current search)."""
-        sequences = self.search(Domain(domain or []))
-        totals = sequences._metric_totals() if sequences else {}
-        replied = sum(values.get("replied_count", 0) for values in totals.values())
-        contacted = sum(values.get("contacted_count", 0) for values in totals.values())
-        revenue = sum(values.get("won_revenue", 0.0) for values in totals.values())
-        return {
-            "active_sequences": len(sequences.filtered(lambda s: s.state == "active")),
-            "enrolled_now": sum(values.get("active_count", 0) for values in totals.values()),
-            "reply_rate": round(rate(replied, contacted), 1),
-            "meetings_this_month": sequences._meetings_since(self._month_start()),
-            "won_revenue": format_amount(self.env, revenue, self.env.company.currency_id),
-        }
-
-    @api.model
-    def _month_start(self):
-        today = fields.Date.context_today(self)
-        return fields.Datetime.to_datetime(today + relativedelta(day=1))
-
-    def _meetings_since(self, start):
-        return self.env["sales.sequence.enrollment"].sudo().search_count([
-            ("sequence_id", "in", self.ids), ("exit_reason", "=", "meeting"), ("ended_at", ">=", start),
-        ])
-
-    def action_compare(self):
-        """The selected sequences side by side, one row each, on the same metrics."""
-        if len(self) < 2:
-            raise UserError(_("Select at least two sequences to compare."))
-        return {
-            "type": "ir.actions.act_window",
-            "name": _("Compare Sequences"),
-            "res_model": "sales.sequence",
-            "view_mode": "list",
-            "views": [(self.env.ref("sales_sequence.sales_sequence_view_list_compare").id, "list")],
-            "domain": [("id", "in", self.ids)],
-            "context": {"active_test": False, "create": False},
-        }
-
-    def action_view_performance(self):
-        """Traces of this sequence over time (graph by week, per step)."""
-        self.ensure_one()
-        action = self.env["ir.actions.act_window"]._for_xml_id("sales_sequence.action_sales_sequence_trace")
-        action.update({
-            "name": _("Performance: %s", self.name),
-            "domain": [("sequence_id", "=", self.id)],
-            "view_mode": "graph,pivot,list,form",
-            "views": [(False, "graph"), (False, "pivot"), (False, "list"), (False, "form")],
-            "context": {"search_default_group_by_week": 1, "search_default_filter_touches": 1},
-        })
-        return action
-
-
-class SalesSequenceStep(models.Model):
-    _name = "sales.sequence.step"
-    _inherit = ["sales.sequence.step", "sales.sequence.metrics.mixin"]
-
-    def _metric_totals(self):
-        Trace = self.env["sales.sequence.trace"].sudo()
-        sequence_ids = self.sequence_id.ids
-        totals = Trace._metric_trace_totals(Domain("step_id", "in", self.ids), "step_id")
-        waiting = self.env["sales.sequence.enrollment"].sudo()._read_group(
-            [("step_id", "in", self.ids), ("state", "in", RUNNING_STATES)], ["step_id"], ["__count"],
-        )
-        merge(totals, {step.id: {"active_count": count} for step, count in waiting})
-        merge(totals, Trace._metric_ending_totals(sequence_ids, "step_id"))
-        return merge(totals, Trace._metric_won_totals(sequence_ids, "step_id"))
-
-
-class SalesSequenceStepVariant(models.Model):
-    _name = "sales.sequence.step.variant"
-    _inherit = ["sales.sequence.step.variant", "sales.sequence.metrics.mixin"]
-
-    def _compute_currency_id(self):
-        for variant in self:
-            variant.currency_id = variant.step_id.company_id.currency_id or self.env.company.currency_id
-
-    def _metric_totals(self):
-        Trace = self.env["sales.sequence.trace"].sudo()
-        sequence_ids = self.step_id.sequence_id.ids
-        mine = Domain("variant_id", "in", self.ids)
-        totals = Trace._metric_trace_totals(mine, "variant_id")
-        running = Trace._read_group(
-            mine & Domain("enrollment_id.state", "in", RUNNING_STATES), ["variant_id"], ["__count"],
-        )
-        merge(totals, {variant.id: {"active_count": count} for variant, count in running})
-        merge(totals, Trace._metric_ending_totals(sequence_ids, "variant_id"))
-        return merge(totals, Trace._metric_won_totals(sequence_ids, "variant_id"))
-
-
-class SalesSequenceTrace(models.Model):
-    """The grouped reads every metric comes from."""
-
-    _inherit = "sales.sequence.trace"
 
     @api.model
     def _metric_trace_totals(self, domain, level):
         """Email and task counts of the traces of ``domain``, per ``level``
         (``sequence_id``, ``step_id`` or ``variant_id``): one query."""
-        rows = self._read_group(
+        rows = self.env["sales.sequence.trace"].sudo()._read_group(
             domain, [level, "step_type", "state"],
             ["__count", "message_id:count", "opened_at:count", "clicked_at:count",
              "replied_at:count", "bounced_at:count"],
@@ -388,8 +215,9 @@ class SalesSequenceTrace(models.Model):
     def _last_step_query(self, sequence_ids):
         """SELECT the last step that ran (enrollment_id, sequence_id,
         step_id, variant_id) of each ended enrollment of ``sequence_ids``."""
-        self.flush_model(["enrollment_id", "sequence_id", "step_id", "variant_id", "sent_at"])
-        query = self._search(
+        Trace = self.env["sales.sequence.trace"].sudo()
+        Trace.flush_model(["enrollment_id", "sequence_id", "step_id", "variant_id", "sent_at"])
+        query = Trace._search(
             Domain("sequence_id", "in", list(sequence_ids)) & LAST_STEP_DOMAIN
             & Domain("enrollment_id.state", "not in", RUNNING_STATES)
         )
@@ -410,7 +238,8 @@ class SalesSequenceTrace(models.Model):
         self._check_metric_level(level)
         if not sequence_ids:
             return new_totals()
-        self.flush_model(["enrollment_id", "sequence_id", "step_id", "variant_id", "sent_at", "state", "step_type"])
+        self.env["sales.sequence.trace"].flush_model(
+            ["enrollment_id", "sequence_id", "step_id", "variant_id", "sent_at", "state", "step_type"])
         self.env["sales.sequence.enrollment"].flush_model(["lead_id", "partner_id", "sequence_id"])
         self.env["crm.lead"].flush_model(["won_status", "date_closed", "expected_revenue", "partner_id"])
         rows = self.env.execute_query(SQL(
@@ -424,7 +253,7 @@ class SalesSequenceTrace(models.Model):
                         OR (enrollment.lead_id IS NULL AND enrollment.partner_id = lead.partner_id)
                       JOIN sales_sequence_trace trace ON trace.enrollment_id = enrollment.id
                      WHERE lead.won_status = 'won' AND trace.sent_at <= lead.date_closed
-                       AND trace.state IN %(touch_states)s AND trace.step_type NOT IN %(not_touch)s
+                       AND trace.state IN %(touch_states)s AND trace.step_type IN %(touch_types)s
                        AND lead.id IN (
                             SELECT lead_id FROM sales_sequence_enrollment
                              WHERE sequence_id IN %(sequence_ids)s AND lead_id IS NOT NULL
@@ -439,7 +268,7 @@ class SalesSequenceTrace(models.Model):
                  ) AS won
                 WHERE won.sequence_id IN %(sequence_ids)s
              GROUP BY 1""",
-            level=SQL.identifier(level), touch_states=TOUCH_STATES, not_touch=NOT_TOUCH_STEP_TYPES,
+            level=SQL.identifier(level), touch_states=TOUCH_STATES, touch_types=step_types.codes(is_touch=True),
             sequence_ids=tuple(sequence_ids),
         ))
         totals = new_totals()
@@ -452,3 +281,4 @@ class SalesSequenceTrace(models.Model):
     def _check_metric_level(self, level):
         if level not in METRIC_LEVELS:
             raise ValueError("Unknown metric level %r" % level)
+

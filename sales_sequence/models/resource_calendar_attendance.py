@@ -1,0 +1,6 @@
+from odoo import models
+
+
+class ResourceCalendarAttendance(models.Model):
+    _name = "resource.calendar.attendance"
+    _inherit = ["resource.calendar.attendance", "sales.sequence.calendar.watcher"]

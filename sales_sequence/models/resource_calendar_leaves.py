@@ -1,0 +1,6 @@
+from odoo import models
+
+
+class ResourceCalendarLeaves(models.Model):
+    _name = "resource.calendar.leaves"
+    _inherit = ["resource.calendar.leaves", "sales.sequence.calendar.watcher"]
