@@ -2,6 +2,7 @@ from . import test_schedule
 from . import test_render
 from . import test_autoreply
 from . import test_replies
+from . import test_mail_reports
 from . import test_sequence
 from . import test_enroll
 from . import test_engine
