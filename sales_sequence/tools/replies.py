@@ -174,8 +174,8 @@ NOT_UNSUBSCRIBE_AFTER = re.compile(
     r"(?:cc|bcc|copy|copie|kopie|copia|carbon copy)(?!\w)"
 )
 
-_NAME = r"(?!me |us |you |your )(?:[\w.'-]+ ){1,3}?"   # someone other than the writer and the rep
-_AT = r"(?:at|on|via|instead|directly|[\w.%+'-]+@)"
+_NAME = r"(?!me |us |you |your )(?:[\w.'-]+[:,]? ){1,3}?"   # someone other than the writer and the rep
+_AT = r"(?:at|on|via|instead|directly|[(<\[]?[\w.%+'-]{1,64}@[\w-]{1,63}(?:\.[\w-]{1,63}){1,8})"
 
 # said alone, a referral: the sender is not (or no longer) the one to talk to
 REFERRAL_PHRASES = [
@@ -374,7 +374,7 @@ VALEDICTION_RE = re.compile(
     r"mit freundlichen gr[üu](?:ß|ss)en|mfg|viele gr[üu](?:ß|ss)e|beste gr[üu](?:ß|ss)e|liebe gr[üu](?:ß|ss)e|"
     r"freundliche gr[üu](?:ß|ss)e|gru(?:ß|ss)|saludos|un saludo|atentamente|cordiales saludos|"
     r"met vriendelijke groet(?:en)?|vriendelijke groet(?:en)?|groeten|groet|mvg|"
-    r"cordiali saluti|distinti saluti|saluti|un saluto)[\s,.!]*$",
+    r"gr[üu](?:ß|ss)e|cordiali saluti|distinti saluti|saluti|un saluto)[\s,.!]*$",
     re.IGNORECASE,
 )
 _HEADER_NAME = r"\*?\s*(?:%s)\s*\*?\s*:"
@@ -385,6 +385,8 @@ HEADER_NEXT_RE = re.compile(
     re.IGNORECASE,
 )
 HEADER_LOOKAHEAD_LINES = 4
+ATTRIBUTION = "attribution"
+ORIGINAL = "original"
 MAX_TEXT_CHARS = 10000
 MAX_ATTRIBUTION_LINE = 500
 
@@ -404,7 +406,8 @@ def classify_reply(text, sender=None, subject=None, ignore=()):
 
     :param text: the reply's body as plain text (quoted original included:
         it is cut here)
-    :param sender: the replying address, never returned as a referral
+    :param sender: the replying address (``"Jane <jane@acme.com>"`` or
+        ``"jane@acme.com"``), never returned as a referral
     :param subject: the reply's subject; read only when it is not a reply
         subject ("Re: ..."), e.g. an email titled "Unsubscribe"
     :param ignore: more addresses never returned (the rep's, the catchall)
@@ -437,7 +440,7 @@ def _referral(body, sender, ignore):
     strong = _found(REFERRAL_RE, body)
     if not (strong or _found(WEAK_REFERRAL_RE, body)):
         return False, ()
-    excluded = {address.lower() for address in (sender, *ignore) if address}
+    excluded = set(find_emails(" ".join(address for address in (sender, *ignore) if address)))
     emails = tuple(address for address in find_emails(body) if address not in excluded)
     return strong or bool(emails), emails
 
@@ -459,8 +462,10 @@ def new_text(text, limit=None):
     quoted original ("On ... wrote:" and its translations, "-----Original
     Message-----", an Outlook "From: / Sent:" block, a forwarded message),
     without ``>`` quoted lines, cut at the signature ("-- ", "Sent from my
-    iPhone", a closing "Best regards," after some text). With ``limit``, its
-    first ``limit`` characters at most.
+    iPhone", a closing "Best regards," after some text). A reply that starts
+    with an attribution line followed by ``>`` lines answers below or between
+    them: its unquoted lines are kept. With ``limit``, its first ``limit``
+    characters at most.
 
     >>> new_text("Not now, thanks.\\nBest,\\nJane\\n\\nOn Mon, Mar 2, 2026 at 9:00 Bob <bob@x.com> wrote:\\n> Hi")
     'Not now, thanks.'
@@ -472,7 +477,10 @@ def new_text(text, limit=None):
         stripped = line.strip()
         if stripped.startswith(">"):
             continue
-        if _starts_quote(stripped, lines, index) or (kept and VALEDICTION_RE.match(stripped)):
+        start = _quote_start(stripped, lines, index)
+        if start == ATTRIBUTION and not kept and _quoted_next(lines, index):
+            continue    # bottom-posted or interleaved: the quote comes first, the answer below it
+        if start or (kept and VALEDICTION_RE.match(stripped)):
             break
         if stripped or kept:
             kept.append(line)
@@ -482,24 +490,35 @@ def new_text(text, limit=None):
     return "\n".join(kept).strip()[:limit]
 
 
-def _starts_quote(stripped, lines, index):
+def _quote_start(stripped, lines, index):
+    """What the line ``lines[index]`` starts: ATTRIBUTION ("On ... wrote:"),
+    ORIGINAL (a separator, a signature, an Outlook header block), or None."""
     if SEPARATOR_RE.match(stripped) or SIGNATURE_RE.match(stripped):
-        return True
+        return ORIGINAL
     if len(stripped) <= MAX_ATTRIBUTION_LINE:
         if SHORT_ATTRIBUTION_RE.search(stripped):
-            return True
+            return ATTRIBUTION
         if ATTRIBUTION_START_RE.match(stripped):
             # the attribution line may be wrapped over the next one or two
             joined = stripped
-            for following in lines[index + 1:index + 3]:
-                joined = "%s %s" % (joined, following.strip())
+            for following in ["", *lines[index + 1:index + 3]]:
+                joined = "%s %s" % (joined, following.strip()) if following else joined
                 if len(joined) > MAX_ATTRIBUTION_LINE:
                     break
                 if ATTRIBUTION_RE.match(joined):
-                    return True
+                    return ATTRIBUTION
     if HEADER_FROM_RE.match(stripped):
         following = lines[index + 1:index + 1 + HEADER_LOOKAHEAD_LINES]
-        return any(HEADER_NEXT_RE.match(line.strip()) for line in following)
+        if any(HEADER_NEXT_RE.match(line.strip()) for line in following):
+            return ORIGINAL
+    return None
+
+
+def _quoted_next(lines, index):
+    """Is the next non-blank line after ``index`` a ``>`` quoted one?"""
+    for line in lines[index + 1:index + 1 + HEADER_LOOKAHEAD_LINES]:
+        if line.strip():
+            return line.strip().startswith(">")
     return False
 
 
@@ -581,19 +600,20 @@ def html_to_text(html, limit=None):
             if tag not in HIDDEN_TAGS and not _is_quote(node):
                 pre_depth += tag == "pre"
                 parts.append("\n" if tag in BLOCK_TAGS else "")
-                parts.append(_html_text(node.text, pre_depth))
+                parts.append(_html_text(node.text, pre_depth, limit))
                 size += len(parts[-1])
                 stack.append((node, True))
                 stack.extend((child, False) for child in reversed(node))
                 continue
-        parts.append(_html_text(node.tail, pre_depth))
+        parts.append(_html_text(node.tail, pre_depth, limit))
         size += len(parts[-1])
     return re.sub(r"[ \t]*\n\s*\n\s*", "\n\n", "".join(parts)).strip()
 
 
-def _html_text(text, pre_depth):
+def _html_text(text, pre_depth, limit):
     if not text:
         return ""
+    text = text[:limit]
     return text if pre_depth else re.sub(r"\s+", " ", text)
 
 
