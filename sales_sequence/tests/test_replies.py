@@ -83,6 +83,7 @@ CASES = [
     ("My new email is jane.private@gmail.com", REFERRAL, ("jane.private@gmail.com",)),
     ("Thanks!\n\nPlease contact Jane at jane@acme.com", REFERRAL, ("jane@acme.com",)),
     ("Jane's email is jane@acme.com", REFERRAL, ("jane@acme.com",)),
+    ("Please send the proposal to my assistant at mary@acme.com", REFERRAL, ("mary@acme.com",)),
     ("Please contact my colleague Anna: anna@acme.com", REFERRAL, ("anna@acme.com",)),
     ("You could try Mark Smith (mark.smith@acme.com).", REFERRAL, ("mark.smith@acme.com",)),
     ("Cc'ing my colleague Jane, she handles this.", NEUTRAL, ()),  # a pointer without an address is no referral ...
@@ -105,6 +106,8 @@ CASES = [
     ("We already use a competitor and are happy with it.", NOT_INTERESTED, ()),
     ("Not interested right now but let's talk in Q3.", NOT_INTERESTED, ()),  # precedence: refusal over politeness
     ("We aren't interested at this time.", NOT_INTERESTED, ()),
+    ("No.", NOT_INTERESTED, ()),
+    ("We don't have any budget for this.", NOT_INTERESTED, ()),
     ("Merci, mais nous ne sommes pas intéressés.", NOT_INTERESTED, ()),
     ("Non merci, ça ne nous intéresse pas.", NOT_INTERESTED, ()),
     ("Kein Interesse, danke.", NOT_INTERESTED, ()),
@@ -118,6 +121,8 @@ CASES = [
     ("Happy to chat. What time works for you on Thursday?", POSITIVE, ()),
     ("Can you send me more info on pricing?", POSITIVE, ()),
     ("I'd like to learn more.", POSITIVE, ()),
+    ("Please call me tomorrow at 10.", POSITIVE, ()),
+    ("Please don't call me.", NEUTRAL, ()),
     ("Yes, please book a call with my assistant.", POSITIVE, ()),
     ("I'm interested, but not before March.", POSITIVE, ()),
     ("I'm not unsubscribing, sounds good!", POSITIVE, ()),

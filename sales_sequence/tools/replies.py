@@ -223,6 +223,7 @@ WEAK_REFERRAL_PHRASES = [
     r"(?:forward(?:ed|ing)?|pass(?:ed|ing)? (?:this|it|your \w+) (?:on )?to|cc'?(?:ing|'?d|ed)|copying|looping in)",
     r"(?:is|are) (?:in charge of|responsible for|handling|the person|your contact)", r"handles? (?:this|that|these)",
     r"(?:\w+'s|his|her|their) (?:e-?mail|e-?mail address|address) is",
+    r"send (?:it|this|that|them|the \w+|your \w+) (?:over )?to",
     # fr
     r"(?:contactez|contacter|[ée]crivez [àa]|[ée]crire [àa]|adressez-vous [àa]|voyez avec|voir avec) \w+",
     r"(?:s'occupe|se charge|est en charge|est responsable) (?:de|des|du)",
@@ -250,6 +251,8 @@ NOT_INTERESTED_PHRASES = [
     r"already (?:have|use|using|work with|working with)",
     r"(?:don't|do not|doesn't) need", r"no need for", r"not (?:looking|in the market)", r"not a priority",
     r"(?:we'll|we will|i'll|i will) pass", r"pass on this", r"not for us", r"no budget",
+    r"(?:don't|do not) have (?:the |any )?budget",
+    r"^(?:no|nope|nein|non|nee)[.!]*$",   # a bare "No." (alone on its line)
     # fr
     r"pas int[ée]ress[ée]e?s?", r"(?:[çc]a|cela) ne (?:m'|nous )int[ée]resse pas", r"ne m'int[ée]resse pas",
     r"ne nous int[ée]resse pas", r"pas d'int[ée]r[êe]t", r"aucun int[ée]r[êe]t", r"non,? merci", r"pas besoin",
@@ -282,7 +285,7 @@ POSITIVE_PHRASES = [
     r"(?:would|\w+'d) (?:love|like) to",
     r"(?:what|which) (?:time|day|times|days) works?", r"works for (?:me|us)",
     r"(?:i'm|i am|we're|we are) (?:free|available)",
-    r"count (?:me|us) in", r"yes,? please", r"how about (?:monday|tuesday|wednesday|thursday|friday|tomorrow|next)",
+    r"count (?:me|us) in", r"yes,? please", r"(?:call|ring|phone) (?:me|us)", r"how about (?:monday|tuesday|wednesday|thursday|friday|tomorrow|next)",
     # fr
     r"d'accord pour (?:un |une )?(?:appel|[ée]change|rendez-vous|rdv|call|r[ée]union|d[ée]mo)",
     r"(?:[çc]a|cela) (?:m'|nous )int[ée]resse", r"(?:je suis|nous sommes) int[ée]ress[ée]e?s?",
