@@ -51,7 +51,9 @@ from email.utils import getaddresses
 from typing import NamedTuple
 
 __all__ = [
+    "ARF",
     "COMPLAINT_TYPES",
+    "FORWARDED",
     "Complaint",
     "DeliveryStatus",
     "delivery_statuses",
