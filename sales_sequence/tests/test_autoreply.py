@@ -43,3 +43,22 @@ class TestAutoReply(unittest.TestCase):
         for text, expected in cases:
             with self.subTest(text=text):
                 self.assertEqual(autoreply.find_return_date(text, MONDAY), expected)
+
+    def test_cap_return_date(self):
+        cases = [
+            (date(2026, 3, 14), 60, date(2026, 3, 14)),     # within the cap: unchanged
+            (date(2026, 5, 1), 60, date(2026, 5, 1)),       # exactly at the cap
+            (date(2026, 5, 2), 60, date(2026, 5, 1)),       # one day over
+            (date(2099, 12, 31), 60, date(2026, 5, 1)),     # "back on 31/12/2099"
+            (date(2099, 12, 31), 0, date(2099, 12, 31)),    # 0: no cap
+            (None, 60, None),                               # no date found
+        ]
+        for found, max_days, expected in cases:
+            with self.subTest(found=found, max_days=max_days):
+                self.assertEqual(autoreply.cap_return_date(found, MONDAY, max_days), expected)
+
+    def test_far_return_date_capped(self):
+        """The finding as written: the parser reads 2099, the cap brings it back."""
+        found = autoreply.find_return_date("Out of office, back on 31/12/2099.", MONDAY)
+        self.assertEqual(found, date(2099, 12, 31))
+        self.assertEqual(autoreply.cap_return_date(found, MONDAY, 60), date(2026, 5, 1))

@@ -7,6 +7,8 @@ True
 False
 >>> find_return_date("I am back on 14 March 2026.", date(2026, 3, 2))
 datetime.date(2026, 3, 14)
+>>> cap_return_date(date(2099, 12, 31), date(2026, 3, 2), 60)
+datetime.date(2026, 5, 1)
 """
 import re
 from datetime import date, timedelta
@@ -76,6 +78,15 @@ def find_return_date(text, today):
             back = max(future)
             return back + timedelta(days=1) if UNTIL_WORDS.search(sentence) else back
     return None
+
+
+def cap_return_date(found, today, max_days):
+    """``found`` (a return date, or None), at most ``max_days`` days after
+    ``today``: an out-of-office reply saying "back on 31/12/2099" must not
+    pause an enrollment for decades. ``max_days`` 0 (or None) means no cap."""
+    if found is None or not max_days:
+        return found
+    return min(found, today + timedelta(days=max_days))
 
 
 def _dates_in(sentence, today):
