@@ -4,7 +4,7 @@ on the card (contact, company, phone, the sequence); a manual email opens the
 composer with the step's email rendered; done or cancelled, a task moves its
 enrollment on."""
 
-from odoo import _, api, fields, models
+from odoo import api, fields, models
 from odoo.exceptions import UserError
 
 from ..engine import step_types
@@ -98,14 +98,14 @@ class MailActivity(models.Model):
         self.check_access("write")
         trace = self.sudo().sales_sequence_trace_ids[:1]
         if not (self.sales_sequence_writes_email and self.active):
-            raise UserError(_("This task is not an email to write for a sequence."))
+            raise UserError(self.env._("This task is not an email to write for a sequence."))
         enrollment = trace.enrollment_id
         recipient = enrollment._manual_email_recipient()
         subject, body = enrollment._manual_email_draft(trace.step_id)
         target = enrollment._target()
         return {
             "type": "ir.actions.act_window",
-            "name": _("Write Email"),
+            "name": self.env._("Write Email"),
             "res_model": "mail.compose.message",
             "view_mode": "form",
             "views": [(False, "form")],

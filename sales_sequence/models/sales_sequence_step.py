@@ -1,6 +1,6 @@
 from markupsafe import Markup
 
-from odoo import _, api, fields, models
+from odoo import api, fields, models
 from odoo.exceptions import UserError, ValidationError
 from odoo.fields import Domain
 from odoo.tools import is_html_empty
@@ -8,7 +8,7 @@ from odoo.tools.safe_eval import safe_eval
 
 from ..engine import step_types
 from ..engine.composer import Composer
-from ..tools import render, schedule, workcal
+from ..tools import actions, render, schedule
 from .sales_sequence_enrollment import RUNNING_STATES
 from .sales_sequence_metrics_mixin import merge
 
@@ -43,6 +43,8 @@ class SalesSequenceStep(models.Model):
     _description = "Sales Sequence Step"
     _inherit = ["sales.sequence.metrics.mixin", "sales.sequence.spam.mixin", "sales.sequence.ab.test.mixin"]
     _order = "sequence_id, sequence, id"
+    _check_company_auto = True
+    _rec_names_search = ["subject", "activity_summary", "sequence_id"]
 
     sequence_id = fields.Many2one(
         "sales.sequence", required=True, ondelete="cascade", index=True,
@@ -92,7 +94,9 @@ class SalesSequenceStep(models.Model):
          ("user", "A specific user")],
         default="salesperson", required=True,
     )
-    assign_user_id = fields.Many2one("res.users", "Assign To User", domain="[('share', '=', False)]")
+    assign_user_id = fields.Many2one(
+        "res.users", "Assign To User", domain="[('share', '=', False)]", check_company=True,
+    )
     linkedin_action = fields.Selection(
         [("view", "View profile"), ("connect", "Send connection request"),
          ("message", "Send message"), ("interact", "Interact with a post")],
@@ -136,7 +140,7 @@ class SalesSequenceStep(models.Model):
         for step in self:
             step_type = step_types.get(step.step_type)
             detail = step.subject if step_type.has_email else step.activity_summary
-            step.name = _("Day %(day)s · %(label)s", day=step.day_number, label=labels.get(step.step_type, ""))
+            step.name = self.env._("Day %(day)s · %(label)s", day=step.day_number, label=labels.get(step.step_type, ""))
             if detail:
                 step.name += " · %s" % detail
             step.icon = step_type.icon
@@ -156,16 +160,30 @@ class SalesSequenceStep(models.Model):
                  "sequence_id.step_ids")
     def _compute_delay_text(self):
         for step in self:
-            words = schedule.delay_in_words(
-                step.delay_business_days, step.delay_days, step.delay_hours, step.delay_minutes
-            )
+            words = step._delay_words()
             is_first = step == step.sequence_id.step_ids[:1]
-            if words == "immediately":
-                step.delay_text = _("At enrollment") if is_first else _("Right after the previous step")
+            if not words:
+                step.delay_text = self.env._("At enrollment") if is_first else self.env._("Right after the previous step")
             elif is_first:
-                step.delay_text = _("%s after enrollment", words)
+                step.delay_text = self.env._("%s after enrollment", words)
             else:
-                step.delay_text = _("%s later", words)
+                step.delay_text = self.env._("%s later", words)
+
+    def _delay_words(self):
+        """The step's delay in words ("2 business days, 1 hour"), translated;
+        empty when there is none."""
+        self.ensure_one()
+        env = self.env
+        units = {
+            "business_days": (env._("1 business day"), env._("%s business days")),
+            "days": (env._("1 day"), env._("%s days")),
+            "hours": (env._("1 hour"), env._("%s hours")),
+            "minutes": (env._("1 minute"), env._("%s minutes")),
+        }
+        return ", ".join(
+            units[unit][0] if amount == 1 else units[unit][1] % amount
+            for unit, amount in schedule.delay_parts(**self._delays())
+        )
 
     @api.depends("sequence_id.step_ids.sequence", "sequence_id.step_ids.delay_business_days",
                  "sequence_id.step_ids.delay_days", "sequence_id.step_ids.delay_hours")
@@ -188,11 +206,11 @@ class SalesSequenceStep(models.Model):
             parts = []
             if step.engagement_condition:
                 reference = step.engagement_step_id or step._previous_email_step()
-                parts.append(_("only if %(email)s was %(condition)s",
-                               email=_("Day %s email", reference.day_number) if reference else _("the previous email"),
+                parts.append(self.env._("only if %(email)s was %(condition)s",
+                               email=self.env._("Day %s email", reference.day_number) if reference else self.env._("the previous email"),
                                condition=labels[step.engagement_condition]))
             if step.condition_domain and step.condition_domain != "[]":
-                parts.append(_("only if the record matches"))
+                parts.append(self.env._("only if the record matches"))
             step.condition_text = ", ".join(parts)
 
     @api.constrains("engagement_condition", "engagement_step_id", "sequence")
@@ -200,10 +218,10 @@ class SalesSequenceStep(models.Model):
         for step in self.filtered("engagement_condition"):
             reference = step.engagement_step_id or step._previous_email_step()
             if not reference:
-                raise ValidationError(_(
+                raise ValidationError(self.env._(
                     "The step “%s” depends on an email, but no email step comes before it.", step.name))
             if reference.sequence_id != step.sequence_id or (reference.sequence, reference.id) >= (step.sequence, step.id):
-                raise ValidationError(_(
+                raise ValidationError(self.env._(
                     "The step “%s” can only depend on an email of its sequence that comes before it.", step.name))
 
     def _previous_email_step(self):
@@ -241,24 +259,14 @@ class SalesSequenceStep(models.Model):
                 step._get_condition_domain()
             except (ValueError, SyntaxError, TypeError, NameError) as error:
                 raise ValidationError(
-                    _("The condition of step “%(step)s” is not a valid domain: %(error)s",
+                    self.env._("The condition of step “%(step)s” is not a valid domain: %(error)s",
                       step=step.name, error=error)
                 ) from error
-
-    @api.constrains("assign_user_id", "sequence_id")
-    def _check_assignee_company(self):
-        for step in self.filtered("assign_user_id"):
-            company = step.sequence_id.company_id
-            if company not in step.assign_user_id.sudo().company_ids:
-                raise ValidationError(_(
-                    "Step “%(step)s” is assigned to %(user)s, who does not work for %(company)s.",
-                    step=step.name, user=step.assign_user_id.name, company=company.name,
-                ))
 
     def _get_condition_domain(self):
         domain = safe_eval(self.condition_domain or "[]", {"uid": self.env.uid})
         if not isinstance(domain, (list, tuple)):
-            raise ValueError(_("a domain is a list of conditions"))
+            raise ValueError(self.env._("a domain is a list of conditions"))
         return list(domain)
 
     def _validate_template(self, field_name):
@@ -270,7 +278,7 @@ class SalesSequenceStep(models.Model):
         try:
             render.validate(source or "")
         except render.TemplateError as error:
-            raise ValidationError(_(
+            raise ValidationError(self.env._(
                 "“%(owner)s”, %(field)s: %(error)s",
                 owner=owner, field=field._description_string(self.env), error=error,
             )) from error
@@ -285,14 +293,14 @@ class SalesSequenceStep(models.Model):
                 render.validate(self[field_name] or "")
                 render.render(self[field_name] or "", SAMPLE_VALUES, html=field_name == "body_html")
             except render.TemplateError as error:
-                raise UserError(_("Step “%(step)s” does not render: %(error)s",
+                raise UserError(self.env._("Step “%(step)s” does not render: %(error)s",
                                   step=self.name, error=error)) from error
 
     def write(self, vals):
         if "step_type" in vals:
             fired = self.filtered(lambda s: s.step_type != vals["step_type"] and s.trace_ids)
             if fired:
-                raise UserError(_(
+                raise UserError(self.env._(
                     "The step “%s” has already run for some contacts: its type cannot change. "
                     "Add a new step instead.", fired[0].name,
                 ))
@@ -325,26 +333,13 @@ class SalesSequenceStep(models.Model):
         later = steps.filtered(lambda s: (s.sequence, s.id) > (self.sequence, self.id))
         return later[:1]
 
-    def _due_after(self, anchor, tz_name, calendar=None):
-        """When this step is due, counted from ``anchor`` (naive UTC); on the
-        sender's working ``calendar`` (``tools.workcal.WorkCalendar``) if given."""
-        if not self:
-            return False
-        sequence = self.sequence_id
-        if calendar:
-            return workcal.compute_due(
-                anchor, calendar,
-                business_days=self.delay_business_days, days=self.delay_days,
-                hours=self.delay_hours, minutes=self.delay_minutes,
-                window_start=sequence.window_start, window_end=sequence.window_end,
-            )
-        return schedule.compute_due(
-            anchor, tz_name,
-            business_days=self.delay_business_days, days=self.delay_days,
-            hours=self.delay_hours, minutes=self.delay_minutes,
-            window_start=sequence.window_start, window_end=sequence.window_end,
-            weekdays_only=sequence.weekdays_only,
-        )
+    def _delays(self):
+        """The step's delays, as ``tools.clock.Clock.due`` takes them."""
+        self.ensure_one()
+        return {
+            "business_days": self.delay_business_days, "days": self.delay_days,
+            "hours": self.delay_hours, "minutes": self.delay_minutes,
+        }
 
     def _render_preview(self, record, user=None):
         """Subject and body of this step's email for ``record`` (a contact or
@@ -403,20 +398,12 @@ class SalesSequenceStep(models.Model):
             return None
         for sequence, steps in risky.grouped("sequence_id").items():
             sequence.message_post(body=steps._spam_risk_note(), subtype_xmlid="mail.mt_note")
-        return {
-            "type": "ir.actions.client",
-            "tag": "display_notification",
-            "params": {
-                "type": "warning",
-                "sticky": True,
-                "title": self.env._("Activated, but some emails look like spam"),
-                "message": self.env._(
-                    "%(steps)s may be filtered as spam: the reasons are noted in the chatter.",
-                    steps=", ".join(risky.mapped("name")),
-                ),
-                "next": {"type": "ir.actions.act_window_close"},
-            },
-        }
+        return actions.notification(
+            self.env._("Activated, but some emails look like spam"),
+            self.env._("%(steps)s may be filtered as spam: the reasons are noted in the chatter.",
+                       steps=", ".join(risky.mapped("name"))),
+            "warning", sticky=True,
+        )
 
     def _spam_risk_note(self):
         items = Markup().join(
@@ -438,7 +425,7 @@ class SalesSequenceStep(models.Model):
         self.ensure_one()
         return {
             "type": "ir.actions.act_window",
-            "name": _("Preview"),
+            "name": self.env._("Preview"),
             "res_model": "sales.sequence.step.preview",
             "view_mode": "form",
             "views": [(False, "form")],
@@ -456,9 +443,9 @@ class SalesSequenceStep(models.Model):
         """Save this email as a personal template and open it (to rename or share it)."""
         self.ensure_one()
         if not step_types.get(self.step_type).has_email:
-            raise UserError(_("Only emails can be saved as templates."))
+            raise UserError(self.env._("Only emails can be saved as templates."))
         if not self.subject and is_html_empty(self.body_html):
-            raise UserError(_("Write a subject or a body before saving this email as a template."))
+            raise UserError(self.env._("Write a subject or a body before saving this email as a template."))
         template = self.env["sales.sequence.template"].create({
             "name": self.subject or self.sequence_id.name,
             "subject": self.subject,
@@ -466,7 +453,7 @@ class SalesSequenceStep(models.Model):
         })
         return {
             "type": "ir.actions.act_window",
-            "name": _("Template Saved"),
+            "name": self.env._("Template Saved"),
             "res_model": template._name,
             "res_id": template.id,
             "view_mode": "form",
