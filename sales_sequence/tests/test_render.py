@@ -1,6 +1,14 @@
 """Unit tests for sales_sequence.tools.render (pure Python, no database)."""
 
+import contextlib
+import signal
+import threading
+import time
+import tracemalloc
 import unittest
+
+from jinja2 import filters as jinja_filters, tests as jinja_tests
+from markupsafe import Markup
 
 from odoo.addons.sales_sequence.tools import render
 
@@ -216,6 +224,15 @@ class TestEscaping(RenderCase):
             {"unsubscribe_link": "https://x.test/u?a=1&b=2"}, html=True,
         )
 
+    def test_link_written_in_a_sanitized_body(self):
+        """The sanitizer stores ``href="{{ first_name }}"`` as ``{{%20first_name%20}}``;
+        an Html field gives it as Markup."""
+        source = Markup('<p><a href="https://x.example.com/?who={{%20first_name%20}}&amp;c=%C3%A9">Hi</a></p>')
+        self.assertRendersTo(source, '<p><a href="https://x.example.com/?who=Jane&amp;c=%C3%A9">Hi</a></p>',
+                             html=True)
+        self.assertRendersTo('<a href="{{%20custom.x_caf%C3%A9%20|%20default(\'x\')%20}}">', '<a href="x">',
+                             html=True)
+
     def test_render_returns_plain_str(self):
         out = render.render("{{ company }}", VALUES, html=True)
         self.assertIs(type(out), str)
@@ -361,6 +378,286 @@ class TestCache(unittest.TestCase):
             render.render("{{ company }}", {"company": "<b>"}, html=True)
         info = render._compile.cache_info()
         self.assertEqual((info.misses, info.hits), (2, 2))
+
+
+class _Hung(BaseException):
+    """Raised by the alarm of cpu_bound() (not an Exception: render() must not catch it)."""
+
+
+@contextlib.contextmanager
+def cpu_bound(testcase, seconds):
+    """Fail unless the block uses less than ``seconds`` of CPU; a block that
+    hangs (the quadratic or exponential code this guards against) is cut
+    after ``10 * seconds + 5`` s of wall time instead of stalling the suite."""
+    alarm = threading.current_thread() is threading.main_thread() and hasattr(signal, "setitimer")
+    if alarm:
+        def hung(signum, frame):
+            raise _Hung()
+        previous = signal.signal(signal.SIGALRM, hung)
+        signal.setitimer(signal.ITIMER_REAL, 10 * seconds + 5)
+    started = time.thread_time()
+    try:
+        yield
+    except _Hung:
+        testcase.fail(f"still running after {10 * seconds + 5} s")
+    finally:
+        if alarm:
+            signal.setitimer(signal.ITIMER_REAL, 0)
+            signal.signal(signal.SIGALRM, previous)
+    used = time.thread_time() - started
+    testcase.assertLess(used, seconds, f"took {used:.2f} s of CPU")
+
+
+class TestAttacks(RenderCase):
+    """Issue 14, findings 3 (stored markup reaches a colleague's browser) and
+    4 (one template exhausts the worker): one test per attack, as written by
+    the attacker.  Each failed on the renderer before these bounds."""
+
+    def assertRefusedFast(self, source, fragment, values=VALUES, html=True, seconds=1.0):
+        with cpu_bound(self, seconds), self.assertRaises(render.TemplateError) as caught:
+            render.render(source, values, html=html)
+        self.assertIn(fragment, str(caught.exception))
+        return caught.exception
+
+    def assertNoMarkup(self, source, values=VALUES):
+        """Either refused, or rendered without any tag built from the literal."""
+        try:
+            out = render.render(source, values, html=True)
+        except render.TemplateError:
+            return
+        for live in ("<img", "<script", "<bimg", 'onerror="alert'):
+            self.assertNotIn(live, out, source)
+
+    # -- finding 3: markup
+
+    def test_safe_filter_is_refused(self):
+        err = self.assertRefused("Hi\n{{ '\\x3cimg src=x onerror=alert(1)\\x3e'|safe }}", "'safe' filter", lineno=2)
+        self.assertEqual(err.reason, "The 'safe' filter is not allowed")
+
+    def test_autoescape_block_is_refused(self):
+        self.assertRefused(
+            "{% autoescape false %}{{ '<img src=x onerror=alert(1)>' }}{% endautoescape %}",
+            "'{% autoescape %}' is not allowed", lineno=1)
+
+    def test_string_literal_escapes_come_out_escaped(self):
+        literal = "'\\x3cimg src=x onerror=alert(1)\\x3e'"
+        for source in (
+            "{{ LIT }}",
+            "{{ LIT ~ first_name }}",
+            "{{ LIT | replace('x', 'y') }}",
+            "{{ [LIT, first_name] | join(' ') }}",
+            "{{ custom.x_nope | default(LIT) }}",
+            "{{ LIT | safe }}",
+            "{{ LIT | forceescape }}",
+            "{{ {'onerror': 'alert(1)'} | xmlattr }}",
+            "{% autoescape false %}{{ LIT }}{% endautoescape %}",
+            "{% filter safe %}{{ LIT }}{% endfilter %}",
+            "{% filter replace('x', LIT) %}x{% endfilter %}",
+            "{% set tag %}<b>x</b>{% endset %}{{ tag[0:2] }}img src=x onerror=alert(1)",
+            "{% set tag %}<b>x</b>{% endset %}{{ tag | replace('b', 'img src=x onerror=alert(1)') }}",
+        ):
+            source = source.replace("LIT", literal)
+            with self.subTest(source=source):
+                self.assertNoMarkup(source)
+        self.assertRendersTo("{{ %s }}" % literal, "&lt;img src=x onerror=alert(1)&gt;", html=True)
+
+    def test_percent_decoding_of_links_cannot_create_markup(self):
+        """The sanitizer only escapes whitespace and non-ASCII in a link: a
+        typed ``%3C`` or ``%7D%7D`` must stay as typed."""
+        for source in (
+            "{{ first_name %7D%7D%3Cimg src=x onerror=alert(1)%3E }}",
+            "{% raw %}{{ %3Cimg src=x onerror=alert(1)%3E }}{% endraw %}",
+            "{# {{ #}%3Cimg src=x onerror=alert(1)%3E }}",
+            '<a href="{{%20first_name%20%7D%7D%22%20onerror=%22alert(1)%20}}">x</a>',
+        ):
+            with self.subTest(source=source):
+                self.assertNoMarkup(source)
+                try:
+                    out = render.render(source, VALUES, html=True)
+                except render.TemplateError:
+                    continue
+                self.assertNotIn('" onerror="', out)
+
+    # -- finding 4: resources
+
+    def test_join_of_a_long_list_is_refused_before_building(self):
+        tracemalloc.start()
+        try:
+            self.assertRefusedFast("{{ ('x'*3000)|list|join('y'*3000) }}", "too long")
+            peak = tracemalloc.get_traced_memory()[1]
+        finally:
+            tracemalloc.stop()
+        self.assertLess(peak, 2_000_000)  # the 9 MB string is never built
+
+    def test_nested_loops_are_bounded_in_total(self):
+        err = self.assertRefusedFast(
+            "{% for a in 'x'*1000 %}\n{% for b in 'x'*1000 %}{% endfor %}{% endfor %}", "loops too often")
+        self.assertEqual(err.lineno, 2)
+
+    def test_recursive_macro_is_refused(self):
+        source = ("{% macro m(n) %}{% if n %}{{ m(n-1) }}{{ m(n-1) }}{{ m(n-1) }}{{ m(n-1) }}"
+                  "{% endif %}{% endmacro %}{{ m(10) }}")
+        with cpu_bound(self, 1.0):
+            self.assertRefused(source, "'{% macro %}' is not allowed", lineno=1)
+
+    def test_integer_growth_is_bounded(self):
+        source = "{% set a = 10 ** 1000 %}" + "{% set a = a * a %}" * 12 + "{% if a > 0 %}big{% endif %}"
+        self.assertRefusedFast(source, "number too large")
+
+    def test_payload_hidden_from_the_sample_values_is_bounded_too(self):
+        source = "{% if first_name != 'Jane' %}{{ ('x'*3000)|list|join('y'*3000) }}{% endif %}ok"
+        render.validate(source)
+        self.assertRendersTo(source, "ok")  # what activation sees
+        self.assertRefusedFast(source, "too long", values=dict(VALUES, first_name="Bob"))
+
+    def test_output_is_capped_while_streaming(self):
+        source = "{% for i in 'x'*2000 %}{{ 'y'*9999 }}{% endfor %}"  # 20 MB if built
+        tracemalloc.start()
+        try:
+            err = self.assertRefusedFast(source, "produces too much text")
+            peak = tracemalloc.get_traced_memory()[1]
+        finally:
+            tracemalloc.stop()
+        self.assertLess(peak, 5_000_000)
+        self.assertEqual(err.lineno, 1)
+        with self.assertRaisesRegex(render.TemplateError, "more than 1000 characters"):
+            render.render("{{ 'y' * 600 }}{{ 'y' * 600 }}", VALUES, max_output=1000)
+
+    def test_captured_output_is_capped(self):
+        self.assertRefusedFast("{% set big %}{% for i in 'x'*2000 %}{{ 'y'*9999 }}{% endfor %}{% endset %}",
+                               "produces too much text")
+        self.assertRefusedFast("{% filter upper %}{% for i in 'x'*2000 %}{{ 'y'*9999 }}{% endfor %}"
+                               "{% endfilter %}", "produces too much text")
+
+    def test_render_time_is_bounded(self):
+        """Searching text is not building text: the CPU budget stops it."""
+        source = ("{% set a = 'a' * 100000 %}{% set b = 'a' * 50 ~ 'b' %}"
+                  "{% for i in a[:5000] %}{% if b in a %}!{% endif %}{% endfor %}")
+        self.assertRefusedFast(source, "takes too long", seconds=render.TIME_LIMIT + 0.5)
+        with cpu_bound(self, 0.5), self.assertRaisesRegex(render.TemplateError, r"more than 0\.01 s"):
+            render.render(source, VALUES, time_limit=0.01)
+
+    def test_text_built_by_operators_and_filters_is_bounded(self):
+        for source in (
+            "{% set a = 'x' * 100000 %}{% set b = a ~ a %}",
+            "{% set a = 'x' * 100000 %}{% set b = a + a %}",
+            "{% set a = ['x'] * 100000 %}{% set b = a + a %}",
+            "{{ ('x' * 100000) | replace('x', 'yy') }}",
+            "{{ ('x' * 1000) | replace('', 'y' * 1000) }}",
+            "{{ 'x' * 100001 }}",
+        ):
+            with self.subTest(source=source):
+                self.assertRefusedFast(source, "too long")
+
+    def test_total_text_built_is_bounded(self):
+        source = "{% set a = 'x' * 99000 %}" + "{% set b = a ~ '' %}" * 30
+        self.assertRefusedFast(source, "builds too much text")
+
+
+class TestLinearTime(unittest.TestCase):
+    """Issue 14, finding 10: undoing the %-escapes of the tags of a
+    40k-character save took 12 s (the regex rescanned the rest of the source
+    from every unclosed tag); any source now validates in milliseconds."""
+
+    def test_unclosed_tags_and_percent_signs(self):
+        size = render.MAX_TEMPLATE_SIZE
+        for source in (
+            "{{" * (size // 2 - 1) + "%",
+            "{%" * (size // 2 - 1) + "%",
+            "{{ %" * (size // 4),
+            "{{%20" * (size // 5),
+            "{{ " + "%41" * (size // 3 - 3) + " }}",
+            "{{ x }}%" + "{" * (size - 10),
+        ):
+            with self.subTest(source=source[:12]), cpu_bound(self, 1.0):
+                render.validate_error(source)
+                list(render.tag_spans(source))
+
+
+class TestAllowlist(RenderCase):
+    def test_only_the_allowed_filters_and_tests_exist(self):
+        for html in (False, True):
+            env = render._ENVIRONMENTS[html]
+            self.assertEqual({name for name in env.filters if not name.startswith(" ")},
+                             set(render.ALLOWED_FILTERS))
+            self.assertEqual(set(env.tests), set(render.ALLOWED_TESTS))
+            self.assertEqual(env.globals, {})
+
+    def test_every_other_jinja_filter_is_refused(self):
+        refused = set(jinja_filters.FILTERS) - set(render.ALLOWED_FILTERS)
+        self.assertTrue({"safe", "attr", "escape", "e", "forceescape", "xmlattr", "urlize", "tojson",
+                         "pprint", "map", "select", "format", "center"} <= refused)
+        for name in sorted(refused):
+            with self.subTest(name=name):
+                self.assertRefused("x\n{{ first_name | %s }}" % name, f"The '{name}' filter is not allowed",
+                                   lineno=2)
+                self.assertRefused("{%% filter %s %%}x{%% endfilter %%}" % name,
+                                   "'{%% filter %s %%}' is not allowed" % name, lineno=1)
+
+    def test_every_other_jinja_test_is_refused(self):
+        for name in sorted(set(jinja_tests.TESTS) - set(render.ALLOWED_TESTS)):
+            with self.subTest(name=name):
+                self.assertRefused("{%% if first_name is %s %%}x{%% endif %%}" % name,
+                                   f"The '{name}' test is not allowed", lineno=1)
+
+    def test_unknown_filter_suggests_an_allowed_one(self):
+        self.assertRefused("{{ first_name | uper }}", "Unknown filter 'uper' (did you mean 'upper'?)")
+
+    def test_refused_constructs_name_line_and_construct(self):
+        cases = {
+            "{% macro m() %}{% endmacro %}": "'{% macro %}' is not allowed",
+            "{% call m() %}{% endcall %}": "'{% call %}' is not allowed",
+            "{% autoescape true %}{% endautoescape %}": "'{% autoescape %}' is not allowed",
+            "{% for x in 'ab' recursive %}{{ loop(x) }}{% endfor %}": "'{% for ... recursive %}' is not allowed",
+            "{% block b %}{% endblock %}": "'{% block %}' is not allowed",
+            "{% include 'x' %}": "'{% include %}' is not allowed",
+            "{% from 'x' import y %}": "'{% from ... import %}' is not allowed",
+            "{% set x | upper %}a{% endset %}": "'{% set ... | filter %}' is not allowed",
+            "{{ first_name.upper() }}": "Calling 'first_name.upper' is not allowed",
+            "{{ sender.get('name') }}": "Calling 'sender.get' is not allowed",
+        }
+        for source, message in cases.items():
+            with self.subTest(source=source):
+                self.assertRefused("Hi,\n\n" + source, message, lineno=3)
+
+    def test_string_formatting_is_refused(self):
+        with self.assertRaisesRegex(render.TemplateError, "formatting"):
+            render.render("{{ '%s' % first_name }}", VALUES)
+        self.assertRendersTo("{{ 7 % 3 }}", "1")
+
+    def test_allowed_filters(self):
+        values = dict(VALUES, custom={"x_amount": "1234.5678", "x_tags": "", "x_n": "-3"})
+        cases = {
+            "{{ company | lower }}|{{ company | title }}|{{ 'jANE' | capitalize }}": "acme|Acme|Jane",
+            "{{ '  x  ' | trim }}|{{ 'a b c d' | wordcount }}": "x|4",
+            "{{ 'Quick question about you' | truncate(12) }}": "Quick...",
+            "{{ company | replace('AC', 'ZZ') }}|{{ 'a b' | urlencode }}": "ZZME|a%20b",
+            "{{ custom.x_amount | round(2) }}|{{ custom.x_amount | int }}|{{ custom.x_n | abs }}": "1234.57|1234|3",
+            "{{ custom.x_nope | round }}|{{ 2.5 | float }}": "|2.5",
+            "{{ first_name | length }}|{{ first_name | count }}|{{ first_name | first }}{{ first_name | last }}":
+                "4|4|Je",
+            "{{ first_name | list | join('.') }}|{{ first_name | reverse }}": "J.a.n.e|enaJ",
+            "{% for k, v in sender | dictsort %}{% if loop.first %}{{ k }}={{ v }}{% endif %}{% endfor %}":
+                "email=bob@example.com",
+            "{{ 42 | string }}{{ sender | string }}{{ [sender] | join }}": "42",
+        }
+        for source, expected in cases.items():
+            with self.subTest(source=source):
+                self.assertRendersTo(source, expected, values)
+
+    def test_markup_captured_from_the_template_is_text_for_filters(self):
+        source = "{% set sig %}<b>Sam</b> &amp; co{% endset %}"
+        self.assertRendersTo(source + "{{ sig }}", "<b>Sam</b> &amp; co", html=True)
+        self.assertRendersTo(source + "{{ sig | upper }}|{{ sig[0:3] }}|{{ sig | length }}",
+                             "SAM &amp; CO|Sam|8", html=True)
+        self.assertRendersTo(source + "{{ sig ~ '<' }}", "<b>Sam</b> &amp; co&lt;", html=True)
+        self.assertRendersTo("{% filter upper %}<p>Hi {{ first_name }} &amp; co</p>{% endfilter %}",
+                             "HI JANE &amp; CO", html=True)
+
+    def test_missing_values_in_filters_are_empty(self):
+        self.assertRendersTo("[{{ x | upper }}{{ x | round }}{{ x | length }}{{ x | join }}"
+                             "{% for k in x | dictsort %}{{ k }}{% endfor %}]".replace("x", "custom.x_nope"),
+                             "[0]")
 
 
 if given is not None:
