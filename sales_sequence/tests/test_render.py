@@ -660,6 +660,88 @@ class TestAllowlist(RenderCase):
                              "[0]")
 
 
+class TestLineBreaks(RenderCase):
+    def test_value_line_breaks_are_kept_in_html(self):
+        for value in ("a\nb", "a\r\nb", "a\rb"):
+            with self.subTest(value=value):
+                self.assertRendersTo("<p>{{ custom.x_note }}</p>", "<p>a<br/>b</p>",
+                                     {"custom": {"x_note": value}}, html=True)
+
+    def test_line_breaks_do_not_unescape(self):
+        self.assertRendersTo("{{ company }}", "&lt;b&gt;<br/>&lt;/b&gt; &amp;", {"company": "<b>\n</b> &"},
+                             html=True)
+
+    def test_text_and_subjects_are_unchanged(self):
+        self.assertRendersTo("{{ company }}", "a\nb", {"company": "a\nb"})
+        self.assertRendersTo("<p>\n{{ company }}\n</p>", "<p>\nx\n</p>", {"company": "x"}, html=True)
+
+
+class TestAliases(RenderCase):
+    def test_hiveku_names_render_as_their_variable(self):
+        source = ("{{ company_name }}|{{ owner_first_name }}|{{ owner_last_name }}|{{ owner_name }}|"
+                  "{{ owner_title }}|{{ owner_phone }}|{{ owner_email }}")
+        render.validate(source)
+        self.assertRendersTo(source, "ACME|Bob|Stone|Bob Stone|Account Executive|+1 555 0100|bob@example.com")
+        self.assertEqual(set(render.VARIABLE_ALIASES),
+                         {"company_name", "owner_first_name", "owner_last_name", "owner_name",
+                          "owner_title", "owner_phone", "owner_email"})
+
+    def test_alias_given_itself_wins_and_missing_is_empty(self):
+        self.assertRendersTo("{{ company_name }}", "Globex", dict(VALUES, company_name="Globex"))
+        self.assertRendersTo("[{{ owner_email }}{{ company_name | default('you') }}]", "[you]", {})
+        self.assertRendersTo("[{{ owner_email }}]", "[]", {"sender": "not a mapping"})
+
+    def test_alias_typo_suggests(self):
+        self.assertRefused("{{ owner_frist_name }}", "did you mean 'owner_first_name'")
+
+
+class TestEmptyVariables(RenderCase):
+    def test_printed_without_fallback_and_empty(self):
+        source = "Hi {{ first_name }}, I noticed {{ company | default('your team') }}.{{ sender.phone }}"
+        self.assertEqual(render.empty_variables(source, dict(VALUES, first_name="")), ["first_name"])
+        self.assertEqual(render.empty_variables(source, {"first_name": "  "}), ["first_name", "sender.phone"])
+        self.assertEqual(render.empty_variables(source, VALUES), [])
+
+    def test_conditions_and_filters(self):
+        source = ("{% if company %}At {{ company }}{% endif %}{{ title | upper }}{{ 'Hi ' ~ owner_name }}"
+                  "{{ city if city else industry }}{{ custom.x_a }}{{ custom['x_b'] | default('') }}")
+        self.assertEqual(render.empty_variables(source, {}),
+                         ["title", "owner_name", "industry", "custom.x_a"])
+
+    def test_each_name_once_in_print_order(self):
+        source = "{{ last_name }}{% for i in 'ab' %}{{ first_name }}{% endfor %}{{ last_name }}"
+        self.assertEqual(render.empty_variables(source, {}), ["last_name", "first_name"])
+
+    def test_invalid_template_raises(self):
+        with self.assertRaises(render.TemplateError):
+            render.empty_variables("{{ nope }}", VALUES)
+
+
+class TestPlainTitle(unittest.TestCase):
+    def test_examples(self):
+        cases = {
+            "Quick question about {{ company | default('your team') }}": "Quick question about ‹company›",
+            "Call {{ full_name }} ({{ custom.x_role }})": "Call ‹full_name› (‹custom.x_role›)",
+            "{{ owner_first_name }} <> {{ company_name }}": "‹owner_first_name› <> ‹company_name›",
+            "{% if title %}As {{ title }}{% else %}Hello{% endif %}\n  again": "As ‹title› again",
+            "Plain   text": "Plain text",
+            "": "",
+        }
+        for source, expected in cases.items():
+            with self.subTest(source=source):
+                self.assertEqual(render.plain_title(source), expected)
+
+    def test_never_shows_template_code(self):
+        for source in ("Hi {{ first_name", "Hi {{ frist_name }}", "{{ x | nope }} {% if %}",
+                       "{# note #}Hi {{ '{{' }} }} %} #}", "{% for x in y recursive %}{% endfor %}"):
+            with self.subTest(source=source):
+                title = render.plain_title(source)
+                for delimiter in ("{{", "}}", "{%", "%}", "{#", "#}"):
+                    self.assertNotIn(delimiter, title)
+        self.assertEqual(render.plain_title("Hi {{ frist_name | title }}!"), "Hi ‹frist_name›!")
+        self.assertEqual(render.plain_title(None), "")
+
+
 if given is not None:
 
     class TestProperties(unittest.TestCase):
@@ -693,7 +775,7 @@ if given is not None:
 
     class TestValueProperties(unittest.TestCase):
         """Whatever the recipient's data, it is data: never evaluated, escaped
-        in HTML, verbatim in text; text without template syntax is kept as is
+        in HTML (line breaks as ``<br/>``), verbatim in text; text without template syntax is kept as is
         (Jinja only normalizes line ends to ``\\n``)."""
 
         @settings(max_examples=300, deadline=None)
@@ -705,8 +787,9 @@ if given is not None:
             html = render.render(source, values, html=True)
             escaped = value.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
             escaped = escaped.replace('"', "&#34;").replace("'", "&#39;")
+            escaped = escaped.replace("\r\n", "\n").replace("\r", "\n").replace("\n", "<br/>")
             self.assertEqual(html, "|".join([escaped] * 3))
-            self.assertNotIn("<", html)
+            self.assertNotIn("<", html.replace("<br/>", ""))
 
         @settings(max_examples=300, deadline=None)
         @given(st.text().filter(lambda text: "{" not in text))
@@ -715,6 +798,14 @@ if given is not None:
             expected = source.replace("\r\n", "\n").replace("\r", "\n")
             self.assertEqual(render.render(source, VALUES), expected)
             self.assertEqual(render.render(source, VALUES, html=True), expected)
+
+        @settings(max_examples=300, deadline=None)
+        @given(st.text())
+        def test_plain_title_never_shows_template_code(self, source):
+            title = render.plain_title(source)
+            for delimiter in ("{{", "}}", "{%", "%}", "{#", "#}"):
+                self.assertNotIn(delimiter, title)
+            self.assertEqual(title, " ".join(title.split()))
 
         @settings(max_examples=100, deadline=None)
         @given(st.text(min_size=1, max_size=40))

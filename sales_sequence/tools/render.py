@@ -11,6 +11,8 @@ They are rendered in a locked-down Jinja sandbox::
     'Hi there!'
     >>> render("<p>{{ company }}</p>", {"company": "<b>ACME</b>"}, html=True)
     '<p>&lt;b&gt;ACME&lt;/b&gt;</p>'
+    >>> render("<p>{{ custom.x_note }}</p>", {"custom": {"x_note": "a\\n<b>"}}, html=True)
+    '<p>a<br/>&lt;b&gt;</p>'
     >>> try:
     ...     validate("Hi {{ frist_name }}")
     ... except TemplateError as err:
@@ -36,13 +38,16 @@ previewed, stored or sent.
 
 Rules
 -----
-* **Variables.**  Only the names in :data:`TEMPLATE_VARIABLES` may be used;
-  anything else is refused by :func:`validate` (and by :func:`render`, which validates too).
+* **Variables.**  Only the names in :data:`TEMPLATE_VARIABLES` and their
+  aliases (:data:`VARIABLE_ALIASES`: ``company_name``, ``owner_first_name``,
+  ``owner_email``, ... as Hiveku names them) may be used; anything else is
+  refused by :func:`validate` (and by :func:`render`, which validates too).
   A missing, ``None`` or unknown value (``custom.no_such_field``,
   ``sender.missing.deeper``) renders as an empty string, never ``None``, and is
   falsy in ``{% if %}``.  ``default(x)`` / ``d(x)`` also replaces ``None`` and
   ``''``, not only undefined values.
-* **Escaping.**  ``html=True`` escapes every inserted value; the template text itself is the rep's (sanitized) HTML
+* **Escaping.**  ``html=True`` escapes every inserted value and keeps its line
+  breaks as ``<br/>``; the template text itself is the rep's (sanitized) HTML
   and is kept as is.  ``html=False`` (subjects, plain text) never escapes.
   No filter, test or tag can mark text as safe markup (no ``safe``,
   ``escape``, ``urlize``, ``xmlattr``, ``tojson``, no ``{% autoescape %}``), so
@@ -99,8 +104,11 @@ Rules
 * Every failure is raised as :class:`TemplateError` (a ``ValueError``) with a
   human message, prefixed with ``Line N:`` when the line is known.
 
-Helpers: :func:`validate_error` (the error of a template, or None, for inline
-warnings), :func:`tag_spans` and :func:`split_name`.
+Helpers for the builder: :func:`validate_error` (the error of a template, or
+None, for inline warnings), :func:`empty_variables` (variables printed without
+a fallback that are empty for a record: "Hi , I noticed..."),
+:func:`plain_title` (a template as one line of readable text, variables shown
+as ``‹company›``, for step names), :func:`tag_spans` and :func:`split_name`.
 
 Templates are compiled once per distinct source (:func:`_compile` is an LRU
 cache), since one step renders the same template for thousands of recipients.
@@ -128,11 +136,15 @@ __all__ = [
     "ALLOWED_TESTS",
     "MAX_OUTPUT_SIZE",
     "MAX_TEMPLATE_SIZE",
+    "PLACEHOLDER",
     "SENDER_KEYS",
     "TEMPLATE_VARIABLES",
     "TIME_LIMIT",
+    "VARIABLE_ALIASES",
     "VARIABLE_HELP",
     "TemplateError",
+    "empty_variables",
+    "plain_title",
     "render",
     "split_name",
     "tag_spans",
@@ -153,6 +165,18 @@ TEMPLATE_VARIABLES = (
     "unsubscribe_link",
 )
 SENDER_KEYS = ("first_name", "last_name", "name", "title", "phone", "email")
+# Other names for the same values (Hiveku's): alias -> "variable" or "variable.key".
+# A value given under the alias itself wins.
+VARIABLE_ALIASES = {
+    "company_name": "company",
+    "owner_first_name": "sender.first_name",
+    "owner_last_name": "sender.last_name",
+    "owner_name": "sender.name",
+    "owner_title": "sender.title",
+    "owner_phone": "sender.phone",
+    "owner_email": "sender.email",
+}
+KNOWN_VARIABLES = TEMPLATE_VARIABLES + tuple(VARIABLE_ALIASES)
 
 ALLOWED_FILTERS = (
     # text
@@ -196,6 +220,7 @@ _REFUSED_TAGS = {
     nodes.Import: "{% import %}",
     nodes.FromImport: "{% from ... import %}",
 }
+PLACEHOLDER = "‹%s›"            # how plain_title() shows a variable
 
 VARIABLE_HELP = [
     ("{{ first_name }}", "Recipient first name"),
@@ -214,6 +239,9 @@ VARIABLE_HELP = [
     ("{{ sender.phone }}", "Your phone number"),
     ("{{ sender.email }}", "Your email address"),
     ("{{ unsubscribe_link }}", "Link the recipient can follow to unsubscribe"),
+    ("{{ company_name }} {{ owner_first_name }} {{ owner_email }}",
+     "Other names of the same values: company_name is company, owner_first_name, "
+     "owner_last_name, owner_name, owner_title, owner_phone and owner_email are sender.*"),
     ('{{ first_name | default("there") }}',
      "Fallback: 'there' when the first name is missing or empty"),
     ("{% if company %}I saw {{ company }} ...{% endif %}",
@@ -259,7 +287,7 @@ class _Budget:
     from the first such read on (so a short render never reads it)."""
 
     __slots__ = ("time_limit", "deadline", "ticks", "next_check", "built", "iterations",
-                 "max_output")
+                 "max_output", "empty")
 
     def __init__(self, time_limit=TIME_LIMIT, max_output=MAX_OUTPUT_SIZE):
         self.time_limit = time_limit
@@ -269,6 +297,7 @@ class _Budget:
         self.built = 0
         self.iterations = 0
         self.max_output = max_output
+        self.empty = []  # filled by the probes of empty_variables()
 
     def tick(self, cost=1):
         self.ticks += cost
@@ -509,8 +538,9 @@ _FILTERS = {
 assert set(_FILTERS) == set(ALLOWED_FILTERS)
 
 
-# Internal filter, inserted by _instrument(): a name no template can spell.
+# Internal filters, inserted by _instrument(): names no template can spell.
 _ITERATE = " iterate"
+_PROBE = " probe"
 
 
 @pass_context  # never folded at compile time
@@ -518,6 +548,19 @@ def _iterate(context, iterable):
     if isinstance(iterable, Markup):
         iterable = iterable.striptags()
     return _BUDGET.get().iterate(iterable)
+
+
+@pass_context
+def _probe(context, value, name):
+    if _is_empty(value):
+        _BUDGET.get().empty.append(name)
+    return value
+
+
+def _is_empty(value):
+    if isinstance(value, Undefined) or value is None:
+        return True
+    return isinstance(value, str) and not value.strip()
 
 
 # ---------------------------------------------------------------------------
@@ -529,6 +572,16 @@ def _finalize(value):
     if value.__class__ is str or isinstance(value, (str, numbers.Number, Undefined)):
         return value
     return ""
+
+
+def _finalize_html(value):
+    """:func:`_finalize`, and the line breaks of a value kept as ``<br/>``."""
+    if value.__class__ is str:  # a value (markup is the template's own HTML)
+        if "\n" in value or "\r" in value:
+            lines = str(escape(value)).replace("\r\n", "\n").replace("\r", "\n")
+            return Markup(lines.replace("\n", "<br/>"))
+        return value
+    return _finalize(value)
 
 
 class _CodeGenerator(CodeGenerator):
@@ -606,12 +659,12 @@ class _Environment(ImmutableSandboxedEnvironment):
         super().__init__(
             autoescape=html,
             undefined=_EmptyUndefined,
-            finalize=_finalize,
+            finalize=_finalize_html if html else _finalize,
             trim_blocks=True,
             keep_trailing_newline=True,
         )
         self.globals.clear()
-        self.filters = dict(_FILTERS, **{_ITERATE: _iterate})
+        self.filters = dict(_FILTERS, **{_ITERATE: _iterate, _PROBE: _probe})
         self.tests = {name: jinja_tests.TESTS[name] for name in ALLOWED_TESTS}
 
     @staticmethod
@@ -815,11 +868,11 @@ def _first_line(ast, name):
 
 
 def _check_variables(ast, used):
-    unknown = sorted(used - set(TEMPLATE_VARIABLES))
+    unknown = sorted(used - set(KNOWN_VARIABLES))
     if not unknown:
         return
     name = min(unknown, key=lambda n: (_first_line(ast, n) or 0, n))
-    raise TemplateError(f"Unknown variable '{name}'{_did_you_mean(name, TEMPLATE_VARIABLES)}",
+    raise TemplateError(f"Unknown variable '{name}'{_did_you_mean(name, KNOWN_VARIABLES)}",
                         _first_line(ast, name))
 
 
@@ -891,10 +944,14 @@ def _check_nodes(ast):
             raise TemplateError(message, node.lineno)
 
 
-def _instrument(ast):
-    """Route every loop through the budget."""
+def _instrument(ast, probe=False):
+    """Route every loop through the budget (and, with ``probe``, every printed
+    variable through the empty-value probe)."""
     for loop in ast.find_all(nodes.For):
         loop.iter = _filter_node(loop.iter, _ITERATE)
+    if probe:
+        for output in ast.find_all(nodes.Output):
+            output.nodes = [_probed(child) for child in output.nodes]
     ast.set_environment(ast.environment)
 
 
@@ -902,17 +959,48 @@ def _filter_node(node, name, *args):
     return nodes.Filter(node, name, list(args), [], None, None, lineno=node.lineno)
 
 
+def _probed(node):
+    """``node`` with the variables it prints (without a fallback) probed."""
+    if isinstance(node, nodes.Filter):
+        if node.name not in ("default", "d") and node.node is not None:
+            node.node = _probed(node.node)
+        return node
+    if isinstance(node, nodes.Concat):
+        node.nodes = [_probed(child) for child in node.nodes]
+        return node
+    if isinstance(node, nodes.CondExpr):
+        node.expr1 = _probed(node.expr1)
+        node.expr2 = _probed(node.expr2) if node.expr2 is not None else None
+        return node
+    name = _variable_name(node)
+    return _filter_node(node, _PROBE, nodes.Const(name)) if name else node
+
+
+def _variable_name(node):
+    """``first_name``, ``custom.x_plan``, ``sender.phone``... for a reference
+    to a template variable, else None."""
+    if isinstance(node, nodes.Name):
+        known = node.name in KNOWN_VARIABLES and node.name not in ("custom", "sender")
+        return node.name if known else None
+    if isinstance(node, (nodes.Getattr, nodes.Getitem)):
+        key = node.attr if isinstance(node, nodes.Getattr) else getattr(node.arg, "value", None)
+        parent = node.node
+        if isinstance(parent, nodes.Name) and parent.name in ("custom", "sender") and isinstance(key, str):
+            return f"{parent.name}.{key}"
+    return None
+
+
 _Compiled = namedtuple("_Compiled", "template names")
 
 
-def _build(source, html):
+def _build(source, html, probe=False):
     env = _ENVIRONMENTS[bool(html)]
     try:
         ast = env.parse(_unquote_tags(source))
         _check_nodes(ast)
         used = meta.find_undeclared_variables(ast)
         _check_variables(ast, used)
-        _instrument(ast)
+        _instrument(ast, probe)
         return _Compiled(env.from_string(ast), tuple(sorted(used)))
     except TemplateSyntaxError as exc:
         raise TemplateError(exc.message or "syntax error", exc.lineno) from None
@@ -924,6 +1012,11 @@ def _build(source, html):
 def _compile(source, html=False):
     """Validate and compile ``source`` once; raises :class:`TemplateError`."""
     return _build(source, html)
+
+
+@functools.lru_cache(maxsize=128)
+def _compile_probed(source):
+    return _build(source, False, probe=True)
 
 
 def validate(source):
@@ -946,14 +1039,24 @@ def validate_error(source):
 # ---------------------------------------------------------------------------
 
 def _context(values, names):
-    """The values of the variables ``names``, None left out."""
+    """The values of the variables ``names`` (aliases resolved), None left out."""
     values = values if isinstance(values, Mapping) else {}
     context = {}
     for name in names:
         value = values.get(name)
+        if value is None and name in VARIABLE_ALIASES:
+            value = _alias_value(values, VARIABLE_ALIASES[name])
         if value is not None:
             context[name] = value
     return context
+
+
+def _alias_value(values, path):
+    head, _dot, key = path.partition(".")
+    value = values.get(head)
+    if key:
+        return value.get(key) if isinstance(value, Mapping) else None
+    return value
 
 
 def _template_line(exc):
@@ -1007,12 +1110,93 @@ def _run(compiled, context, budget):
 def render(source, values, html=False, *, time_limit=TIME_LIMIT, max_output=MAX_OUTPUT_SIZE):
     """Render ``source`` with ``values`` (a dict of TEMPLATE_VARIABLES).
 
-    ``html=True`` escapes the inserted values (HTML bodies); ``html=False`` (subjects, plain text) does not.  At most
+    ``html=True`` escapes the inserted values and keeps their line breaks
+    (HTML bodies); ``html=False`` (subjects, plain text) does not.  At most
     ``time_limit`` seconds of CPU and ``max_output`` characters.  Raises only
     :class:`TemplateError`.
     """
     compiled = _compile(_as_source(source), bool(html))
     return _run(compiled, _context(values, compiled.names), _Budget(time_limit, max_output))
+
+
+def empty_variables(source, values):
+    """The variables that ``source`` prints without a fallback and that are
+    empty for ``values`` ("Hi , I noticed..."), in the order printed.
+
+    A variable counts when it is printed (``{{ first_name }}``, also through
+    filters or ``~``) and renders empty; not behind ``default(...)``, nor in
+    an ``{% if %}`` branch that does not render.  Names are as written:
+    ``first_name``, ``owner_email``, ``custom.x_plan``, ``sender.phone``.
+
+    >>> empty_variables("Hi {{ first_name }}, {% if company %}{{ company }}{% endif %}"
+    ...                 "{{ city | default('') }} {{ sender.phone }}", {"first_name": " "})
+    ['first_name', 'sender.phone']
+
+    Raises :class:`TemplateError` like :func:`render`.
+    """
+    compiled = _compile_probed(_as_source(source))
+    budget = _Budget()
+    _run(compiled, _context(values, compiled.names), budget)
+    return list(dict.fromkeys(budget.empty))
+
+
+class _Placeholders(Mapping):
+    """``custom`` / ``sender`` for :func:`plain_title`: any key reads as ``‹custom.key›``."""
+
+    def __init__(self, prefix):
+        self._prefix = prefix
+
+    def __getitem__(self, key):
+        return PLACEHOLDER % f"{self._prefix}.{key}"
+
+    def __iter__(self):
+        return iter(())
+
+    def __len__(self):
+        return 0
+
+
+def plain_title(source):
+    """``source`` as one line of readable text, for titles and step names:
+    each variable shows as :data:`PLACEHOLDER` (its fallback and its
+    conditions see a value), whitespace is collapsed, and no ``{{ }}`` or
+    ``{% %}`` is ever left, even for a template that does not validate.
+
+    >>> plain_title("Quick question about {{ company | default('your team') }}")
+    'Quick question about ‹company›'
+    >>> plain_title("{% if first_name %}{{ first_name }}, {% endif %}{{ sender.first_name }} here")
+    '‹first_name›, ‹sender.first_name› here'
+    >>> plain_title("Hi {{ first_name | nope }} {% if %}")
+    'Hi ‹first_name›'
+    """
+    if not isinstance(source, str):
+        return ""
+    try:
+        compiled = _compile(_as_source(source), False)
+        context = {name: _Placeholders(name) if name in ("custom", "sender") else PLACEHOLDER % name
+                   for name in compiled.names}
+        text = _run(compiled, context, _Budget())
+    except TemplateError:
+        text = _title_fallback(source)
+    for delimiter in _DELIMITERS:  # also typed as text: a title shows no template code
+        text = text.replace(delimiter, " ")
+    return " ".join(text.split())
+
+
+_FIRST_NAME = re.compile(r"[A-Za-z_][\w.]*")
+_DELIMITERS = ("{{", "}}", "{%", "%}", "{#", "#}")
+
+
+def _title_fallback(source):
+    """Text of a template that does not render: ``{{ x | ... }}`` as ``‹x›``,
+    statements and comments dropped."""
+    parts, done = [], 0
+    for start, end, opener in tag_spans(source):
+        parts.append(source[done:start])
+        name = _FIRST_NAME.search(source, start + 2, end - 2) if opener == "{{" else None
+        parts.append(PLACEHOLDER % name.group() if name else " ")
+        done = end
+    return "".join(parts) + source[done:]
 
 
 def split_name(full_name):
