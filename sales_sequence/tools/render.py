@@ -93,7 +93,7 @@ Rules
   :data:`MAX_INT_BITS` bits; all loops together run at most
   :data:`MAX_LOOP_ITERATIONS` iterations; and a render gets ``time_limit``
   seconds of CPU (:data:`TIME_LIMIT`), checked at every loop iteration,
-  filter, operator and capture.
+  filter, operator and capture, and as the output streams.
 * **Links.**  An HTML sanitizer URL-encodes the whitespace and non-ASCII
   characters of a tag written in a link (``href="{{%20unsubscribe_link%20}}"``);
   only those escapes are undone, and only inside ``{{ }}`` and ``{% %}``: a
@@ -1085,7 +1085,8 @@ def _render_error(exc):
 
 
 def _run(compiled, context, budget):
-    """Render, streaming: the output is counted chunk by chunk."""
+    """Render, streaming: the output is counted chunk by chunk, and the clock
+    read every ``_CLOCK_EVERY`` chunks."""
     template = compiled.template
     token = _BUDGET.set(budget)
     try:
@@ -1097,6 +1098,8 @@ def _run(compiled, context, budget):
                 line = template.get_corresponding_lineno(chunks.gi_frame.f_lineno)
                 raise _LimitError(f"The template produces too much text (more than {limit} characters).", line)
             parts.append(chunk)
+            if not len(parts) % _CLOCK_EVERY:
+                budget.tick(_CLOCK_EVERY)
         return "".join(parts)
     except Exception:
         try:
