@@ -11,59 +11,145 @@ They are rendered in a locked-down Jinja sandbox::
     'Hi there!'
     >>> render("<p>{{ company }}</p>", {"company": "<b>ACME</b>"}, html=True)
     '<p>&lt;b&gt;ACME&lt;/b&gt;</p>'
+    >>> render("<p>{{ custom.x_note }}</p>", {"custom": {"x_note": "a\\n<b>"}}, html=True)
+    '<p>a<br/>&lt;b&gt;</p>'
     >>> try:
     ...     validate("Hi {{ frist_name }}")
     ... except TemplateError as err:
     ...     print(err.lineno, "|", err)
     1 | Line 1: Unknown variable 'frist_name' (did you mean 'first_name'?)
+    >>> print(validate_error("Hi\\n{% macro m() %}{% endmacro %}"))
+    Line 2: '{% macro %}' is not allowed
+
+Threat model
+------------
+A template is written by a sales rep and rendered for recipients chosen by
+that rep, in the worker that sends every company's email, and previewed in the
+browser of colleagues and managers.  A rep is trusted with the text of their
+own emails, and with nothing else: a template must not reach Python objects,
+must not turn values or literals into markup, and must not be able to slow
+down or exhaust the worker.  This module enforces all three.  What it cannot
+enforce is that the *template's own HTML* stays safe once Jinja conditions
+and loops have cut and re-assembled it (``<p title="{% if x %}">...{% endif
+%}" onclick="...``), nor that an escaped value is a harmless link
+(``href="{{ custom.x_site }}"`` holding ``javascript:...``): **the caller
+sanitizes the rendered HTML** (Odoo's ``html_sanitize``) before it is
+previewed, stored or sent.
 
 Rules
 -----
-* Only the names in :data:`TEMPLATE_VARIABLES` may be used; anything else is
+* **Variables.**  Only the names in :data:`TEMPLATE_VARIABLES` and their
+  aliases (:data:`VARIABLE_ALIASES`: ``company_name``, ``owner_first_name``,
+  ``owner_email``, ... as Hiveku names them) may be used; anything else is
   refused by :func:`validate` (and by :func:`render`, which validates too).
-* A missing, ``None`` or unknown value (``custom.no_such_field``,
+  A missing, ``None`` or unknown value (``custom.no_such_field``,
   ``sender.missing.deeper``) renders as an empty string, never ``None``, and is
   falsy in ``{% if %}``.  ``default(x)`` / ``d(x)`` also replaces ``None`` and
   ``''``, not only undefined values.
-* ``html=True`` escapes inserted values; the template text itself is trusted
-  HTML written by the rep and is kept as is.  ``html=False`` (subjects, plain
-  text) never escapes.
-* Dotted access (``sender.name``) and subscripts only look *items* up in
-  mappings: no Python attribute, method or private name is reachable, and an
-  expression that is not a plain string/number renders empty, so no Python
-  object repr can leak into an email.  ``{% include %}``/``{% extends %}``/
-  ``{% import %}`` are refused, and the Jinja globals (``range``, ``dict``,
-  ``lipsum``, ...) are removed.
+* **Escaping.**  ``html=True`` escapes every inserted value and keeps its line
+  breaks as ``<br/>``; the template text itself is the rep's (sanitized) HTML
+  and is kept as is.  ``html=False`` (subjects, plain text) never escapes.
+  No filter, test or tag can mark text as safe markup (no ``safe``,
+  ``escape``, ``urlize``, ``xmlattr``, ``tojson``, no ``{% autoescape %}``), so
+  a string literal such as ``'\\x3cimg ...\\x3e'`` comes out escaped too.  Text
+  captured by ``{% set x %}...{% endset %}`` or ``{% filter %}`` is markup
+  made of the template's own HTML: filters and subscripts see its *text*
+  (tags dropped), never its markup, so they cannot cut a tag in two.
+* **Objects.**  Dotted access (``sender.name``) and subscripts only look
+  *items* up in mappings: no Python attribute, method or private name is
+  reachable, nothing can be called, and an expression that is not a plain
+  string or number renders (and converts with ``~``, ``string`` or ``join``)
+  as ``''``, so no Python object repr can leak into an email.
+* **Constructs.**  Refused, with the line and the construct
+  (``Line 3: '{% macro %}' is not allowed``): ``{% macro %}``, ``{% call %}``,
+  ``{% autoescape %}``, ``{% block %}``, ``{% for ... recursive %}``,
+  ``{% include %}``, ``{% extends %}``, ``{% import %}``,
+  ``{% set x | filter %}`` blocks, calls (``x.upper()``), keys starting
+  with ``_`` (``x.__class__``), filters and tests outside
+  :data:`ALLOWED_FILTERS` and :data:`ALLOWED_TESTS` (also as
+  ``{% filter ... %}`` blocks); ``%`` formatting of text fails when rendered.  The Jinja globals (``range``,
+  ``dict``, ``lipsum``, ``namespace``, ...) are removed.
+* **Filters** (:data:`ALLOWED_FILTERS`): ``default``/``d``, ``upper``,
+  ``lower``, ``title``, ``capitalize``, ``trim``, ``truncate``, ``replace``,
+  ``wordcount``, ``urlencode`` and ``string`` for text; ``round``, ``int``,
+  ``float``, ``abs`` for numbers (``round`` and ``abs`` read numeric text,
+  and a missing value stays empty); ``length``/``count``, ``first``,
+  ``last``, ``join``, ``list``, ``reverse`` and ``dictsort`` for lists.  Left
+  out: everything that marks markup safe or reaches attributes (``safe``,
+  ``attr``, ``escape``/``e``, ``forceescape``, ``xmlattr``, ``urlize``,
+  ``tojson``, ``pprint``), filters that apply other filters or tests by name
+  (``map``, ``select``, ``reject``, ``selectattr``, ``rejectattr``,
+  ``groupby``), and the layout and formatting ones no email needs
+  (``format``, ``center``, ``indent``, ``wordwrap``, ``batch``, ``slice``,
+  ``filesizeformat``, ``random``, ...).
+* **Bounds** (each a :class:`TemplateError` naming the line when known):
+  the source is at most :data:`MAX_TEMPLATE_SIZE` characters; the output at
+  most ``max_output`` (:data:`MAX_OUTPUT_SIZE`), counted *while* it streams
+  out of the template and in every ``{% set %}``/``{% filter %}`` capture; no
+  operator or filter builds a string or list longer than
+  :data:`MAX_TEXT_SIZE` (checked before building it: ``join``, ``replace``,
+  ``*``, ``+``, ``~``, ``list``, slices), nor more than
+  :data:`MAX_BUILT_SIZE` characters in total; integers stay under
+  :data:`MAX_INT_BITS` bits; all loops together run at most
+  :data:`MAX_LOOP_ITERATIONS` iterations; and a render gets ``time_limit``
+  seconds of CPU (:data:`TIME_LIMIT`), checked at every loop iteration,
+  filter, operator and capture, and as the output streams.
+* **Links.**  An HTML sanitizer URL-encodes the whitespace and non-ASCII
+  characters of a tag written in a link (``href="{{%20unsubscribe_link%20}}"``);
+  only those escapes are undone, and only inside ``{{ }}`` and ``{% %}``: a
+  ``%3C`` or ``%22`` stays as typed, so the decoding can never create markup.
 * Block tags swallow the newline that follows them (``trim_blocks``, like
   Odoo's historical mail templates), so ``{% if %}`` on its own line does not
   leave blank lines behind.
 * Every failure is raised as :class:`TemplateError` (a ``ValueError``) with a
   human message, prefixed with ``Line N:`` when the line is known.
 
+Helpers for the builder: :func:`validate_error` (the error of a template, or
+None, for inline warnings), :func:`empty_variables` (variables printed without
+a fallback that are empty for a record: "Hi , I noticed..."),
+:func:`plain_title` (a template as one line of readable text, variables shown
+as ``‹company›``, for step names), :func:`tag_spans` and :func:`split_name`.
+
 Templates are compiled once per distinct source (:func:`_compile` is an LRU
 cache), since one step renders the same template for thousands of recipients.
 """
 
+import contextvars
 import difflib
 import functools
 import numbers
 import re
-from collections.abc import Iterator, Mapping
-from urllib.parse import unquote
+import time
+from collections import namedtuple
+from collections.abc import Mapping
 
-from jinja2 import TemplateSyntaxError, meta, nodes
+from jinja2 import TemplateSyntaxError, meta, nodes, pass_context
+from jinja2 import filters as jinja_filters
+from jinja2 import tests as jinja_tests
+from jinja2.compiler import CodeGenerator
 from jinja2.runtime import ChainableUndefined, LoopContext, Undefined
 from jinja2.sandbox import ImmutableSandboxedEnvironment, SecurityError
+from markupsafe import Markup, escape
 
 __all__ = [
+    "ALLOWED_FILTERS",
+    "ALLOWED_TESTS",
+    "MAX_OUTPUT_SIZE",
     "MAX_TEMPLATE_SIZE",
-    "TEMPLATE_VARIABLES",
+    "PLACEHOLDER",
     "SENDER_KEYS",
+    "TEMPLATE_VARIABLES",
+    "TIME_LIMIT",
+    "VARIABLE_ALIASES",
     "VARIABLE_HELP",
     "TemplateError",
+    "empty_variables",
+    "plain_title",
     "render",
     "split_name",
+    "tag_spans",
     "validate",
+    "validate_error",
 ]
 
 TEMPLATE_VARIABLES = (
@@ -79,25 +165,62 @@ TEMPLATE_VARIABLES = (
     "unsubscribe_link",
 )
 SENDER_KEYS = ("first_name", "last_name", "name", "title", "phone", "email")
-MAX_TEMPLATE_SIZE = 100_000
+# Other names for the same values (Hiveku's): alias -> "variable" or "variable.key".
+# A value given under the alias itself wins.
+VARIABLE_ALIASES = {
+    "company_name": "company",
+    "owner_first_name": "sender.first_name",
+    "owner_last_name": "sender.last_name",
+    "owner_name": "sender.name",
+    "owner_title": "sender.title",
+    "owner_phone": "sender.phone",
+    "owner_email": "sender.email",
+}
+KNOWN_VARIABLES = TEMPLATE_VARIABLES + tuple(VARIABLE_ALIASES)
 
-# Resource guards: templates are written by (trusted-ish) users, but one bad
-# template must not freeze a worker or eat its memory.
-MAX_REPEAT_SIZE = 100_000     # len(result) allowed for "ab" * n / [..] * n
-MAX_POWER_BITS = 4096         # size of int results allowed for a ** b
-MAX_FILTER_WIDTH = 1_000      # int arguments of size-driving filters
-SIZE_ARG_FILTERS = ("batch", "center", "indent", "slice")
-_HUGE_FORMAT = re.compile(r"%[^a-zA-Z%]*?(\d{5,}|\*)")
+ALLOWED_FILTERS = (
+    # text
+    "default", "d", "upper", "lower", "title", "capitalize", "trim", "truncate",
+    "replace", "wordcount", "urlencode", "string",
+    # numbers
+    "round", "int", "float", "abs",
+    # lists
+    "length", "count", "first", "last", "join", "list", "reverse", "dictsort",
+)
+ALLOWED_TESTS = (
+    "defined", "undefined", "none", "string", "number", "integer", "float", "boolean",
+    "true", "false", "even", "odd", "divisibleby", "lower", "upper", "in",
+    "eq", "equalto", "==", "ne", "!=", "lt", "lessthan", "<", "le", "<=",
+    "gt", "greaterthan", ">", "ge", ">=",
+)
+
+# Bounds: a template is written by a rep, rendered in the worker that sends
+# everybody's email; one bad template must not freeze it or eat its memory.
+MAX_TEMPLATE_SIZE = 100_000     # characters of source
+MAX_OUTPUT_SIZE = 500_000       # characters rendered (default of render(max_output=))
+MAX_TEXT_SIZE = 100_000         # length of one string or list built by a filter or operator
+MAX_BUILT_SIZE = 2_000_000      # characters built by filters and operators, in total
+MAX_INT_BITS = 4096             # size of integer results (a * b, a ** b)
+MAX_LOOP_ITERATIONS = 10_000    # iterations of all loops of one render together
+TIME_LIMIT = 0.3                # seconds of CPU per render (default of render(time_limit=))
+_CLOCK_EVERY = 64               # budget ticks between two reads of the clock
+
 _LOOP_ATTRIBUTES = frozenset((
     "index", "index0", "revindex", "revindex0", "first", "last", "length",
     "depth", "depth0", "previtem", "nextitem",  # data only, no methods
 ))
-_UNSUPPORTED_TAGS = {
-    nodes.Extends: "extends",
-    nodes.Include: "include",
-    nodes.Import: "import",
-    nodes.FromImport: "from ... import",
+_REFUSED_TAGS = {
+    nodes.Macro: "{% macro %}",
+    nodes.CallBlock: "{% call %}",
+    nodes.EvalContextModifier: "{% autoescape %}",
+    nodes.ScopedEvalContextModifier: "{% autoescape %}",
+    nodes.Block: "{% block %}",
+    nodes.Extends: "{% extends %}",
+    nodes.Include: "{% include %}",
+    nodes.Import: "{% import %}",
+    nodes.FromImport: "{% from ... import %}",
 }
+PLACEHOLDER = "‹%s›"            # how plain_title() shows a variable
 
 VARIABLE_HELP = [
     ("{{ first_name }}", "Recipient first name"),
@@ -116,6 +239,9 @@ VARIABLE_HELP = [
     ("{{ sender.phone }}", "Your phone number"),
     ("{{ sender.email }}", "Your email address"),
     ("{{ unsubscribe_link }}", "Link the recipient can follow to unsubscribe"),
+    ("{{ company_name }} {{ owner_first_name }} {{ owner_email }}",
+     "Other names of the same values: company_name is company, owner_first_name, "
+     "owner_last_name, owner_name, owner_title, owner_phone and owner_email are sender.*"),
     ('{{ first_name | default("there") }}',
      "Fallback: 'there' when the first name is missing or empty"),
     ("{% if company %}I saw {{ company }} ...{% endif %}",
@@ -144,7 +270,85 @@ class TemplateError(ValueError):
 
 
 # ---------------------------------------------------------------------------
-# Sandbox
+# Budget of one render
+# ---------------------------------------------------------------------------
+
+class _LimitError(Exception):
+    """A bound of the budget is exceeded (its message is for the rep)."""
+
+    def __init__(self, message, lineno=None):
+        super().__init__(message)
+        self.lineno = lineno
+
+
+class _Budget:
+    """What one render may still spend: loop iterations, characters built,
+    output and CPU time.  The clock is read every ``_CLOCK_EVERY`` ticks only,
+    from the first such read on (so a short render never reads it)."""
+
+    __slots__ = ("time_limit", "deadline", "ticks", "next_check", "built", "iterations",
+                 "max_output", "empty")
+
+    def __init__(self, time_limit=TIME_LIMIT, max_output=MAX_OUTPUT_SIZE):
+        self.time_limit = time_limit
+        self.deadline = None
+        self.ticks = 0
+        self.next_check = _CLOCK_EVERY
+        self.built = 0
+        self.iterations = 0
+        self.max_output = max_output
+        self.empty = []  # filled by the probes of empty_variables()
+
+    def tick(self, cost=1):
+        self.ticks += cost
+        if self.ticks >= self.next_check:
+            self.next_check = self.ticks + _CLOCK_EVERY
+            now = time.thread_time()
+            if self.deadline is None:
+                self.deadline = now + self.time_limit
+            elif now > self.deadline:
+                raise _LimitError(
+                    f"The template takes too long to render (more than {self.time_limit:g} s).")
+
+    def charge(self, size):
+        """``size`` more characters (or items) were built."""
+        self.built += size
+        if self.built > MAX_BUILT_SIZE:
+            raise _LimitError(f"The template builds too much text (more than {MAX_BUILT_SIZE} characters).")
+        self.tick(1 + (size >> 10))
+
+    def iterate(self, iterable):
+        for item in iterable:
+            self.iterations += 1
+            if self.iterations > MAX_LOOP_ITERATIONS:
+                raise _LimitError(f"The template loops too often (more than {MAX_LOOP_ITERATIONS} times).")
+            self.tick()
+            yield item
+
+
+# The budget of the render in progress.  Unset while compiling, so any
+# constant folding that would spend it is abandoned (done at run time).
+_BUDGET = contextvars.ContextVar("sales_sequence_render_budget")
+
+
+def _check_size(size):
+    """Refuse to build a string or list of ``size`` characters or items."""
+    if size > MAX_TEXT_SIZE:
+        raise _LimitError(f"The template builds a text or list that is too long "
+                          f"({size} characters, at most {MAX_TEXT_SIZE}).")
+    _BUDGET.get().charge(size)
+
+
+def _charged(result):
+    if isinstance(result, (str, list, tuple)):
+        _check_size(len(result))
+    else:
+        _BUDGET.get().tick()
+    return result
+
+
+# ---------------------------------------------------------------------------
+# Text conversions and filters
 # ---------------------------------------------------------------------------
 
 class _EmptyUndefined(ChainableUndefined):
@@ -156,8 +360,51 @@ class _EmptyUndefined(ChainableUndefined):
         return ""
 
 
+def _as_text(value):
+    """What a value reads as when joined to text: text (markup included) as
+    is, numbers in digits, anything else (missing values, lists, mappings,
+    loops...) ''."""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, numbers.Number):
+        return str(value)
+    return ""
+
+
+def _plain(value):
+    """The value a filter works on: markup reads as its text, tags dropped
+    (a filter can never cut a tag in two); a missing value is ''."""
+    if isinstance(value, Markup):
+        return value.striptags()
+    if isinstance(value, Undefined):
+        return ""
+    return value
+
+
+def _plain_text(value):
+    """The text a text filter works on (see :func:`_plain` and :func:`_as_text`)."""
+    return _as_text(_plain(value))
+
+
+def _number(value):
+    """A number, from a number or numeric text; '' for a missing value."""
+    value = _plain(value)
+    if value is None or value == "" or isinstance(value, numbers.Number):
+        return "" if value is None else value
+    if isinstance(value, str):
+        try:
+            return int(value)
+        except ValueError:
+            try:
+                return float(value)
+            except ValueError:
+                pass
+    raise ValueError("a number is needed")
+
+
 def _default(value, default_value="", boolean=False):
     """``default`` filter that also replaces ``None`` and ``''``."""
+    _BUDGET.get().tick()
     if isinstance(value, Undefined) or value is None or value == "":
         return default_value
     if boolean and not value:
@@ -165,82 +412,278 @@ def _default(value, default_value="", boolean=False):
     return value
 
 
+def _text_filter(func):
+    """A filter of Jinja's that takes text: give it plain text, check what it builds."""
+    def text_filter(value, *args, **kwargs):
+        return _charged(func(_plain_text(value), *args, **kwargs))
+    text_filter.__name__ = func.__name__
+    return text_filter
+
+
+def _string(value):
+    return _charged(_as_text(value))
+
+
+def _truncate(value, length=255, killwords=False, end="...", leeway=None):
+    value, end = _plain_text(value), _as_text(end)
+    return _charged(jinja_filters.do_truncate(_ENVIRONMENTS[False], value, length, killwords, end, leeway))
+
+
+def _replace(value, old, new, count=None):
+    value, old, new = _plain_text(value), _plain_text(old), _plain_text(new)
+    found = value.count(old) if old else len(value) + 1
+    if isinstance(count, int) and count >= 0:
+        found = min(found, count)
+    _check_size(len(value) + found * (len(new) - len(old)))
+    return value.replace(old, new, -1 if count is None else count)
+
+
+def _round(value, precision=0, method="common"):
+    value = _number(value)
+    return value if value == "" else _charged(jinja_filters.do_round(value, precision, method))
+
+
+def _abs(value):
+    value = _number(value)
+    return value if value == "" else _charged(abs(value))
+
+
+def _length(value):
+    _BUDGET.get().tick()
+    return len(_plain(value))
+
+
+def _first(value):
+    _BUDGET.get().tick()
+    for item in _plain(value):
+        return item
+    return _EmptyUndefined("no first item")
+
+
+def _last(value):
+    _BUDGET.get().tick()
+    value = _plain(value)
+    if isinstance(value, Mapping):
+        value = list(value)
+    return value[-1] if len(value) else _EmptyUndefined("no last item")
+
+
+def _items(value):
+    """The items of a string, list or mapping (keys), at most MAX_TEXT_SIZE."""
+    value = _plain(value)
+    if not isinstance(value, (str, list, tuple, Mapping)):
+        raise TypeError("a text, a list or a mapping is needed")
+    _check_size(len(value))
+    return list(value)
+
+
+def _list(value):
+    return _items(value)
+
+
+def _reverse(value):
+    value = _plain(value)
+    if isinstance(value, str):
+        return _charged(value[::-1])
+    items = _items(value)
+    items.reverse()
+    return items
+
+
+def _join(value, d=""):
+    texts = [_as_text(item) for item in _items(value)]
+    separator = _as_text(d)
+    _check_size(sum(map(len, texts)) + len(separator) * max(0, len(texts) - 1))
+    if any(isinstance(text, Markup) for text in (separator, *texts)):
+        return Markup(separator).join(texts)  # escapes the plain ones
+    return separator.join(texts)
+
+
+def _dictsort(value, case_sensitive=False, by="key", reverse=False):
+    value = _plain(value)
+    if value == "":
+        return []
+    if not isinstance(value, Mapping):
+        raise TypeError("dictsort needs a mapping")
+    _check_size(len(value))
+    return jinja_filters.do_dictsort(value, case_sensitive, by, reverse)
+
+
+_FILTERS = {
+    "default": _default,
+    "d": _default,
+    "upper": _text_filter(jinja_filters.do_upper),
+    "lower": _text_filter(jinja_filters.do_lower),
+    "title": _text_filter(jinja_filters.do_title),
+    "capitalize": _text_filter(jinja_filters.do_capitalize),
+    "trim": _text_filter(jinja_filters.do_trim),
+    "truncate": _truncate,
+    "replace": _replace,
+    "wordcount": _text_filter(jinja_filters.do_wordcount),
+    "urlencode": _text_filter(jinja_filters.do_urlencode),
+    "string": _string,
+    "round": _round,
+    "int": _text_filter(jinja_filters.do_int),
+    "float": _text_filter(jinja_filters.do_float),
+    "abs": _abs,
+    "length": _length,
+    "count": _length,
+    "first": _first,
+    "last": _last,
+    "join": _join,
+    "list": _list,
+    "reverse": _reverse,
+    "dictsort": _dictsort,
+}
+assert set(_FILTERS) == set(ALLOWED_FILTERS)
+
+
+# Internal filters, inserted by _instrument(): names no template can spell.
+_ITERATE = " iterate"
+_PROBE = " probe"
+
+
+@pass_context  # never folded at compile time
+def _iterate(context, iterable):
+    if isinstance(iterable, Markup):
+        iterable = iterable.striptags()
+    return _BUDGET.get().iterate(iterable)
+
+
+@pass_context
+def _probe(context, value, name):
+    if _is_empty(value):
+        _BUDGET.get().empty.append(name)
+    return value
+
+
+def _is_empty(value):
+    if isinstance(value, Undefined) or value is None:
+        return True
+    return isinstance(value, str) and not value.strip()
+
+
+# ---------------------------------------------------------------------------
+# Sandbox
+# ---------------------------------------------------------------------------
+
 def _finalize(value):
     """Only plain strings and numbers reach the output; anything else is ''."""
-    if isinstance(value, (str, numbers.Number, Undefined)):
+    if value.__class__ is str or isinstance(value, (str, numbers.Number, Undefined)):
         return value
     return ""
 
 
-def _check_filter_args(name, args, kwargs):
-    if name == "format" and args:
-        _check_format(args[0])
-    if name not in SIZE_ARG_FILTERS:
-        return
-    for arg in (*args[1:], *kwargs.values()):
-        if isinstance(arg, int) and abs(arg) > MAX_FILTER_WIDTH:
-            raise SecurityError(
-                f"the '{name}' filter is limited to {MAX_FILTER_WIDTH}")
+def _finalize_html(value):
+    """:func:`_finalize`, and the line breaks of a value kept as ``<br/>``."""
+    if value.__class__ is str:  # a value (markup is the template's own HTML)
+        if "\n" in value or "\r" in value:
+            lines = str(escape(value)).replace("\r\n", "\n").replace("\r", "\n")
+            return Markup(lines.replace("\n", "<br/>"))
+        return value
+    return _finalize(value)
 
 
-def _guard_filter(name, func):
-    """Wrap a filter: check size arguments, turn lazy iterators into lists.
+class _CodeGenerator(CodeGenerator):
+    """Jinja's code generator, with ``~``, slices and the captures of
+    ``{% set %}`` / ``{% filter %}`` going through the environment (and so
+    through the budget), and the result of a ``{% filter %}`` block escaped
+    like any other output (Jinja writes it as is)."""
 
-    Lists keep ``| string`` / ``~`` from printing ``<generator object ...>``.
-    """
-    @functools.wraps(func)  # keeps jinja_pass_arg (pass_context & co)
-    def wrapper(*args, **kwargs):
-        _check_filter_args(name, _value_args(func, args), kwargs)
-        result = func(*args, **kwargs)
-        if isinstance(result, Iterator) and not isinstance(result, str):
-            result = list(result)
-        return result
-    return wrapper
+    def buffer(self, frame):
+        frame.buffer = self.temporary_identifier()
+        self.writeline(f"{frame.buffer} = environment.capture_buffer()")
+
+    def visit_Concat(self, node, frame):
+        self.write("environment.concat_checked((")
+        for arg in node.nodes:
+            self.visit(arg, frame)
+            self.write(", ")
+        self.write("))")
+
+    def visit_Getitem(self, node, frame):
+        if not isinstance(node.arg, nodes.Slice):
+            super().visit_Getitem(node, frame)
+            return
+        self.write("environment.getitem(")  # Jinja slices the object directly
+        self.visit(node.node, frame)
+        self.write(", slice(")
+        for part in (node.arg.start, node.arg.stop, node.arg.step):
+            if part is None:
+                self.write("None")
+            else:
+                self.visit(part, frame)
+            self.write(", ")
+        self.write("))")
+
+    def visit_FilterBlock(self, node, frame):
+        filter_frame = frame.inner()
+        filter_frame.symbols.analyze_node(node)
+        self.enter_frame(filter_frame)
+        self.buffer(filter_frame)
+        self.blockvisit(node.body, filter_frame)
+        self.start_write(frame, node)
+        self.write("environment.block_output(")
+        self.visit_Filter(node.filter, filter_frame)
+        self.write(")")
+        self.end_write(frame)
+        self.leave_frame(filter_frame)
 
 
-def _value_args(func, args):
-    """Drop the context/environment argument Jinja passes first, if any."""
-    return args[1:] if getattr(func, "jinja_pass_arg", None) else args
+class _CaptureBuffer(list):
+    """The output of a ``{% set %}`` or ``{% filter %}`` block, bounded like
+    the output itself."""
 
+    __slots__ = ("size",)
 
-def _check_format(fmt):
-    if isinstance(fmt, str) and _HUGE_FORMAT.search(fmt):
-        raise SecurityError("format width/precision too large")
+    def append(self, text):
+        self.extend((text,))
 
-
-def _check_repeat(left, right):
-    for seq, count in ((left, right), (right, left)):
-        if (isinstance(seq, (str, list, tuple)) and isinstance(count, int)
-                and len(seq) * count > MAX_REPEAT_SIZE):
-            raise SecurityError("repeated text too large")
-
-
-def _check_power(left, right):
-    if isinstance(right, numbers.Real) and abs(right) > MAX_POWER_BITS:
-        raise SecurityError("exponent too large")
-    if (isinstance(left, int) and isinstance(right, int)
-            and abs(left).bit_length() * abs(right) > MAX_POWER_BITS):
-        raise SecurityError("number too large")
+    def extend(self, texts):
+        texts = tuple(texts)
+        self.size = getattr(self, "size", 0) + sum(map(len, texts))
+        budget = _BUDGET.get()
+        if self.size > budget.max_output:
+            raise _LimitError(f"The template produces too much text (more than {budget.max_output} characters).")
+        budget.tick(len(texts))
+        super().extend(texts)
 
 
 class _Environment(ImmutableSandboxedEnvironment):
     """Sandbox where dotted access is item lookup in mappings and nothing else."""
 
-    intercepted_binops = frozenset(("*", "**", "%"))
+    code_generator_class = _CodeGenerator
+    intercepted_binops = frozenset(("*", "+", "**", "%"))
 
     def __init__(self, html):
         super().__init__(
             autoescape=html,
             undefined=_EmptyUndefined,
-            finalize=_finalize,
+            finalize=_finalize_html if html else _finalize,
             trim_blocks=True,
             keep_trailing_newline=True,
         )
         self.globals.clear()
-        self.filters["default"] = self.filters["d"] = _default
-        self.filters = {
-            name: _guard_filter(name, func) for name, func in self.filters.items()
-        }
+        self.filters = dict(_FILTERS, **{_ITERATE: _iterate, _PROBE: _probe})
+        self.tests = {name: jinja_tests.TESTS[name] for name in ALLOWED_TESTS}
+
+    @staticmethod
+    def capture_buffer():
+        return _CaptureBuffer()
+
+    def block_output(self, value):
+        """What a ``{% filter %}`` block writes: its result, as any output."""
+        value = self.finalize(value)
+        return escape(value) if self.autoescape else str(value)
+
+    def concat_checked(self, values):
+        """``a ~ b ~ ...``: Jinja's ``markup_join`` / ``str_join``, with the
+        size checked before joining."""
+        texts = [_as_text(value) for value in values]
+        _check_size(sum(map(len, texts)))
+        if self.autoescape and any(isinstance(text, Markup) for text in texts):
+            return Markup("").join(texts)  # escapes the plain ones
+        return "".join(texts)
 
     def is_safe_attribute(self, obj, attr, value):
         return False  # only reached through the ``attr`` filter: never allowed
@@ -255,20 +698,27 @@ class _Environment(ImmutableSandboxedEnvironment):
     def getitem(self, obj, argument):
         if isinstance(obj, Mapping):
             return self._lookup(obj, argument)
-        if isinstance(obj, (str, list, tuple)) and isinstance(argument, (int, slice)):
-            try:
-                return obj[argument]
-            except IndexError:
-                pass
+        obj = _plain(obj)
+        if isinstance(obj, (str, list, tuple)):
+            if isinstance(argument, slice):
+                return _charged(obj[argument])
+            if isinstance(argument, int):
+                try:
+                    return obj[argument]
+                except IndexError:
+                    pass
         return self._missing(obj, argument)
 
     def call_binop(self, context, operator, left, right):
         if operator == "*":
-            _check_repeat(left, right)
+            _check_product(left, right)
+        elif operator == "+":
+            _check_sum(left, right)
         elif operator == "**":
             _check_power(left, right)
-        elif operator == "%":
-            _check_format(left)
+        elif operator == "%" and isinstance(left, str):
+            raise SecurityError("'%' formatting of text; join texts with '~' instead")
+        _BUDGET.get().tick()
         return super().call_binop(context, operator, left, right)
 
     def _lookup(self, mapping, key):
@@ -284,12 +734,116 @@ class _Environment(ImmutableSandboxedEnvironment):
         return self.undefined(obj=obj, name=name)
 
 
+def _check_product(left, right):
+    for seq, count in ((left, right), (right, left)):
+        if isinstance(seq, (str, list, tuple)) and isinstance(count, int):
+            _check_size(len(seq) * max(count, 0))
+    if isinstance(left, int) and isinstance(right, int):
+        _check_bits(abs(left).bit_length() + abs(right).bit_length())
+
+
+def _check_sum(left, right):
+    if isinstance(left, (str, list, tuple)) and isinstance(right, (str, list, tuple)):
+        _check_size(len(left) + len(right))
+
+
+def _check_power(left, right):
+    if isinstance(right, numbers.Real) and abs(right) > MAX_INT_BITS:
+        raise SecurityError("exponent too large")
+    if isinstance(left, int) and isinstance(right, int):
+        _check_bits(abs(left).bit_length() * abs(right))
+
+
+def _check_bits(bits):
+    if bits > MAX_INT_BITS:
+        raise SecurityError("number too large")
+
+
 _ENVIRONMENTS = {False: _Environment(html=False), True: _Environment(html=True)}
 
 
 # ---------------------------------------------------------------------------
-# Validation & compilation
+# Source: size, tags, percent-escapes
 # ---------------------------------------------------------------------------
+
+_CLOSERS = {"{{": "}}", "{%": "%}", "{#": "#}"}
+
+
+def tag_spans(text, kinds=("{{", "{%", "{#")):
+    """``(start, end, opener)`` of each Jinja tag of ``text`` (``{{ }}``,
+    ``{% %}``, ``{# #}``, as in ``kinds``), left to right, each ending at the
+    first closer of its kind.  Linear in ``len(text)``: an opener without a
+    closer is skipped, and so is every later one of its kind.
+
+    >>> [(s, e, o) for s, e, o in tag_spans("a {{ b }} {% c %} {{ d")]
+    [(2, 9, '{{'), (10, 17, '{%')]
+    """
+    pos, unclosed = 0, set()
+    while True:
+        start = text.find("{", pos)
+        if start < 0:
+            return
+        opener = text[start:start + 2]
+        pos = start + 1
+        if opener not in kinds or opener in unclosed:
+            continue
+        end = text.find(_CLOSERS[opener], start + 2)
+        if end < 0:
+            unclosed.add(opener)
+            continue
+        pos = end + 2
+        yield start, pos, opener
+
+
+_ESCAPES = re.compile(r"(?:%[0-9A-Fa-f]{2})+")
+_WHITESPACE_BYTES = frozenset(b" \t\n\r\f\v")
+
+
+def _unquote_tags(source):
+    """Undo the URL-encoding an HTML sanitizer applies to a tag written in a
+    link (``href="{{%20unsubscribe_link%20}}"``): inside ``{{ }}`` and
+    ``{% %}``, the escapes of whitespace and non-ASCII characters are decoded
+    (libxml2 escapes nothing else); any other escape is kept as typed.
+
+    >>> _unquote_tags('<a href="?who={{%20first_name%20|%20default(%22you%22)%20}}">')
+    '<a href="?who={{ first_name | default(%22you%22) }}">'
+    >>> _unquote_tags('<a href="{{%20custom.x_caf%C3%A9%20}}">%20</a>')
+    '<a href="{{ custom.x_café }}">%20</a>'
+    """
+    if "%" not in source:
+        return source
+    parts, done = [], 0
+    for start, end, _opener in tag_spans(source, ("{{", "{%")):
+        inner = source[start + 2:end - 2]
+        if "%" in inner:
+            parts += (source[done:start + 2], _ESCAPES.sub(_decode_escapes, inner))
+            done = end - 2
+    return "".join(parts) + source[done:] if parts else source
+
+
+def _decode_escapes(match):
+    """A run of ``%XX``: whitespace and valid UTF-8 sequences of non-ASCII
+    characters decoded, every other escape kept."""
+    run = match.group()
+    data = bytes.fromhex(run.replace("%", ""))
+    out, index = [], 0
+    while index < len(data):
+        byte = data[index]
+        size = 1
+        if byte in _WHITESPACE_BYTES:
+            out.append(chr(byte))
+        elif byte >= 0xC2:
+            size = 2 if byte < 0xE0 else 3 if byte < 0xF0 else 4
+            try:
+                out.append(data[index:index + size].decode("utf-8"))
+            except UnicodeDecodeError:
+                size = 1
+                out.append(run[3 * index:3 * index + 3])
+        else:
+            out.append(run[3 * index:3 * index + 3])
+        index += size
+    return "".join(out)
+
 
 def _as_source(source):
     if source is None or source is False:
@@ -300,33 +854,12 @@ def _as_source(source):
         raise TemplateError(
             f"The template is too long ({len(source)} characters, "
             f"maximum {MAX_TEMPLATE_SIZE}).")
-    return _unquote_tags(source)
+    return str(source)  # an Html field's Markup: its slices and sums would escape
 
 
-_TAG = re.compile(r"(\{\{|\{%)(.*?)(\}\}|%\})", re.DOTALL)
-
-
-def _unquote_tags(source):
-    """Undo the URL-encoding an HTML sanitizer applies to a tag written in a
-    link (``href="{{%20unsubscribe_link%20}}"``): template code never holds
-    percent-escapes of its own.
-
-    >>> _unquote_tags('<a href="?who={{%20first_name%20|%20default(%22you%22)%20}}">')
-    '<a href="?who={{ first_name | default("you") }}">'
-    """
-    if "%" not in source:
-        return source
-    return _TAG.sub(lambda match: match[1] + unquote(match[2]) + match[3], source)
-
-
-def _parse(env, source):
-    try:
-        return env.parse(source)
-    except TemplateSyntaxError as exc:
-        raise TemplateError(exc.message or "syntax error", exc.lineno) from None
-    except RecursionError:
-        raise TemplateError("The template is nested too deeply.") from None
-
+# ---------------------------------------------------------------------------
+# Validation & compilation
+# ---------------------------------------------------------------------------
 
 def _first_line(ast, name):
     lines = [node.lineno for node in ast.find_all(nodes.Name)
@@ -334,16 +867,18 @@ def _first_line(ast, name):
     return min(lines, default=None)
 
 
-def _check_variables(ast):
-    unknown = sorted(meta.find_undeclared_variables(ast) - set(TEMPLATE_VARIABLES))
+def _check_variables(ast, used):
+    unknown = sorted(used - set(KNOWN_VARIABLES))
     if not unknown:
         return
     name = min(unknown, key=lambda n: (_first_line(ast, n) or 0, n))
-    message = f"Unknown variable '{name}'"
-    close = difflib.get_close_matches(name, TEMPLATE_VARIABLES, n=1)
-    if close:
-        message += f" (did you mean '{close[0]}'?)"
-    raise TemplateError(message, _first_line(ast, name))
+    raise TemplateError(f"Unknown variable '{name}'{_did_you_mean(name, KNOWN_VARIABLES)}",
+                        _first_line(ast, name))
+
+
+def _did_you_mean(name, choices):
+    close = difflib.get_close_matches(name, choices, n=1)
+    return f" (did you mean '{close[0]}'?)" if close else ""
 
 
 def _private_name(node):
@@ -351,37 +886,137 @@ def _private_name(node):
         return node.attr
     if isinstance(node, nodes.Getitem) and isinstance(node.arg, nodes.Const):
         return node.arg.value
-    if isinstance(node, nodes.Filter) and node.name == "attr" and node.args:
-        arg = node.args[0]
-        return arg.value if isinstance(arg, nodes.Const) else None
     return None
+
+
+def _refusal(node):
+    """Why ``node`` is not allowed (a message), or None."""
+    tag = _REFUSED_TAGS.get(type(node))
+    if tag:
+        return f"'{tag}' is not allowed"
+    if isinstance(node, nodes.For) and node.recursive:
+        return "'{% for ... recursive %}' is not allowed"
+    if isinstance(node, nodes.FilterBlock) and node.filter.name not in ALLOWED_FILTERS:
+        return f"'{{% filter {node.filter.name} %}}' is not allowed"
+    if isinstance(node, nodes.AssignBlock) and node.filter is not None:
+        return "'{% set ... | filter %}' is not allowed (use {% filter %} inside the block)"
+    if isinstance(node, nodes.Filter):
+        return _refused_name(node.name, "filter", ALLOWED_FILTERS, jinja_filters.FILTERS)
+    if isinstance(node, nodes.Test):
+        return _refused_name(node.name, "test", ALLOWED_TESTS, jinja_tests.TESTS)
+    if isinstance(node, nodes.Call):
+        return f"Calling '{_dotted(node.node)}' is not allowed"
+    if isinstance(node, nodes.Name) and node.name == "self":
+        return "Unknown variable 'self'"
+    name = _private_name(node)
+    if isinstance(name, str) and name.startswith("_"):
+        return f"Access to '{name}' is not allowed"
+    return None
+
+
+def _refused_name(name, kind, allowed, known):
+    if name in allowed:
+        return None
+    if name in known:
+        return f"The '{name}' {kind} is not allowed"
+    return f"Unknown {kind} '{name}'{_did_you_mean(name, allowed)}"
+
+
+def _dotted(node):
+    """``sender.name``-like text of an expression, for messages."""
+    if isinstance(node, nodes.Name):
+        return node.name
+    if isinstance(node, nodes.Getattr):
+        return f"{_dotted(node.node)}.{node.attr}"
+    if isinstance(node, nodes.Getitem) and isinstance(node.arg, nodes.Const):
+        return f"{_dotted(node.node)}[{node.arg.value!r}]"
+    if isinstance(node, nodes.Const):
+        return repr(node.value)
+    if isinstance(node, nodes.Call):
+        return f"{_dotted(node.node)}(...)"
+    return "..."
 
 
 def _check_nodes(ast):
     for node in ast.find_all(nodes.Node):
-        if isinstance(node, nodes.Name) and node.name == "self":
-            raise TemplateError("Unknown variable 'self'", node.lineno)
-        tag = _UNSUPPORTED_TAGS.get(type(node))
-        if tag:
-            raise TemplateError(f"'{{% {tag} %}}' is not supported", node.lineno)
-        name = _private_name(node)
-        if isinstance(name, str) and name.startswith("_"):
-            raise TemplateError(f"Access to '{name}' is not allowed", node.lineno)
+        message = _refusal(node)
+        if message:
+            raise TemplateError(message, node.lineno)
+
+
+def _instrument(ast, probe=False):
+    """Route every loop through the budget (and, with ``probe``, every printed
+    variable through the empty-value probe)."""
+    for loop in ast.find_all(nodes.For):
+        loop.iter = _filter_node(loop.iter, _ITERATE)
+    if probe:
+        for output in ast.find_all(nodes.Output):
+            output.nodes = [_probed(child) for child in output.nodes]
+    ast.set_environment(ast.environment)
+
+
+def _filter_node(node, name, *args):
+    return nodes.Filter(node, name, list(args), [], None, None, lineno=node.lineno)
+
+
+def _probed(node):
+    """``node`` with the variables it prints (without a fallback) probed."""
+    if isinstance(node, nodes.Filter):
+        if node.name not in ("default", "d") and node.node is not None:
+            node.node = _probed(node.node)
+        return node
+    if isinstance(node, nodes.Concat):
+        node.nodes = [_probed(child) for child in node.nodes]
+        return node
+    if isinstance(node, nodes.CondExpr):
+        node.expr1 = _probed(node.expr1)
+        node.expr2 = _probed(node.expr2) if node.expr2 is not None else None
+        return node
+    name = _variable_name(node)
+    return _filter_node(node, _PROBE, nodes.Const(name)) if name else node
+
+
+def _variable_name(node):
+    """``first_name``, ``custom.x_plan``, ``sender.phone``... for a reference
+    to a template variable, else None."""
+    if isinstance(node, nodes.Name):
+        known = node.name in KNOWN_VARIABLES and node.name not in ("custom", "sender")
+        return node.name if known else None
+    if isinstance(node, (nodes.Getattr, nodes.Getitem)):
+        key = node.attr if isinstance(node, nodes.Getattr) else getattr(node.arg, "value", None)
+        parent = node.node
+        if isinstance(parent, nodes.Name) and parent.name in ("custom", "sender") and isinstance(key, str):
+            return f"{parent.name}.{key}"
+    return None
+
+
+_Compiled = namedtuple("_Compiled", "template names")
+
+
+def _build(source, html, probe=False):
+    env = _ENVIRONMENTS[bool(html)]
+    try:
+        ast = env.parse(_unquote_tags(source))
+        _check_nodes(ast)
+        used = meta.find_undeclared_variables(ast)
+        _check_variables(ast, used)
+        _instrument(ast, probe)
+        return _Compiled(env.from_string(ast), tuple(sorted(used)))
+    except TemplateSyntaxError as exc:
+        raise TemplateError(exc.message or "syntax error", exc.lineno) from None
+    except (RecursionError, SyntaxError, MemoryError):  # SyntaxError: Python's own nesting limits
+        raise TemplateError("The template is nested too deeply.") from None
 
 
 @functools.lru_cache(maxsize=512)
 def _compile(source, html=False):
     """Validate and compile ``source`` once; raises :class:`TemplateError`."""
-    env = _ENVIRONMENTS[bool(html)]
-    ast = _parse(env, source)
-    _check_nodes(ast)
-    _check_variables(ast)
-    try:
-        return env.from_string(ast)
-    except TemplateSyntaxError as exc:
-        raise TemplateError(exc.message or "syntax error", exc.lineno) from None
-    except RecursionError:
-        raise TemplateError("The template is nested too deeply.") from None
+    return _build(source, html)
+
+
+@functools.lru_cache(maxsize=128)
+def _compile_probed(source):
+    return _build(source, False, probe=True)
 
 
 def validate(source):
@@ -389,22 +1024,44 @@ def validate(source):
     _compile(_as_source(source), False)  # same cache key as render(html=False)
 
 
+def validate_error(source):
+    """The :class:`TemplateError` that :func:`validate` would raise, or None
+    (for inline warnings)."""
+    try:
+        validate(source)
+    except TemplateError as error:
+        return error
+    return None
+
+
 # ---------------------------------------------------------------------------
 # Rendering
 # ---------------------------------------------------------------------------
 
-def _context(values):
+def _context(values, names):
+    """The values of the variables ``names`` (aliases resolved), None left out."""
     values = values if isinstance(values, Mapping) else {}
-    return {
-        name: values[name]
-        for name in TEMPLATE_VARIABLES
-        if values.get(name) is not None
-    }
+    context = {}
+    for name in names:
+        value = values.get(name)
+        if value is None and name in VARIABLE_ALIASES:
+            value = _alias_value(values, VARIABLE_ALIASES[name])
+        if value is not None:
+            context[name] = value
+    return context
+
+
+def _alias_value(values, path):
+    head, _dot, key = path.partition(".")
+    value = values.get(head)
+    if key:
+        return value.get(key) if isinstance(value, Mapping) else None
+    return value
 
 
 def _template_line(exc):
     """Template line where a render error happened (Jinja rewrites frames)."""
-    lineno, tb = None, exc.__traceback__
+    lineno, tb = getattr(exc, "lineno", None), exc.__traceback__
     while tb is not None:
         if tb.tb_frame.f_code.co_filename == "<template>":
             lineno = tb.tb_lineno
@@ -413,10 +1070,12 @@ def _template_line(exc):
 
 
 def _render_error(exc):
-    if isinstance(exc, SecurityError):
+    if isinstance(exc, _LimitError):
+        reason = str(exc)
+    elif isinstance(exc, SecurityError):
         reason = f"Not allowed: {exc}"
     elif isinstance(exc, RecursionError):
-        reason = "The template calls itself too deeply."
+        reason = "The template is nested too deeply."
     elif isinstance(exc, MemoryError):
         reason = "The template produces too much text."
     else:
@@ -425,17 +1084,122 @@ def _render_error(exc):
     return TemplateError(reason, _template_line(exc))
 
 
-def render(source, values, html=False):
+def _run(compiled, context, budget):
+    """Render, streaming: the output is counted chunk by chunk, and the clock
+    read every ``_CLOCK_EVERY`` chunks."""
+    template = compiled.template
+    token = _BUDGET.set(budget)
+    try:
+        chunks = template.root_render_func(template.new_context(context))
+        parts, size, limit = [], 0, budget.max_output
+        for chunk in chunks:
+            size += len(chunk)
+            if size > limit:
+                line = template.get_corresponding_lineno(chunks.gi_frame.f_lineno)
+                raise _LimitError(f"The template produces too much text (more than {limit} characters).", line)
+            parts.append(chunk)
+            if not len(parts) % _CLOCK_EVERY:
+                budget.tick(_CLOCK_EVERY)
+        return "".join(parts)
+    except Exception:
+        try:
+            template.environment.handle_exception()  # template line numbers in the traceback
+        except Exception as exc:  # any failure inside rep-written code
+            raise _render_error(exc) from None
+    finally:
+        _BUDGET.reset(token)
+
+
+def render(source, values, html=False, *, time_limit=TIME_LIMIT, max_output=MAX_OUTPUT_SIZE):
     """Render ``source`` with ``values`` (a dict of TEMPLATE_VARIABLES).
 
-    ``html=True`` escapes the inserted values (HTML bodies); ``html=False``
-    (subjects, plain text) does not.  Raises only :class:`TemplateError`.
+    ``html=True`` escapes the inserted values and keeps their line breaks
+    (HTML bodies); ``html=False`` (subjects, plain text) does not.  At most
+    ``time_limit`` seconds of CPU and ``max_output`` characters.  Raises only
+    :class:`TemplateError`.
     """
-    template = _compile(_as_source(source), bool(html))
+    compiled = _compile(_as_source(source), bool(html))
+    return _run(compiled, _context(values, compiled.names), _Budget(time_limit, max_output))
+
+
+def empty_variables(source, values):
+    """The variables that ``source`` prints without a fallback and that are
+    empty for ``values`` ("Hi , I noticed..."), in the order printed.
+
+    A variable counts when it is printed (``{{ first_name }}``, also through
+    filters or ``~``) and renders empty; not behind ``default(...)``, nor in
+    an ``{% if %}`` branch that does not render.  Names are as written:
+    ``first_name``, ``owner_email``, ``custom.x_plan``, ``sender.phone``.
+
+    >>> empty_variables("Hi {{ first_name }}, {% if company %}{{ company }}{% endif %}"
+    ...                 "{{ city | default('') }} {{ sender.phone }}", {"first_name": " "})
+    ['first_name', 'sender.phone']
+
+    Raises :class:`TemplateError` like :func:`render`.
+    """
+    compiled = _compile_probed(_as_source(source))
+    budget = _Budget()
+    _run(compiled, _context(values, compiled.names), budget)
+    return list(dict.fromkeys(budget.empty))
+
+
+class _Placeholders(Mapping):
+    """``custom`` / ``sender`` for :func:`plain_title`: any key reads as ``‹custom.key›``."""
+
+    def __init__(self, prefix):
+        self._prefix = prefix
+
+    def __getitem__(self, key):
+        return PLACEHOLDER % f"{self._prefix}.{key}"
+
+    def __iter__(self):
+        return iter(())
+
+    def __len__(self):
+        return 0
+
+
+def plain_title(source):
+    """``source`` as one line of readable text, for titles and step names:
+    each variable shows as :data:`PLACEHOLDER` (its fallback and its
+    conditions see a value), whitespace is collapsed, and no ``{{ }}`` or
+    ``{% %}`` is ever left, even for a template that does not validate.
+
+    >>> plain_title("Quick question about {{ company | default('your team') }}")
+    'Quick question about ‹company›'
+    >>> plain_title("{% if first_name %}{{ first_name }}, {% endif %}{{ sender.first_name }} here")
+    '‹first_name›, ‹sender.first_name› here'
+    >>> plain_title("Hi {{ first_name | nope }} {% if %}")
+    'Hi ‹first_name›'
+    """
+    if not isinstance(source, str):
+        return ""
     try:
-        return str(template.render(_context(values)))
-    except Exception as exc:  # any failure inside rep-written code
-        raise _render_error(exc) from None
+        compiled = _compile(_as_source(source), False)
+        context = {name: _Placeholders(name) if name in ("custom", "sender") else PLACEHOLDER % name
+                   for name in compiled.names}
+        text = _run(compiled, context, _Budget())
+    except TemplateError:
+        text = _title_fallback(source)
+    for delimiter in _DELIMITERS:  # also typed as text: a title shows no template code
+        text = text.replace(delimiter, " ")
+    return " ".join(text.split())
+
+
+_FIRST_NAME = re.compile(r"[A-Za-z_][\w.]*")
+_DELIMITERS = ("{{", "}}", "{%", "%}", "{#", "#}")
+
+
+def _title_fallback(source):
+    """Text of a template that does not render: ``{{ x | ... }}`` as ``‹x›``,
+    statements and comments dropped."""
+    parts, done = [], 0
+    for start, end, opener in tag_spans(source):
+        parts.append(source[done:start])
+        name = _FIRST_NAME.search(source, start + 2, end - 2) if opener == "{{" else None
+        parts.append(PLACEHOLDER % name.group() if name else " ")
+        done = end
+    return "".join(parts) + source[done:]
 
 
 def split_name(full_name):
