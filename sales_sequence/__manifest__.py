@@ -26,6 +26,7 @@
         "views/crm_lead_views.xml",
         "views/unsubscribe_templates.xml",
         "views/sales_sequence_analytics_views.xml",
+        "views/sales_sequence_audience_views.xml",
         "views/sales_sequence_workspace_views.xml",
         "views/sales_sequence_menus.xml",
         "views/sales_sequence_template_views.xml",

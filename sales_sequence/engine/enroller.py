@@ -3,9 +3,12 @@
 ``Enroller(sequence, user).plan(records)`` says what enrolling ``records``
 would do without doing it (the bulk wizard's preview); ``.enroll(records,
 start_at, stagger_days)`` does it. Every enrollment comes through here (forms,
-bulk enrollment, automation rules), with the same checks: already running in
-the sequence, company, sender, conflicts with the other sequences the person
-runs in (``allow_concurrent``, ``priority`` and the company's cap).
+bulk enrollment, automation rules, the live audience), with the same checks:
+already running in the sequence (the record, or anyone with the same
+normalised address, as a contact or as a lead), company, sender, conflicts
+with the other sequences the person runs in (``allow_concurrent``,
+``priority`` and the company's cap). The live audience (``audience=True``)
+also refuses addresses on the suppression list: nobody asked to enroll them.
 
 A conflict is settled only among sequences of the sequence's company that the
 enrolling user may edit: a rep cannot push anybody out of someone else's
@@ -19,6 +22,8 @@ from odoo import fields
 from odoo.fields import Domain
 
 from ..tools import stagger
+from .composer import recipient_email
+from .deals import Deals
 
 
 @dataclass
@@ -34,13 +39,17 @@ class Plan:
 
 class Enroller:
     """Enrolls records into one sequence, as the current user, sent by
-    ``user`` (default: each record's salesperson, else the current user)."""
+    ``user`` (default: each record's salesperson, else the current user).
+    With ``audience``, the records come from the sequence's live audience:
+    suppressed addresses are refused and the enrollments say where they
+    came from."""
 
-    def __init__(self, sequence, user=None):
+    def __init__(self, sequence, user=None, audience=False):
         sequence.ensure_one()
         self.sequence = sequence
         self.env = sequence.env
         self.user = user
+        self.audience = audience
 
     # ------------------------------------------------------------------
     # Planning (no writes)
@@ -48,6 +57,7 @@ class Enroller:
 
     def plan(self, records):
         duplicates = self._find_enrolled(records)
+        duplicates |= self._find_same_address(records - duplicates)
         failure_reasons = self._failure_reasons(records - duplicates)
         candidates = records - duplicates - records.browse(failure_reasons)
         conflict_reasons, superseded = self._resolve_conflicts(candidates)
@@ -65,13 +75,50 @@ class Enroller:
         key = "lead_id" if records._name == "crm.lead" else "partner_id"
         return records.browse(running[key].ids)
 
+    def _find_same_address(self, records):
+        """The records whose normalised address already runs in this
+        sequence (whether as a contact or as a lead), or belongs to a record
+        before them in ``records``: one address runs once per sequence."""
+        emails = addresses(records)
+        if not emails:
+            return records.browse()
+        Enrollment = self.env["sales.sequence.enrollment"]
+        wanted = list(set(emails.values()))
+        # sudo: an address sent to by another rep counts too, even unseen
+        running = Enrollment.sudo().search_fetch(
+            Domain("sequence_id", "=", self.sequence.id) & Domain("state", "in", ("active", "paused"))
+            & (Domain("lead_id.email_normalized", "in", wanted) | Domain("partner_id.email_normalized", "in", wanted)),
+            ["lead_id", "partner_id"],
+        )
+        taken = {recipient_email(enrollment.lead_id, enrollment.partner_id) for enrollment in running}
+        same = []
+        for record in records:
+            email = emails.get(record.id)
+            if not email:
+                continue
+            if email in taken:
+                same.append(record.id)
+            taken.add(email)
+        return records.browse(same)
+
     def _failure_reasons(self, records):
         reasons = {}
+        suppressed = self._suppressed(records) if self.audience else {}
         for record in records:
-            reason = self._failure_reason(record, self.user or self.sequence._default_sender(record))
+            reason = suppressed.get(record.id) or self._failure_reason(
+                record, self.user or self.sequence._default_sender(record))
             if reason:
                 reasons[record.id] = reason
         return reasons
+
+    def _suppressed(self, records):
+        """``{record id: reason}`` of the records whose address is on the suppression list."""
+        emails = addresses(records)
+        suppressed = self.env["mail.blacklist"]._sales_sequence_suppressed(set(emails.values()))
+        return {
+            record_id: self.env._("%s is on the suppression list (unsubscribed or blacklisted).", email)
+            for record_id, email in emails.items() if email in suppressed
+        }
 
     def _failure_reason(self, record, sender):
         env, sequence = self.env, self.sequence
@@ -219,8 +266,9 @@ class Enroller:
         Enrollment = self.env["sales.sequence.enrollment"]
         # tracking_disable: no per-record follower queries nor "assigned to
         # you" emails; senders follow their enrollments, subscribed per sender
+        deals = self._deals(records)
         enrollments = Enrollment.with_context(tracking_disable=True).create([
-            self._values(record, start) for record, start in zip(records, starts)
+            self._values(record, start, deals) for record, start in zip(records, starts)
         ]).with_env(Enrollment.env)
         for sender, sent_by in enrollments.grouped("user_id").items():
             sent_by.sudo().message_subscribe(partner_ids=sender.partner_id.ids)
@@ -228,7 +276,13 @@ class Enroller:
         Enrollment._schedule_wakeup(enrollments.mapped("next_run_at"))
         return enrollments
 
-    def _values(self, record, start_at):
+    def _deals(self, records):
+        """The opportunities the new enrollments start watching (``engine.deals``)."""
+        is_lead = records._name == "crm.lead"
+        partners = records.partner_id if is_lead else records
+        return Deals.load(self.env, partners.commercial_partner_id, records if is_lead else records.browse())
+
+    def _values(self, record, start_at, deals):
         sequence = self.sequence
         is_lead = record._name == "crm.lead"
         partner = record.partner_id if is_lead else record
@@ -243,10 +297,24 @@ class Enroller:
             "last_run_at": start_at,
             "step_id": first_step.id,
             "next_run_at": first_step and sequence._clock(partner, sender).due(start_at, **first_step._delays()),
+            "start_deals": deals.snapshot(partner.commercial_partner_id.id, record.id if is_lead else None),
+            "from_audience": self.audience,
         }
         if is_lead:
             values.update(start_stage_id=record.stage_id.id, start_won_status=start_won_status(record))
         return values
+
+
+def addresses(records):
+    """``{record id: normalised address}`` of the contacts or leads that have
+    one, as the engine writes to them (a lead falls back on its contact's)."""
+    is_lead = records._name == "crm.lead"
+    emails = {}
+    for record in records:
+        email = recipient_email(record, record.partner_id) if is_lead else recipient_email(None, record)
+        if email:
+            emails[record.id] = email
+    return emails
 
 
 def conflicts(sequence, other):

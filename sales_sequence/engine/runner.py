@@ -12,7 +12,7 @@ from collections import defaultdict
 
 from markupsafe import Markup
 
-from ..tools import ab, render
+from ..tools import ab, render, workcal
 from . import step_types, tracking
 from .composer import Composer, recipient_email, recipient_lang
 from .send_quota import load_send_quota
@@ -48,6 +48,7 @@ class StepRunner:
         self.condition_misses = self._condition_misses()
         self.engagement_misses = self._engagement_misses()
         self.previous_mails = self._previous_mails()
+        self.away = self._load_away()
         for code, enrollments in self.enrollments.filtered("step_id").grouped(lambda e: e.step_id.step_type).items():
             step_types.get(code).prefetch(self, enrollments)
         self.quota = load_send_quota(self._sending(self.enrollments), self.now, self.emails)
@@ -109,6 +110,33 @@ class StepRunner:
             last.setdefault(trace.enrollment_id.id, trace)
         return last
 
+    def _load_away(self):
+        """``{user id: ((start, end), ...)}``: the absences not over yet (the
+        leaves of their working calendar's resource; the validated time off
+        when hr_holidays is installed, which creates them) of the users this
+        batch may send as or give tasks to."""
+        enrollments = self.enrollments
+        users = (enrollments.user_id | enrollments.sequence_id.user_id | enrollments.step_id.assign_user_id
+                 | enrollments.lead_id.user_id | enrollments.partner_id.user_id)
+        if not users:
+            return {}
+        leaves = self.env["resource.calendar.leaves"].sudo().search_fetch(
+            [("resource_id.user_id", "in", users.ids), ("time_type", "=", "leave"), ("date_to", ">", self.now)],
+            ["resource_id", "date_from", "date_to"],
+        )
+        away = defaultdict(list)
+        for leave in leaves:
+            away[leave.resource_id.user_id.id].append((leave.date_from, leave.date_to))
+        return away
+
+    def back_at(self, enrollment, user):
+        """When ``user``, on leave now, is back (an opening of the
+        enrollment's clock), or None when they are not away."""
+        periods = self.away.get(user.id)
+        if not periods or workcal.away_until(periods, self.now) is None:
+            return None
+        return enrollment._clock().back_at(self.now, periods)
+
     def load_emails(self, enrollments):
         """Recipient addresses of ``enrollments`` and those on the suppression list."""
         emails = {e.id: recipient_email(e.lead_id, e.partner_id) for e in enrollments}
@@ -157,7 +185,7 @@ class StepRunner:
                 self.failures[failure, enrollment.user_id.name] |= enrollment
                 return
         skip = self._skip_reason(enrollment, step, step_type)
-        if not skip and step_type.sends_email and self._defer_over_cap(enrollment):
+        if not skip and step_type.sends_email and (self._defer_while_away(enrollment) or self._defer_over_cap(enrollment)):
             return
         trace = {"enrollment_id": enrollment.id, "step_id": step.id, "sent_at": self.now,
                  "user_id": enrollment.user_id.id}
@@ -175,6 +203,13 @@ class StepRunner:
         if enrollment.id in self.engagement_misses:
             return "engagement"
         return step_type.skip_reason(self, enrollment, step)
+
+    def _defer_while_away(self, enrollment):
+        """True when the sender is on leave: their email waits until they are back."""
+        back = self.back_at(enrollment, enrollment.user_id)
+        if back:
+            self.deferrals.append((enrollment, back))
+        return bool(back)
 
     def _defer_over_cap(self, enrollment):
         """True when a sending cap holds this email back (it is planned again
@@ -263,10 +298,24 @@ class StepRunner:
             "res_model_id": self.env["ir.model"]._get_id(target._name),
             "res_id": target.id,
             "activity_type_id": activity_type.id,
-            "date_deadline": enrollment._clock().local_date(self.now),
-            "user_id": self._assignee(enrollment, step).id,
+            **self._task_assignment(enrollment, step),
             "automated": True,
         }))
+
+    def _task_assignment(self, enrollment, step):
+        """Who works the task of ``step`` and by when: its assignee, due
+        today; an assignee on leave gets it due the day they are back, or the
+        sequence owner gets it today (``sender_away_tasks``)."""
+        assignee = self._assignee(enrollment, step)
+        clock = enrollment._clock()
+        back = self.back_at(enrollment, assignee)
+        if back:
+            owner = enrollment.sequence_id.user_id
+            if enrollment.sequence_id.sender_away_tasks == "owner" and owner and not self.back_at(enrollment, owner):
+                assignee = owner
+            else:
+                return {"user_id": assignee.id, "date_deadline": clock.local_date(back)}
+        return {"user_id": assignee.id, "date_deadline": clock.local_date(self.now)}
 
     @staticmethod
     def _assignee(enrollment, step):

@@ -11,6 +11,8 @@ SETTINGS = {
     "batch_size": ("sales_sequence.batch_size", int, 200),
     "enroll_chunk_size": ("sales_sequence.enroll_chunk_size", int, 500),
     "enroll_async_threshold": ("sales_sequence.enroll_async_threshold", int, 1000),
+    # most records one engine run looks at in one sequence's live audience
+    "audience_run_limit": ("sales_sequence.audience_run_limit", int, 5000),
 }
 
 

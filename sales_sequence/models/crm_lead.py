@@ -1,4 +1,7 @@
-from odoo import fields, models
+from odoo import api, fields, models
+
+# lead changes that can end an enrollment (won, lost, stage, a new deal)
+EXIT_FIELDS = {"stage_id", "active", "probability", "won_status", "type", "partner_id"}
 
 
 class CrmLead(models.Model):
@@ -11,8 +14,17 @@ class CrmLead(models.Model):
         groups="sales_sequence.group_sales_sequence_user",
     )
 
+    @api.model_create_multi
+    def create(self, vals_list):
+        leads = super().create(vals_list)
+        # a new opportunity is a new deal for its contact's company
+        opportunities = leads.filtered(lambda lead: lead.type == "opportunity" and lead.partner_id)
+        if opportunities:
+            self.env["sales.sequence.enrollment"].sudo()._exit_on_lead_change(opportunities)
+        return leads
+
     def write(self, vals):
         result = super().write(vals)
-        if {"stage_id", "active", "probability", "won_status"} & set(vals):
+        if EXIT_FIELDS & set(vals):
             self.env["sales.sequence.enrollment"].sudo()._exit_on_lead_change(self)
         return result

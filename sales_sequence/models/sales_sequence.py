@@ -2,23 +2,31 @@ from datetime import timedelta
 
 from dateutil.relativedelta import relativedelta
 
+import logging
+
 from odoo import Command, api, fields, models
-from odoo.exceptions import UserError, ValidationError
+from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.fields import Domain
 from odoo.addons.base.models.res_partner import _tz_get
 from odoo.tools import SQL, format_amount
-from odoo.tools.safe_eval import safe_eval
+from odoo.tools.safe_eval import datetime as safe_datetime, dateutil, safe_eval, time as safe_time
 
 from ..engine import settings, step_types
+from ..engine.audience import Audience
 from ..engine.enroller import Enroller
-from ..tools import actions, workcal
+from ..tools import actions, schedule, workcal
 from ..tools.clock import Clock
+from ..tools.replies import POSITIVE
 from .sales_sequence_calendar_watcher import WORK_CALENDAR_CACHE
 from .sales_sequence_enrollment import RUNNING_STATES
 from .sales_sequence_metrics_mixin import TOUCH_STATES, fold_ending, merge, new_totals, rate
 
 
+_logger = logging.getLogger(__name__)
+
 ENROLLABLE_MODELS = ("res.partner", "crm.lead")
+AUDIENCE_FIELDS = ("audience_model", "audience_domain", "auto_enroll", "allow_reenroll", "user_id")
+AUDIENCE_LOCK = 0x5A5E  # advisory lock class of the audience syncs (the key is the sequence id)
 
 
 class SalesSequence(models.Model):
@@ -86,7 +94,65 @@ class SalesSequence(models.Model):
         "crm.stage", string="Exit Stages",
         help="Exit only when the lead moves into one of these stages (all stages when empty).",
     )
-    exit_on_won_lost = fields.Boolean("Exit when Won or Lost", default=True)
+    exit_on_won_lost = fields.Boolean(
+        "Exit when Won or Lost", default=True,
+        help="A lead's enrollment exits when the lead is won or lost; a contact's when one of the "
+        "contact's opportunities is.",
+    )
+    exit_on_deal_created = fields.Boolean(
+        "Exit on New Deal",
+        help="Exit when an opportunity is created for the enrolled contact or anyone at its company "
+        "(or the enrolled lead becomes an opportunity).",
+    )
+    exit_on_company_reply = fields.Boolean(
+        "Exit on Company Reply",
+        help="When anyone at a company replies, the company's other running enrollments in this "
+        "sequence exit too.",
+    )
+    # live audience
+    audience_model = fields.Selection(
+        [("res.partner", "Contacts"), ("crm.lead", "Leads")], string="Audience Of",
+        default="res.partner", required=True,
+    )
+    audience_domain = fields.Char(
+        "Audience", default="[]",
+        help="Who this sequence is for: the contacts (or leads) matching these conditions, read with "
+        "the rights of the sequence's owner.",
+    )
+    auto_enroll = fields.Boolean(
+        "Enroll Automatically",
+        help="Each run of the engine enrolls the records that newly match the audience (with the usual "
+        "checks: duplicates, suppression list, sender, other sequences).",
+    )
+    allow_reenroll = fields.Boolean(
+        "Allow Re-enrollment",
+        help="A record that completed or left the sequence enters again when it still (or again) "
+        "matches after it was changed. Otherwise a record goes through the sequence once.",
+    )
+    daily_enroll_limit = fields.Integer(
+        "New Enrollments per Day", default=0, help="At most this many records enter from the audience each day; 0 means no limit.",
+    )
+    audience_day = fields.Date(readonly=True, copy=False)
+    audience_day_count = fields.Integer("Enrolled Today", readonly=True, copy=False)
+    audience_synced_at = fields.Datetime("Last Audience Run", readonly=True, copy=False)
+    audience_error = fields.Char(
+        "Audience Problem", readonly=True, copy=False,
+        help="Why the last run could not read the audience (it tries again at the next run).",
+    )
+    audience_match_count = fields.Integer("Matching Now", compute="_compute_audience_preview")
+    audience_new_count = fields.Integer(
+        "Would Enter", compute="_compute_audience_preview",
+        help="Matching records that never went through the sequence and whose address is not suppressed "
+        "(the sender and conflict checks run when they enter).",
+    )
+    audience_skip_count = fields.Integer("Set Aside", compute="_compute_audience_skip_count")
+    # the sender is away
+    sender_away_tasks = fields.Selection(
+        [("return", "Due the day they return"), ("owner", "Given to the sequence owner")],
+        string="Tasks of an Absent User", default="return", required=True,
+        help="Emails of a sender on leave wait until they are back. Tasks of an assignee on leave are due "
+        "the day they return, or are given to the sequence owner.",
+    )
     use_working_calendar = fields.Boolean(
         "Follow Working Hours",
         help="Business days and sending hours follow the sender's working calendar and its "
@@ -132,6 +198,10 @@ class SalesSequence(models.Model):
         "CHECK (daily_limit >= 0 AND throttle_seconds >= 0)",
         "Limits cannot be negative.",
     )
+    _enroll_limit_positive = models.Constraint(
+        "CHECK (daily_enroll_limit >= 0)",
+        "The daily enrollment limit cannot be negative.",
+    )
 
     def _compute_counts(self):
         Enrollment = self.env["sales.sequence.enrollment"]
@@ -162,6 +232,180 @@ class SalesSequence(models.Model):
         if not isinstance(domain, (list, tuple)):
             raise ValueError(self.env._("a domain is a list of conditions"))
         return list(domain)
+
+    # ------------------------------------------------------------------
+    # Live audience (engine/audience.py)
+    # ------------------------------------------------------------------
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        sequences = super().create(vals_list)
+        sequences._check_audience_author()
+        return sequences
+
+    def write(self, vals):
+        result = super().write(vals)
+        if set(AUDIENCE_FIELDS) & set(vals):
+            self._check_audience_author()
+        if {"audience_model", "audience_domain"} & set(vals):
+            self.env["sales.sequence.audience.skip"]._forget(self)
+        return result
+
+    def _check_audience_author(self):
+        """An audience is read with the rights of the sequence's owner: only
+        the owner (or a sequence manager) sets one up, so that nobody borrows
+        the rights of someone else by writing conditions on their sequence or
+        handing their own over to them."""
+        if self.env.su or self.env.user.has_group("sales_sequence.group_sales_sequence_manager"):
+            return
+        for sequence in self:
+            if sequence._has_audience() and sequence.user_id != self.env.user:
+                raise AccessError(self.env._(
+                    "Only the owner of the sequence “%s” or a sequence manager can set up its audience: "
+                    "it runs with the owner's rights.", sequence.name))
+
+    def _has_audience(self):
+        self.ensure_one()
+        return self.auto_enroll or self.audience_domain not in (False, "", "[]")
+
+    @api.constrains("audience_domain", "audience_model", "auto_enroll")
+    def _check_audience_domain(self):
+        for sequence in self:
+            try:
+                domain = sequence._get_audience_domain()
+            except (ValueError, SyntaxError, TypeError, NameError) as error:
+                raise ValidationError(self.env._("The audience is not a valid domain: %s", error)) from error
+            if sequence.auto_enroll and domain.is_true():
+                raise ValidationError(self.env._(
+                    "Set the audience's conditions of “%s” before enrolling automatically: "
+                    "an empty audience is every record.", sequence.name))
+
+    def _get_audience_domain(self):
+        """The audience domain, evaluated with plain values only (the
+        owner's id, the company, dates): it is rep-written."""
+        self.ensure_one()
+        domain = safe_eval(self.audience_domain or "[]", self._audience_eval_context())
+        if not isinstance(domain, (list, tuple)):
+            raise ValueError(self.env._("a domain is a list of conditions"))
+        return Domain(list(domain))
+
+    def _audience_eval_context(self):
+        today = schedule.local_date(fields.Datetime.now(), self.tz or "UTC")
+        return {
+            "uid": self.user_id.id, "company_id": self.company_id.id, "company_ids": self.company_id.ids,
+            "datetime": safe_datetime, "relativedelta": dateutil.relativedelta.relativedelta,
+            "time": safe_time, "context_today": lambda: today,
+        }
+
+    @api.depends("audience_model", "audience_domain", "allow_reenroll", "user_id", "company_id")
+    def _compute_audience_preview(self):
+        """How many records match the audience now, and how many would enter
+        (as the owner: what the engine will see)."""
+        now = fields.Datetime.now()
+        for sequence in self:
+            sequence.audience_match_count, sequence.audience_new_count = sequence._audience_preview(now)
+
+    def _audience_preview(self, now):
+        """(matching now, would enter); (0, 0) when the audience cannot be read."""
+        if not self._has_audience() or not self.user_id:
+            return 0, 0
+        audience = Audience(self)
+        if audience.owner_problem():
+            return 0, 0
+        try:
+            with self.env.cr.savepoint(flush=False):
+                return audience.count(now), audience.count(now, new_only=True, unsuppressed=True)
+        except (ValueError, SyntaxError, TypeError, NameError, AccessError, UserError):
+            return 0, 0  # the form says what is wrong when saving
+
+    def _compute_audience_skip_count(self):
+        counts = dict(self.env["sales.sequence.audience.skip"].sudo()._read_group(
+            [("sequence_id", "in", self._origin.ids)], ["sequence_id"], ["__count"]))
+        for sequence in self:
+            sequence.audience_skip_count = counts.get(sequence._origin, 0)
+
+    @api.model
+    def _sync_audiences(self, now, in_cron=False):
+        """Enroll the new matches of every live audience (each engine run
+        starts here). As the cron, commits after each sequence.
+
+        :return: how many records entered
+        """
+        sequences = self.sudo().search([("auto_enroll", "=", True), ("state", "=", "active")])
+        run_limit = settings.get(self.env, "audience_run_limit") or 1
+        chunk_size = settings.get(self.env, "enroll_chunk_size") or 1
+        enrolled, more = 0, False
+        for sequence in sequences:
+            count, left = sequence._sync_audience(now, run_limit, chunk_size)
+            enrolled, more = enrolled + count, more or left
+            if in_cron and not self.env["ir.cron"]._commit_progress(count):
+                more = True
+                break
+        if more:  # the rest at the next run, soon
+            self.env["sales.sequence.enrollment"]._schedule_wakeup([now])
+        return enrolled
+
+    def _sync_audience(self, now, run_limit, chunk_size):
+        """Enroll this sequence's new matches (one worker at a time); a broken
+        audience is noted on the sequence and does not stop the others.
+
+        :return: ``(enrolled count, whether matches are left)``
+        """
+        self.ensure_one()
+        if not self._try_lock_audience():
+            return 0, False
+        audience = Audience(self)
+        problem = audience.owner_problem()
+        if problem:
+            self._note_audience_problem(problem)
+            return 0, False
+        self.env["sales.sequence.audience.skip"]._forget(self, before=now)
+        try:
+            with self.env.cr.savepoint():
+                enrolled, more = audience.sync(now, run_limit, chunk_size)
+        except (ValueError, SyntaxError, TypeError, NameError, AccessError, UserError) as error:
+            self._note_audience_problem(str(error))
+            return 0, False
+        except Exception as error:  # noqa: BLE001 - one audience must not stop the engine
+            _logger.exception("Sales sequence %s: the audience sync failed", self.id)
+            self._note_audience_problem(str(error))
+            return 0, False
+        self._note_audience_problem(False)
+        return enrolled, more
+
+    def _try_lock_audience(self):
+        """One sync of this audience at a time (until the transaction ends)."""
+        return self.env.execute_query(SQL("SELECT pg_try_advisory_xact_lock(%s, %s)", AUDIENCE_LOCK, self.id))[0][0]
+
+    def _note_audience_problem(self, problem):
+        problem = problem and problem[:250]
+        if self.audience_error != problem:
+            self.sudo().audience_error = problem
+            if problem:
+                _logger.info("Sales sequence %s: audience not read: %s", self.id, problem)
+
+    def action_sync_audience(self):
+        """Enroll the audience's new matches now rather than at the engine's next run."""
+        self.ensure_one()
+        self.check_access("write")
+        if not self.auto_enroll or self.state != "active":
+            raise UserError(self.env._("Activate the sequence and its automatic enrollment first."))
+        now = fields.Datetime.now()
+        enrolled, __ = self._sync_audience(now, settings.get(self.env, "audience_run_limit") or 1,
+                                           settings.get(self.env, "enroll_chunk_size") or 1)
+        if self.audience_error:
+            raise UserError(self.audience_error)
+        return actions.notification(
+            self.env._("Audience of %s", self.name), self.env._("%s enrolled.", enrolled), "success",
+        )
+
+    def action_view_audience_skips(self):
+        self.ensure_one()
+        return {
+            "type": "ir.actions.act_window", "name": self.env._("Set Aside"),
+            "res_model": "sales.sequence.audience.skip", "view_mode": "list",
+            "domain": [("sequence_id", "=", self.id)], "context": {"create": False},
+        }
 
     # ------------------------------------------------------------------
     # Lifecycle
@@ -319,10 +563,11 @@ class SalesSequence(models.Model):
         return any(step_types.get(step.step_type).sends_email for step in self.step_ids)
 
     def _default_sender(self, record):
-        """The record's salesperson, else the current user (a portal or
-        public "salesperson", e.g. on a lead from a website form, sends nothing)."""
+        """The record's salesperson when an active internal user, else the
+        current user (a portal or public "salesperson", e.g. on a lead from a
+        website form, sends nothing; nor does one who left)."""
         salesperson = record.user_id
-        return salesperson if salesperson and not salesperson.share else self.env.user
+        return salesperson if salesperson and salesperson.active and not salesperson.share else self.env.user
 
     # ------------------------------------------------------------------
     # Time: the send window, the timezone, the sender's working hours
@@ -486,20 +731,22 @@ class SalesSequence(models.Model):
         return totals
 
     def _metric_prospect_totals(self):
-        """Prospects (not emails) who replied (or exited on a reply), bounced
-        (or exited on a bounce) and who were contacted: one pass over the
-        traces, folded per enrollment."""
+        """Prospects (not emails) who replied (or exited on a reply), replied
+        positively, bounced (or exited on a bounce) and who were contacted:
+        one pass over the traces, folded per enrollment."""
         self.env["sales.sequence.trace"].flush_model(
-            ["enrollment_id", "sequence_id", "state", "step_type", "replied_at", "bounced_at"])
+            ["enrollment_id", "sequence_id", "state", "step_type", "replied_at", "reply_kind", "bounced_at"])
         self.env["sales.sequence.enrollment"].flush_model(["sequence_id", "exit_reason"])
         rows = self.env.execute_query(SQL(
             """SELECT enrollment.sequence_id,
                       COUNT(*) FILTER (WHERE enrollment.exit_reason = 'reply' OR prospect.replied),
                       COUNT(*) FILTER (WHERE enrollment.exit_reason = 'bounce' OR prospect.bounced),
-                      COUNT(*) FILTER (WHERE prospect.contacted)
+                      COUNT(*) FILTER (WHERE prospect.contacted),
+                      COUNT(*) FILTER (WHERE prospect.positive)
                  FROM sales_sequence_enrollment enrollment
             LEFT JOIN (SELECT enrollment_id,
                               BOOL_OR(replied_at IS NOT NULL) AS replied,
+                              BOOL_OR(reply_kind = %(positive)s) AS positive,
                               BOOL_OR(bounced_at IS NOT NULL) AS bounced,
                               BOOL_OR(state IN %(touch_states)s AND step_type IN %(touch_types)s) AS contacted
                          FROM sales_sequence_trace
@@ -508,12 +755,14 @@ class SalesSequence(models.Model):
                 WHERE enrollment.sequence_id IN %(ids)s
              GROUP BY enrollment.sequence_id""",
             ids=tuple(self.ids), touch_states=TOUCH_STATES, touch_types=step_types.codes(is_touch=True),
+            positive=POSITIVE,
         ))
         totals = new_totals()
         for sequence in self:  # a sequence without enrollments has none of them, not its traces' counts
-            totals[sequence.id].update(replied_count=0, bounced_count=0, contacted_count=0)
-        for sequence_id, replied, bounced, contacted in rows:
-            totals[sequence_id].update(replied_count=replied, bounced_count=bounced, contacted_count=contacted)
+            totals[sequence.id].update(replied_count=0, bounced_count=0, contacted_count=0, positive_reply_count=0)
+        for sequence_id, replied, bounced, contacted, positive in rows:
+            totals[sequence_id].update(replied_count=replied, bounced_count=bounced, contacted_count=contacted,
+                                       positive_reply_count=positive)
         return totals
 
     # ------------------------------------------------------------------

@@ -1,6 +1,9 @@
 import logging
 from collections import defaultdict
+from dataclasses import dataclass
 from datetime import timedelta
+
+from markupsafe import Markup
 
 from psycopg2.errors import SerializationFailure
 
@@ -10,10 +13,10 @@ from odoo.fields import Domain
 from odoo.tools import SQL, consteq, email_normalize, html2plaintext, mail as mail_tools
 from odoo.tools.misc import hmac
 
-from ..engine import settings
+from ..engine import deals as deal_exits, settings
 from ..engine.composer import Composer, recipient_email
 from ..engine.runner import StepRunner
-from ..tools import ab, autoreply, render
+from ..tools import ab, autoreply, render, replies
 
 _logger = logging.getLogger(__name__)
 
@@ -29,6 +32,8 @@ EXIT_REASONS = [
     ("manual", "Manual"),
     ("other_sequence", "Other Sequence"),
     ("condition", "Exit Condition"),
+    ("deal_created", "Deal Created"),
+    ("company_reply", "Company Replied"),
 ]
 FAILURE_REASONS = [
     ("render_error", "The step does not render"),
@@ -37,6 +42,20 @@ FAILURE_REASONS = [
     ("error", "Unexpected error"),
 ]
 RUNNING_STATES = ("active", "paused")
+
+
+@dataclass(frozen=True)
+class Reply:
+    """Who a human reply comes from: its normalised address and, when the
+    mail gateway knows them, their contact."""
+
+    email: str = ""
+    partner: object = None
+
+    @classmethod
+    def of(cls, env, message_dict):
+        author = env["res.partner"].browse(message_dict.get("author_id") or [])
+        return cls(email_normalize(message_dict.get("email_from") or "") or "", author.sudo().exists())
 TRACKING_SCOPE = "sales_sequence-tracking"
 UNSUBSCRIBE_SCOPE = "sales_sequence-unsubscribe"
 SNAPSHOT_RETRIES = 10
@@ -87,6 +106,15 @@ class SalesSequenceEnrollment(models.Model):
     resume_at = fields.Datetime("Resume On", tracking=True, help="A paused enrollment resumes by itself then.")
     start_stage_id = fields.Many2one("crm.stage", "Stage at Enrollment")
     start_won_status = fields.Char("Won Status at Enrollment")
+    start_deals = fields.Json(
+        "Deals at Enrollment", copy=False,
+        help="The opportunities of the person's company at enrollment, with their stage and "
+        "won status: the engine compares them with today's to exit (won, lost, stage changed, "
+        "deal created).",
+    )
+    from_audience = fields.Boolean(
+        "From the Audience", readonly=True, help="Enrolled by the sequence's live audience.",
+    )
     trace_ids = fields.One2many("sales.sequence.trace", "enrollment_id", "Activity Log")
     trace_count = fields.Integer(compute="_compute_trace_count")
 
@@ -286,8 +314,8 @@ class SalesSequenceEnrollment(models.Model):
     def _on_incoming_email(self, message, message_dict, routes):
         """A reply to a sequence email (matched on References / In-Reply-To),
         or else a new email from an enrolled address routed to its lead or
-        contact: exit on reply, or pause until the return date on an automatic
-        reply."""
+        contact: an automatic reply pauses until the return date; a human
+        reply is read (``tools.replies``) and acted on (``_on_reply``)."""
         references = mail_tools.mail_header_msgid_re.findall(
             "%s %s" % (message_dict.get("references") or "", message_dict.get("in_reply_to") or "")
         )
@@ -300,7 +328,7 @@ class SalesSequenceEnrollment(models.Model):
         if autoreply.is_auto_reply(message, message_dict.get("subject")):
             enrollments._pause_out_of_office(html2plaintext(message_dict.get("body") or ""))
         else:
-            enrollments._on_reply(traces)
+            enrollments._on_reply(traces, enrollments._classify_reply(message_dict), Reply.of(self.env, message_dict))
 
     @api.model
     def _running_for_sender(self, message_dict, routes):
@@ -309,12 +337,87 @@ class SalesSequenceEnrollment(models.Model):
         candidates = self._running_for_email(email)
         return candidates.filtered(lambda e: (e._target()._name, e._target().id) in targets)
 
-    def _on_reply(self, traces):
+    def _classify_reply(self, message_dict):
+        """What a human reply to these enrollments says (``tools.replies``):
+        the senders' and the company's own addresses are never a referral."""
+        own = [domain[fname] for domain in self.env["mail.alias.domain"].sudo().search([])
+               for fname in ("catchall_email", "bounce_email", "default_from_email") if domain[fname]]
+        return replies.classify_html_reply(
+            message_dict.get("body") or "", sender=message_dict.get("email_from"),
+            subject=message_dict.get("subject"), ignore=[*self.user_id.mapped("email"), *own],
+        )
+
+    def _on_reply(self, traces, classification=None, reply=None):
+        """A human reply reached these enrollments (``traces``: the emails it
+        answers). The replied traces are stamped with what it says, then:
+
+        - an unsubscribe request from an enrollment's recipient suppresses the
+          address and exits every enrollment sent to it (``unsubscribed``),
+          even when the sequence does not exit on a reply;
+        - a referral exits (``reply``) and gives the sender a task with the
+          addresses to write to (so does an unsubscribe request naming some);
+        - any other reply exits when the sequence exits on a reply;
+        - in sequences that exit on a company reply, the other running
+          enrollments of the replier's company exit (``company_reply``).
+        """
+        classification = classification or replies.Classification(replies.NEUTRAL)
+        reply = reply or Reply()
         now = fields.Datetime.now()
         for enrollment in self:
             replied = traces.filtered(lambda t: t.enrollment_id == enrollment) or enrollment._last_email_trace()
-            replied.filtered(lambda t: not t.replied_at).write({"replied_at": now})
-        self.filtered(lambda e: e.sequence_id.exit_on_reply).action_exit("reply")
+            replied._set_replied(now, classification.kind)
+        if classification.emails:
+            self._assign_referral(classification.emails, reply)
+        unsubscribed = self.browse()
+        if classification.kind == replies.UNSUBSCRIBE:
+            unsubscribed = self._unsubscribe_on_reply(reply.email)
+        others = self - unsubscribed
+        if classification.kind != replies.REFERRAL:
+            others = others.filtered(lambda e: e.sequence_id.exit_on_reply)
+        others.action_exit("reply")
+        self.filtered(lambda e: e.sequence_id.exit_on_company_reply)._exit_company(reply.partner)
+
+    def _unsubscribe_on_reply(self, email):
+        """The replier asked to stop: suppress their address and exit every
+        running enrollment sent to it. Returns those of ``self`` (an
+        enrollment the request came from someone else for is not one)."""
+        mine = self.filtered(lambda e: email and e._recipient_email() == email)
+        if not mine:
+            return mine
+        self.env["mail.blacklist"].sudo()._add(email, message=self.env._(
+            "Asked to be removed in a reply to the sales sequence %s.", mine[0].sequence_id.name))
+        (mine | self._running_for_email(email)).action_exit("unsubscribed")
+        return mine
+
+    def _assign_referral(self, emails, reply):
+        """The reply points to someone else: a task for each enrollment's
+        sender, on the lead (or contact), with the addresses to write to."""
+        note = Markup("<p>%s</p><ul>%s</ul>") % (
+            self.env._("%s answered that the right person to write to is:", reply.email or self.env._("The prospect")),
+            Markup().join(Markup('<li><a href="mailto:%s">%s</a></li>') % (email, email) for email in emails),
+        )
+        summary = self.env._("Referral: write to %s", ", ".join(emails))
+        for enrollment in self.filtered(lambda e: e._target()):
+            enrollment._target().sudo().activity_schedule(
+                "mail.mail_activity_data_todo", date_deadline=enrollment._clock().local_date(fields.Datetime.now()),
+                summary=summary[:200], note=note, user_id=enrollment.user_id.id,
+            )
+
+    def _exit_company(self, author):
+        """Someone at these enrollments' companies (or at the ``author``'s)
+        replied: the other running enrollments of those companies in the same
+        sequences exit (``company_reply``)."""
+        for sequence, enrollments in self.grouped("sequence_id").items():
+            companies = enrollments.partner_id.commercial_partner_id
+            if author:
+                companies |= author.commercial_partner_id
+            if not companies:
+                continue
+            colleagues = self.sudo().search([
+                ("sequence_id", "=", sequence.id), ("state", "in", RUNNING_STATES), ("id", "not in", self.ids),
+                ("partner_id.commercial_partner_id", "in", companies.ids),
+            ])
+            colleagues.action_exit("company_reply")
 
     def _last_email_trace(self):
         email_traces = self.trace_ids.filtered("message_id")
@@ -351,9 +454,18 @@ class SalesSequenceEnrollment(models.Model):
 
     @api.model
     def _exit_on_lead_change(self, leads):
-        """Live exits when leads are won, lost or change stage (the engine
-        checks again before each step, for changes made without ``write``)."""
-        running = self.search([("lead_id", "in", leads.ids), ("state", "in", RUNNING_STATES)])
+        """Live exits when leads are won, lost, change stage or become (or
+        appear as) opportunities: the leads' own enrollments, those of their
+        contacts, and of anyone at their companies in sequences that exit on
+        a new deal. The engine checks again before each step, for changes
+        made without ``write``."""
+        people = Domain("lead_id", "in", leads.ids) | (
+            Domain("lead_id", "=", False) & Domain("partner_id", "in", leads.partner_id.ids))
+        companies = leads.partner_id.commercial_partner_id
+        if companies:
+            people |= Domain("sequence_id.exit_on_deal_created", "=", True) & Domain(
+                "partner_id.commercial_partner_id", "in", companies.ids)
+        running = self.search(people & Domain("state", "in", RUNNING_STATES))
         for reason, enrollments in running._find_exits(with_condition=False).items():
             enrollments._end("exited", reason)
 
@@ -451,11 +563,12 @@ class SalesSequenceEnrollment(models.Model):
 
     @api.model
     def _cron_process_due(self, now=None, limit=None):
-        """Run every step that is due, in locked batches.
+        """Enroll the new matches of the live audiences, then run every step
+        that is due, in locked batches.
 
-        As the cron job, it commits after each batch and stops when its time
-        budget is spent (the cron reschedules itself when work is left). Called
-        directly (tests, shell), it never commits.
+        As the cron job, it commits after each audience and each batch and
+        stops when its time budget is spent (the cron reschedules itself when
+        work is left). Called directly (tests, shell), it never commits.
 
         :param now: naive UTC datetime considered as now (default: now)
         :param limit: process at most this many enrollments (default: all due)
@@ -465,6 +578,7 @@ class SalesSequenceEnrollment(models.Model):
         now = now or fields.Datetime.now()
         batch_size = self._batch_size()
         in_cron = bool(self.env.context.get("ir_cron_progress_id"))
+        self._with_fresh_snapshot(lambda: self.env["sales.sequence"]._sync_audiences(now, in_cron), in_cron)
         self._with_fresh_snapshot(lambda: self._resume_due(now), in_cron)
         if in_cron:
             # keep the resumes whatever comes next, and tell the cron how much is
@@ -593,19 +707,40 @@ class SalesSequenceEnrollment(models.Model):
         return self - exited
 
     def _find_exits(self, with_condition=True):
-        exits = defaultdict(lambda: self.browse())
-        for enrollment in self.filtered("lead_id"):
-            reason = enrollment._lead_exit_reason()
+        """``{reason: enrollments}`` of these enrollments that must exit: the
+        lead won, lost or moved (lead enrollments), the contact's deals did
+        (contact enrollments), a deal appeared at the company
+        (``engine.deals``), then the exit condition. A few queries for the
+        whole recordset."""
+        found = defaultdict(list)
+        deals = self._load_deals()
+        rules = {sequence: deal_exits.Rules.of(sequence) for sequence in self.sequence_id}
+        for enrollment in self:
+            reason = (enrollment.lead_id and enrollment._lead_exit_reason()) or enrollment._deal_exit_reason(
+                deals, rules[enrollment.sequence_id])
             if reason:
-                exits[reason] |= enrollment
-        remaining = self - self.browse([e.id for group in exits.values() for e in group])
+                found[reason].append(enrollment.id)
+        exits = defaultdict(lambda: self.browse(), {reason: self.browse(ids) for reason, ids in found.items()})
         if not with_condition:
             return exits
+        remaining = self - self.browse([e.id for group in exits.values() for e in group])
         for sequence, enrollments in remaining.grouped("sequence_id").items():
             domain = sequence._get_exit_domain()
             if domain:
                 exits["condition"] |= enrollments._matching(domain)
         return exits
+
+    def _load_deals(self):
+        """The deals the enrollments that follow deals watch (one query)."""
+        followed = self.filtered("start_deals")
+        return deal_exits.Deals.load(self.env, followed.partner_id.commercial_partner_id, followed.lead_id)
+
+    def _deal_exit_reason(self, deals, rules):
+        return deal_exits.exit_reason(
+            self.start_deals, deals, rules,
+            partner_id=None if self.lead_id else self.partner_id.id,
+            company_id=self.partner_id.commercial_partner_id.id, lead_id=self.lead_id.id,
+        )
 
     def _lead_exit_reason(self):
         lead, sequence = self.lead_id.with_context(active_test=False), self.sequence_id

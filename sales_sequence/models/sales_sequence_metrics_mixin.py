@@ -27,7 +27,10 @@ Definitions:
 - *won*, *won revenue*: won leads (and their expected revenue) whose last
   touch before the win (the latest touch before ``date_closed``, across all
   sequences, on the lead or on its contact) belongs to the sequence, step or variant
-- rates: opened / sent, clicked / sent, replied / contacted (percentages)
+- *positive replies*: prospects (sequence), emails (step, variant) whose
+  reply says yes (``tools.replies``: the trace's ``reply_kind``)
+- rates: opened / sent, clicked / sent, replied / contacted, positive
+  replies / contacted (percentages)
 """
 from collections import defaultdict
 
@@ -36,6 +39,7 @@ from odoo.fields import Domain
 from odoo.tools import SQL
 
 from ..engine import step_types
+from ..tools.replies import POSITIVE
 from .sales_sequence_enrollment import RUNNING_STATES
 
 TOUCH_STATES = ("sent", "task", "done")
@@ -47,7 +51,7 @@ METRIC_LEVELS = ("sequence_id", "step_id", "variant_id")
 COUNT_FIELDS = (
     "enrolled_count", "active_count", "completed_count", "contacted_count", "sent_count",
     "opened_count", "clicked_count", "replied_count", "bounced_count", "unsubscribed_count",
-    "meeting_count", "dropped_count", "task_count", "task_done_count", "won_count",
+    "meeting_count", "dropped_count", "task_count", "task_done_count", "won_count", "positive_reply_count",
 )
 
 
@@ -63,6 +67,7 @@ def metric_values(totals):
     values["open_rate"] = rate(values["opened_count"], values["sent_count"])
     values["click_rate"] = rate(values["clicked_count"], values["sent_count"])
     values["reply_rate"] = rate(values["replied_count"], values["contacted_count"])
+    values["positive_reply_rate"] = rate(values["positive_reply_count"], values["contacted_count"])
     return values
 
 
@@ -136,6 +141,9 @@ class SalesSequenceMetricsMixin(models.AbstractModel):
     opened_count = fields.Integer("Opened", compute="_compute_metrics")
     clicked_count = fields.Integer("Clicked", compute="_compute_metrics")
     replied_count = fields.Integer("Replied", compute="_compute_metrics")
+    positive_reply_count = fields.Integer(
+        "Positive Replies", compute="_compute_metrics", help="Replies that say yes (interested, let's talk).",
+    )
     bounced_count = fields.Integer("Bounced", compute="_compute_metrics")
     unsubscribed_count = fields.Integer("Opted Out", compute="_compute_metrics")
     meeting_count = fields.Integer("Meetings", compute="_compute_metrics")
@@ -155,6 +163,10 @@ class SalesSequenceMetricsMixin(models.AbstractModel):
     open_rate = fields.Float("Open Rate (%)", compute="_compute_metrics", digits=(16, 1))
     click_rate = fields.Float("Click Rate (%)", compute="_compute_metrics", digits=(16, 1))
     reply_rate = fields.Float("Reply Rate (%)", compute="_compute_metrics", digits=(16, 1))
+    positive_reply_rate = fields.Float(
+        "Positive Reply Rate (%)", compute="_compute_metrics", digits=(16, 1),
+        help="Positive replies per prospect (or touch) contacted.",
+    )
     currency_id = fields.Many2one("res.currency", compute="_compute_currency_id")
 
     def _compute_metrics(self):
@@ -178,17 +190,19 @@ class SalesSequenceMetricsMixin(models.AbstractModel):
 
     @api.model
     def _metric_trace_totals(self, domain, level):
-        """Email and task counts of the traces of ``domain``, per ``level``
-        (``sequence_id``, ``step_id`` or ``variant_id``): one query."""
+        """Email, task and positive reply counts of the traces of ``domain``,
+        per ``level`` (``sequence_id``, ``step_id`` or ``variant_id``): one query."""
         rows = self.env["sales.sequence.trace"].sudo()._read_group(
-            domain, [level, "step_type", "state"],
+            domain, [level, "step_type", "state", "reply_kind"],
             ["__count", "message_id:count", "opened_at:count", "clicked_at:count",
              "replied_at:count", "bounced_at:count"],
         )
         totals = new_totals()
-        for record, step_type, state, *counts in rows:
+        for record, step_type, state, reply_kind, *counts in rows:
             if record:
                 fold_trace_group(totals[record.id], step_type, state, *counts)
+                if reply_kind == POSITIVE:
+                    totals[record.id]["positive_reply_count"] += counts[0]
         return totals
 
     @api.model

@@ -1,6 +1,8 @@
 from odoo import fields, models
 from odoo.tools import SQL
 
+from ..tools import replies
+
 SKIP_REASONS = [
     ("condition", "The step's condition does not match"),
     ("engagement", "The engagement condition is not met"),
@@ -53,11 +55,29 @@ class SalesSequenceTrace(models.Model):
         "Clicks", default=0, readonly=True, help="Times a tracked link of the email was followed.",
     )
     replied_at = fields.Datetime()
+    reply_kind = fields.Selection(
+        [(kind, replies.LABELS[kind]) for kind in replies.KINDS], "Reply", index="btree_not_null",
+        help="What the prospect's reply says: an unsubscribe request, a referral to someone else, "
+        "not interested, positive, or none of these (neutral).",
+    )
     bounced_at = fields.Datetime()
 
     _unique_step = models.UniqueIndex(
         "(enrollment_id, step_id)", "A step runs only once per enrollment.",
     )
+
+    def _set_replied(self, when, kind=replies.NEUTRAL):
+        """A reply to these traces' emails said ``kind`` (``tools.replies``):
+        stamp the first reply's time; keep the first telling kind (a neutral
+        "thanks" does not hide an earlier "not interested")."""
+        for trace in self:
+            values = {}
+            if not trace.replied_at:
+                values["replied_at"] = when
+            if not trace.reply_kind or (trace.reply_kind == replies.NEUTRAL and kind != replies.NEUTRAL):
+                values["reply_kind"] = kind
+            if values:
+                trace.write(values)
 
     def _set_bounced(self, detail):
         """The email of these traces bounced: stamp them and exit their

@@ -164,13 +164,15 @@ class TestServerActions(AutomationCase):
 
     def test_warnings_on_other_models_and_missing_sequence(self):
         sequence = self._create_sequence([self._email()])
+        on_tags = self._action("crm.tag", **self._enroll_action(sequence))
+        self.assertIn("Choose the contact field", on_tags.warning)
+        # any model that leads to a contact: its partner field by default
         on_users = self._action("res.users", **self._enroll_action(sequence))
-        self.assertIn("only work on contacts and leads", on_users.warning)
+        self.assertEqual(on_users.sales_sequence_partner_path, "partner_id")
+        self.assertFalse(on_users.warning)
         no_sequence = self._action("crm.lead", state="sales_sequence_enroll")
         self.assertIn("Choose the sales sequence", no_sequence.warning)
-        self.assertEqual(
-            set(no_sequence.available_model_ids.mapped("model")), {"res.partner", "crm.lead"},
-        )
+        self.assertFalse(no_sequence.sales_sequence_partner_path)
         rule = self.env["base.automation"].create({
             "name": "Bad rule", "model_id": self.lead_model_id, "trigger": "on_create",
         })

@@ -161,7 +161,7 @@ class TestTrackingPerformance(SalesSequenceCase):
     def test_query_count_does_not_grow_with_the_batch(self):
         for size in (5, 40):
             self._batch(size)
-            with self.mock_mail_gateway(), self.assertQueryCount(__system__=55):
+            with self.mock_mail_gateway(), self.assertQueryCount(__system__=58):
                 processed = self._run(MONDAY_9AM)
             self.assertEqual(processed, size)
         self.assertEqual(self.env["link.tracker"].search_count([("url", "like", "https://www.example.com/")]), 2)

@@ -16,6 +16,8 @@ from dataclasses import dataclass
 
 from . import schedule, workcal
 
+MAX_ABSENCES = 100  # absences back to back that back_at() follows
+
 
 @dataclass(frozen=True)
 class Clock:
@@ -45,6 +47,25 @@ class Clock:
         if self.calendar:
             return self.calendar.next_opening(when, self.window_start, self.window_end)
         return schedule.next_opening(when, self.tz, self.window_start, self.window_end, self.weekdays_only)
+
+    def back_at(self, when, away=()):
+        """The first opening at or after ``when`` outside the ``away``
+        periods ((start, end) naive UTC: the sender's leaves): when someone
+        on leave can work (or be written for) again. ``when`` itself when
+        they are not away and the window is open.
+
+        >>> from datetime import datetime
+        >>> holiday = ((datetime(2026, 1, 12, 0, 0), datetime(2026, 1, 17, 0, 0)),)   # Mon-Fri
+        >>> Clock("UTC", 9.0, 17.0).back_at(datetime(2026, 1, 13, 10, 0), holiday)
+        datetime.datetime(2026, 1, 19, 9, 0)
+        """
+        moment = self.next_opening(when)
+        for __ in range(MAX_ABSENCES):
+            end = workcal.away_until(away, moment)
+            if end is None:
+                return moment
+            moment = self.next_opening(end)
+        raise ValueError("More than %d absences in a row." % MAX_ABSENCES)
 
     def local_date(self, when):
         """The date ``when`` falls on where the recipient (or sender) is."""

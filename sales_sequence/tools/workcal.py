@@ -74,6 +74,24 @@ class WorkCalendar:
         return moment if moment < end else None
 
 
+def away_until(periods, when_utc):
+    """The end of the absence ``when_utc`` falls in, or None when it falls in
+    none. ``periods``: ((start, end), ...) naive UTC, in any order; absences
+    that overlap or touch count as one.
+
+    >>> leave = ((datetime(2026, 3, 2, 8), datetime(2026, 3, 6, 17)), (datetime(2026, 3, 6, 17), datetime(2026, 3, 9, 17)))
+    >>> away_until(leave, datetime(2026, 3, 3, 12))
+    datetime.datetime(2026, 3, 9, 17, 0)
+    >>> away_until(leave, datetime(2026, 3, 9, 17)) is None
+    True
+    """
+    end = None
+    for start, stop in sorted(periods):
+        if start <= (end or when_utc) < stop:
+            end = stop
+    return end
+
+
 def compute_due(anchor_utc, calendar, business_days=0, days=0, hours=0, minutes=0,
                 window_start=9.0, window_end=17.0):
     """``schedule.compute_due`` on a working calendar: business days are its
