@@ -351,9 +351,9 @@ class SalesSequenceEnrollment(models.Model):
         """A human reply reached these enrollments (``traces``: the emails it
         answers). The replied traces are stamped with what it says, then:
 
-        - an unsubscribe request from an enrollment's recipient suppresses the
-          address and exits every enrollment sent to it (``unsubscribed``),
-          even when the sequence does not exit on a reply;
+        - an unsubscribe request suppresses the replier's address and exits
+          every enrollment sent to it (``unsubscribed``), even when the
+          sequence does not exit on a reply;
         - a referral exits (``reply``) and gives the sender a task with the
           addresses to write to (so does an unsubscribe request naming some);
         - any other reply exits when the sequence exits on a reply;
@@ -379,13 +379,14 @@ class SalesSequenceEnrollment(models.Model):
 
     def _unsubscribe_on_reply(self, email):
         """The replier asked to stop: suppress their address and exit every
-        running enrollment sent to it. Returns those of ``self`` (an
-        enrollment the request came from someone else for is not one)."""
-        mine = self.filtered(lambda e: email and e._recipient_email() == email)
-        if not mine:
-            return mine
+        running enrollment sent to it, in every sequence. Returns those of
+        ``self`` that exited (a colleague asking to be removed in the
+        recipient's thread does not unsubscribe the recipient)."""
+        if not email:
+            return self.browse()
         self.env["mail.blacklist"].sudo()._add(email, message=self.env._(
-            "Asked to be removed in a reply to the sales sequence %s.", mine[0].sequence_id.name))
+            "Asked to be removed in a reply to the sales sequence %s.", self[:1].sequence_id.name))
+        mine = self.filtered(lambda e: e._recipient_email() == email)
         (mine | self._running_for_email(email)).action_exit("unsubscribed")
         return mine
 

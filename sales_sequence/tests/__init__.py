@@ -26,3 +26,5 @@ from . import test_search
 from . import test_concurrency
 from . import test_audience
 from . import test_dedupe
+from . import test_more_exits
+from . import test_reply_kinds
