@@ -45,34 +45,43 @@ class IrActionsServer(models.Model):
 
     @api.depends("state", "model_id")
     def _compute_sales_sequence_partner_path(self):
+        """Kept while it leads to contacts from the action's model; else the
+        model's own contact field (none on contacts and leads: the record)."""
         for action in self:
             if action.state not in SEQUENCE_STATES or not action.model_id:
                 action.sales_sequence_partner_path = False
-            elif action.model_id.model in ENROLLABLE_MODELS:
-                action.sales_sequence_partner_path = action.sales_sequence_partner_path or False
-            elif not action.sales_sequence_partner_path:
-                action.sales_sequence_partner_path = action._default_partner_path()
+            elif not action._leads_to_partners(action.sales_sequence_partner_path):
+                action.sales_sequence_partner_path = (
+                    False if action.model_id.model in ENROLLABLE_MODELS else action._default_partner_path())
+
+    def _leads_to_partners(self, path):
+        """Whether ``path`` (dotted field names) leads from the action's model to contacts."""
+        if not path or self.model_id.model not in self.env:
+            return False
+        model = self.env[self.model_id.model]
+        for name in path.split("."):
+            field = model._fields.get(name)
+            if not field or not field.relational:
+                return False
+            model = self.env[field.comodel_name]
+        return model._name == "res.partner"
 
     def _default_partner_path(self):
-        """``partner_id`` or ``partner_ids`` when the model has such a contact field."""
+        """``partner_id`` or ``partner_ids`` when the model has such a contact
+        field of its own (not one related to a user, as a meeting's organiser)."""
         fields_ = self.env[self.model_id.model]._fields
         for name in DEFAULT_CONTACT_FIELDS:
-            if name in fields_ and fields_[name].type in ("many2one", "many2many") \
-                    and fields_[name].comodel_name == "res.partner":
+            field = fields_.get(name)
+            # a related partner is someone else's (a meeting's organiser): not the contact
+            if field and field.type in ("many2one", "many2many") and field.comodel_name == "res.partner" \
+                    and not field.related:
                 return name
         return False
 
     @api.constrains("state", "model_id", "sales_sequence_partner_path")
     def _check_sales_sequence_partner_path(self):
         for action in self.filtered(lambda a: a.state in SEQUENCE_STATES and a.sales_sequence_partner_path):
-            try:
-                chain, __ = action._get_relation_chain("sales_sequence_partner_path")
-            except KeyError as error:
-                raise ValidationError(self.env._(
-                    "“%(path)s” is not a field of %(model)s.",
-                    path=action.sales_sequence_partner_path, model=action.model_id.name)) from error
-            last = chain[-1] if chain else None
-            if not last or last.type not in ("many2one", "many2many", "one2many") or last.comodel_name != "res.partner":
+            if not action._leads_to_partners(action.sales_sequence_partner_path):
                 raise ValidationError(self.env._(
                     "The contact field of the action “%(action)s” must lead to contacts (a field to Contact, "
                     "e.g. partner_id), not to “%(path)s”.",

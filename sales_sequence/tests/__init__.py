@@ -28,3 +28,5 @@ from . import test_audience
 from . import test_dedupe
 from . import test_more_exits
 from . import test_reply_kinds
+from . import test_signals
+from . import test_away

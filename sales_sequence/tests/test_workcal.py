@@ -63,3 +63,42 @@ class TestClock(unittest.TestCase):
     def test_local_date_is_the_recipients(self):
         tokyo = clock.Clock("Asia/Tokyo")
         self.assertEqual(str(tokyo.local_date(datetime(2026, 3, 2, 20, 0))), "2026-03-03")
+
+
+class TestAway(unittest.TestCase):
+    """When someone on leave is back (pure date logic of issue 16, item 6)."""
+
+    LEAVE = (datetime(2026, 3, 1, 23, 0), datetime(2026, 3, 6, 23, 0))  # Mon-Fri in Brussels
+
+    def test_away_until(self):
+        monday_noon = datetime(2026, 3, 2, 11, 0)
+        self.assertEqual(workcal.away_until((self.LEAVE,), monday_noon), self.LEAVE[1])
+        self.assertIsNone(workcal.away_until((self.LEAVE,), self.LEAVE[1]), "the end is the return")
+        self.assertIsNone(workcal.away_until((self.LEAVE,), datetime(2026, 3, 1, 22, 59)))
+        self.assertIsNone(workcal.away_until((), monday_noon))
+        # overlapping and touching absences, in any order, are one
+        more = ((datetime(2026, 3, 9, 12, 0), datetime(2026, 3, 10, 0, 0)),
+                (datetime(2026, 3, 5, 0, 0), datetime(2026, 3, 9, 12, 0)), self.LEAVE)
+        self.assertEqual(workcal.away_until(more, monday_noon), datetime(2026, 3, 10, 0, 0))
+        # a gap ends it
+        gap = (self.LEAVE, (datetime(2026, 3, 7, 0, 0), datetime(2026, 3, 8, 0, 0)))
+        self.assertEqual(workcal.away_until(gap, monday_noon), self.LEAVE[1])
+
+    def test_back_at_the_next_opening_after_the_leave(self):
+        brussels = clock.Clock("Europe/Brussels", 9.0, 17.0)
+        monday_noon = datetime(2026, 3, 2, 11, 0)
+        # Friday evening: the weekend is closed, Monday 9:00 (CET)
+        self.assertEqual(brussels.back_at(monday_noon, (self.LEAVE,)), datetime(2026, 3, 9, 8, 0))
+        # not away: the moment itself (or the next opening)
+        self.assertEqual(brussels.back_at(monday_noon), monday_noon)
+        self.assertEqual(brussels.back_at(datetime(2026, 3, 2, 17, 0)), datetime(2026, 3, 3, 8, 0))
+        # a second leave starting right when the window opens again is followed
+        monday_off = (datetime(2026, 3, 8, 23, 0), datetime(2026, 3, 9, 23, 0))
+        self.assertEqual(brussels.back_at(monday_noon, (self.LEAVE, monday_off)), datetime(2026, 3, 10, 8, 0))
+
+    def test_back_at_on_a_working_calendar(self):
+        cal = workcal.WorkCalendar("Europe/Brussels", WEEKDAYS_9_TO_17,
+                                   holidays=((datetime(2026, 3, 8, 23, 0), datetime(2026, 3, 9, 23, 0)),))
+        on_calendar = clock.Clock("Europe/Brussels", 9.0, 17.0, calendar=cal)
+        # back on Friday night, the following Monday is a public holiday: Tuesday
+        self.assertEqual(on_calendar.back_at(datetime(2026, 3, 2, 11, 0), (self.LEAVE,)), datetime(2026, 3, 10, 8, 0))
