@@ -23,6 +23,7 @@ from . import test_hostile_input
 from . import test_analytics
 from . import test_workspace
 from . import test_search
+from . import test_languages
 from . import test_concurrency
 from . import test_audience
 from . import test_dedupe
