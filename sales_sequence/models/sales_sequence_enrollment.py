@@ -43,6 +43,10 @@ FAILURE_REASONS = [
 ]
 RUNNING_STATES = ("active", "paused")
 
+TRACKING_SCOPE = "sales_sequence-tracking"
+UNSUBSCRIBE_SCOPE = "sales_sequence-unsubscribe"
+SNAPSHOT_RETRIES = 10
+
 
 @dataclass(frozen=True)
 class Reply:
@@ -56,9 +60,6 @@ class Reply:
     def of(cls, env, message_dict):
         author = env["res.partner"].browse(message_dict.get("author_id") or [])
         return cls(email_normalize(message_dict.get("email_from") or "") or "", author.sudo().exists())
-TRACKING_SCOPE = "sales_sequence-tracking"
-UNSUBSCRIBE_SCOPE = "sales_sequence-unsubscribe"
-SNAPSHOT_RETRIES = 10
 
 
 class SalesSequenceEnrollment(models.Model):
