@@ -14,8 +14,10 @@ sequence's enrollments (a record that ever ran in it is passed over unless
 ``allow_reenroll``; then it comes back once it left and was changed since),
 and an anti-join on the records set aside recently (``sales.sequence.
 audience.skip``: refused by a check, retried a day later), so that a record
-that cannot enter never holds the others back. Nothing is read per record
-that went through: the enrollments and set-aside rows are probed by index.
+that cannot enter never holds the others back. A run walks the audience once
+in id order (each chunk starts after the previous one). Nothing is loaded
+into Python for the records that went through: the database probes the
+enrollments and set-aside rows by index and returns only new matches.
 """
 
 from datetime import timedelta
@@ -49,7 +51,8 @@ class Audience:
         if not owner or not owner.active or owner.share:
             return self.env._("A live audience needs an owner who is an active internal user.")
         if company not in owner.company_ids:
-            return self.env._("The owner %(owner)s does not work for %(company)s.", owner=owner.name, company=company.name)
+            return self.env._("The owner %(owner)s does not work for %(company)s.",
+                              owner=owner.name, company=company.name)
         return False
 
     def model(self):
@@ -61,7 +64,8 @@ class Audience:
     def _query(self, now, new_only=True):
         model = self.model()
         if new_only:  # our own SQL below reads these tables: pending writes first
-            self.env["sales.sequence.enrollment"].flush_model(["sequence_id", "partner_id", "lead_id", "state", "ended_at"])
+            self.env["sales.sequence.enrollment"].flush_model(
+                ["sequence_id", "partner_id", "lead_id", "state", "ended_at"])
             self.env["sales.sequence.audience.skip"].flush_model()
             self.env["mail.blacklist"].flush_model(["email", "active"])
             model.flush_model(["write_date", "email_normalized"])
@@ -81,11 +85,15 @@ class Audience:
             query.add_where(self._not_suppressed(model, query.table))
         return self.env.execute_query(SQL("SELECT COUNT(*) FROM (%s) AS audience", query.select()))[0][0]
 
-    def candidates(self, now, limit):
-        """At most ``limit`` matching records that may enter, oldest first."""
+    def candidates(self, now, limit, after_id=0):
+        """At most ``limit`` matching records that may enter, oldest first
+        (after ``after_id``: a run walks the audience once, never back over
+        the chunks it already enrolled)."""
         model, query = self._query(now)
         if query.is_empty():
             return model.browse()
+        if after_id:
+            query.add_where(SQL("%s > %s", SQL.identifier(query.table, "id"), after_id))
         query.order = SQL("%s", SQL.identifier(query.table, "id"))
         query.limit = limit
         return model.browse(row[0] for row in self.env.execute_query(query.select()))
@@ -118,8 +126,10 @@ class Audience:
         if model._name == "crm.lead":
             email = SQL("COALESCE(%s, (SELECT email_normalized FROM res_partner WHERE id = %s))",
                         email, SQL.identifier(table, "partner_id"))
-        return SQL("NOT EXISTS (SELECT 1 FROM mail_blacklist blacklist WHERE blacklist.active AND blacklist.email = %s)",
-                   email)
+        return SQL(
+            "NOT EXISTS (SELECT 1 FROM mail_blacklist blacklist WHERE blacklist.active AND blacklist.email = %s)",
+            email,
+        )
 
     # ------------------------------------------------------------------
     # Who enters
@@ -142,18 +152,18 @@ class Audience:
         sequence = self.sequence.sudo()
         today = schedule.local_date(now, sequence.tz)
         enroller = Enroller(sequence.with_user(self.owner).with_company(sequence.company_id), audience=True)
-        enrolled = looked_at = 0
+        enrolled = looked_at = last_id = 0
         while looked_at < run_limit:
             room = self.room(today)
             size = min(chunk_size, run_limit - looked_at, chunk_size if room is None else room)
             if size <= 0:
                 return enrolled, False
-            records = self.candidates(now, size)
+            records = self.candidates(now, size, after_id=last_id)
             if not records:
                 return enrolled, False
-            count = self._enroll(enroller, records, now, today)
-            enrolled += count
+            enrolled += self._enroll(enroller, records, now, today)
             looked_at += len(records)
+            last_id = max(records.ids)
             if len(records) < size:
                 return enrolled, False
         return enrolled, True

@@ -116,7 +116,8 @@ def _own_deal_reason(own, before, rules):
     if rules.on_stage_change:
         for deal in own:
             start = before.get(str(deal.id))
-            if start and deal.stage_id != start[0] and (not rules.exit_stage_ids or deal.stage_id in rules.exit_stage_ids):
+            moved = start and deal.stage_id != start[0]
+            if moved and (not rules.exit_stage_ids or deal.stage_id in rules.exit_stage_ids):
                 return "stage_changed"
     return False
 

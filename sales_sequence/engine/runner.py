@@ -185,7 +185,8 @@ class StepRunner:
                 self.failures[failure, enrollment.user_id.name] |= enrollment
                 return
         skip = self._skip_reason(enrollment, step, step_type)
-        if not skip and step_type.sends_email and (self._defer_while_away(enrollment) or self._defer_over_cap(enrollment)):
+        if not skip and step_type.sends_email and (
+                self._defer_while_away(enrollment) or self._defer_over_cap(enrollment)):
             return
         trace = {"enrollment_id": enrollment.id, "step_id": step.id, "sent_at": self.now,
                  "user_id": enrollment.user_id.id}

@@ -1,8 +1,7 @@
+import logging
 from datetime import timedelta
 
 from dateutil.relativedelta import relativedelta
-
-import logging
 
 from odoo import Command, api, fields, models
 from odoo.exceptions import AccessError, UserError, ValidationError
@@ -130,7 +129,8 @@ class SalesSequence(models.Model):
         "matches after it was changed. Otherwise a record goes through the sequence once.",
     )
     daily_enroll_limit = fields.Integer(
-        "New Enrollments per Day", default=0, help="At most this many records enter from the audience each day; 0 means no limit.",
+        "New Enrollments per Day", default=0,
+        help="At most this many records enter from the audience each day; 0 means no limit.",
     )
     audience_day = fields.Date(readonly=True, copy=False)
     audience_day_count = fields.Integer("Enrolled Today", readonly=True, copy=False)
@@ -273,12 +273,20 @@ class SalesSequence(models.Model):
         for sequence in self:
             try:
                 domain = sequence._get_audience_domain()
-            except (ValueError, SyntaxError, TypeError, NameError) as error:
+                # field names only (sudo): the owner's rights apply when it runs
+                domain.validate(self.env[sequence.audience_model].sudo())
+            except (ValueError, SyntaxError, TypeError, NameError, KeyError) as error:
                 raise ValidationError(self.env._("The audience is not a valid domain: %s", error)) from error
             if sequence.auto_enroll and domain.is_true():
                 raise ValidationError(self.env._(
                     "Set the audience's conditions of “%s” before enrolling automatically: "
                     "an empty audience is every record.", sequence.name))
+
+    @api.onchange("audience_model")
+    def _onchange_audience_model(self):
+        """Conditions written for contacts do not apply to leads (nor back)."""
+        if self._origin.audience_model and self.audience_model != self._origin.audience_model:
+            self.audience_domain = "[]"
 
     def _get_audience_domain(self):
         """The audience domain, evaluated with plain values only (the

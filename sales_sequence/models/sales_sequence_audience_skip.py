@@ -22,11 +22,14 @@ class SalesSequenceAudienceSkip(models.Model):
 
     @api.depends("res_model", "res_id")
     def _compute_record_name(self):
+        """The record's name when the user may read it, else its id."""
+        names = {}
+        for model, skips in self.grouped("res_model").items():
+            if model:
+                readable = self.env[model].browse(skips.mapped("res_id")).exists()._filtered_access("read")
+                names.update({(model, record.id): record.display_name for record in readable})
         for skip in self:
-            record = self.env[skip.res_model].browse(skip.res_id) if skip.res_model else None
-            skip.record_name = (
-                record.display_name if record and record.exists() and record.has_access("read") else str(skip.res_id)
-            )
+            skip.record_name = names.get((skip.res_model, skip.res_id)) or str(skip.res_id)
 
     @api.model
     def _forget(self, sequences, before=None):

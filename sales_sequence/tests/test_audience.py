@@ -122,7 +122,8 @@ class TestAudienceSync(AudienceCase):
         self.assertIn("same address", reasons[same_address.id])
         self.assertIn("Urgent", reasons[busy.id])
         self.assertEqual(sequence.audience_skip_count, 3)
-        self.assertEqual(skips.mapped("record_name"), skips.mapped(lambda s: self.env["res.partner"].browse(s.res_id).name))
+        self.assertEqual(skips.mapped("record_name"),
+                         skips.mapped(lambda skip: self.env["res.partner"].browse(skip.res_id).name))
         # passed over until the next day, then tried again
         self.env["mail.blacklist"]._remove(suppressed.email)
         self._run(MONDAY_9AM + timedelta(hours=2))
@@ -134,7 +135,8 @@ class TestAudienceSync(AudienceCase):
         portal = mail_new_test_user(self.env, login="portal_seq", name="Portal Pete", groups="base.group_portal")
         self.attendees[1].user_id = portal
         self.attendees[2].user_id = self.other_rep
-        archived = mail_new_test_user(self.env, login="gone_seq", name="Gone Rep", groups="sales_team.group_sale_salesman")
+        archived = mail_new_test_user(self.env, login="gone_seq", name="Gone Rep",
+                                      groups="sales_team.group_sale_salesman")
         archived.action_archive()
         self.attendees[3].user_id = archived
         sequence = self._audience_sequence()  # owner: the sales manager
@@ -200,6 +202,10 @@ class TestAudienceTrust(AudienceCase):
         self.assertEqual(self._enrollments(other).partner_id, self.attendees)
         self.assertTrue(sequence.audience_error)
 
+    def test_domain_on_unknown_fields_is_refused(self):
+        with self.assertRaisesRegex(ValidationError, "not a valid domain"):
+            self._audience_sequence(domain=[("no_such_field", "=", 1)])
+
     def test_domain_cannot_call_methods(self):
         with self.assertRaises(ValidationError):
             self._audience_sequence(domain="[('id', '=', env.user.id)]")
@@ -250,7 +256,8 @@ class TestAudienceQueries(AudienceCase):
             with self.assertQueryCount(__system__=41):
                 enrolled = Sequence._sync_audiences(MONDAY_9AM)
             self.assertEqual(enrolled, size)
-            self.assertEqual(self._enrollments(sequence).filtered(lambda e: e.partner_id in contacts).partner_id, contacts)
+            entered = self._enrollments(sequence).filtered(lambda e: e.partner_id in contacts)
+            self.assertEqual(entered.partner_id, contacts)
         # nothing new: a handful of queries, whatever went through before
         self.env.invalidate_all()
         with self.assertQueryCount(__system__=10):

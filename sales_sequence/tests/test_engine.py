@@ -336,7 +336,8 @@ class TestConditions(SalesSequenceCase):
         enrollments = sequence.enroll(self.lead | self.env["crm.lead"].create(
             {"name": "Elsewhere", "city": "Namur", "email_from": "n@example.com"}), start_at=MONDAY_9AM,
             user=self.user_rep)["enrolled"]
-        ghent = self.env["res.partner"].create({"name": "Geert Gent", "email": "geert@gent.example.com", "city": "Ghent"})
+        ghent = self.env["res.partner"].create(
+            {"name": "Geert Gent", "email": "geert@gent.example.com", "city": "Ghent"})
         enrollments |= sequence.enroll(ghent | self.john, start_at=MONDAY_9AM, user=self.user_rep)["enrolled"]
         self._run(MONDAY_9AM)
         states = {e._target().display_name: e.trace_ids.sorted("id").mapped("state") for e in enrollments}

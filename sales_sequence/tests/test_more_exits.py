@@ -122,7 +122,8 @@ class TestCompanyReply(MoreExitsCase):
     the sequence exit (``company_reply``)."""
 
     def _start(self, sequence):
-        enrollments = sequence.enroll(self.jane | self.bob | self.john, user=self.user_rep, start_at=MONDAY_9AM)["enrolled"]
+        people = self.jane | self.bob | self.john
+        enrollments = sequence.enroll(people, user=self.user_rep, start_at=MONDAY_9AM)["enrolled"]
         with self.mock_mail_gateway():
             self._run(MONDAY_9AM)
         return enrollments

@@ -54,7 +54,8 @@ class TestReplyKinds(SalesSequenceCase):
 
     def test_referral_exits_and_gives_the_sender_a_task(self):
         enrollment = self._start(self.jane)
-        trace = self._reply(enrollment, "I'm no longer with Acme. Please contact Mary Major at mary.major@acme.example.com.")
+        trace = self._reply(
+            enrollment, "I'm no longer with Acme. Please contact Mary Major at mary.major@acme.example.com.")
         self.assertEqual(trace.reply_kind, "referral")
         self.assertExited(enrollment, "reply")
         activity = self.jane.activity_ids.filtered(lambda a: "mary.major@acme.example.com" in a.summary)

@@ -132,10 +132,12 @@ class TestInvoicePaid(SignalsCase):
     def setUpClass(cls):
         super().setUpClass()
         cls._require("account.move")
-        if not cls.env["account.journal"].search([("type", "=", "sale"), ("company_id", "=", cls.env.company.id)], limit=1):
+        journal = cls.env["account.journal"].search(
+            [("type", "=", "sale"), ("company_id", "=", cls.env.company.id)], limit=1)
+        if not journal:
             raise unittest.SkipTest("the test company has no chart of accounts")
-        cls.dunning = cls._create_sequence([cls._email(delay_days=2), cls._email(delay_days=5)], name="Payment reminder",
-                                           team_id=False)
+        cls.dunning = cls._create_sequence(
+            [cls._email(delay_days=2), cls._email(delay_days=5)], name="Payment reminder", team_id=False)
 
     def _invoice(self, partner):
         invoice = self.env["account.move"].create({

@@ -79,7 +79,8 @@ def away_until(periods, when_utc):
     none. ``periods``: ((start, end), ...) naive UTC, in any order; absences
     that overlap or touch count as one.
 
-    >>> leave = ((datetime(2026, 3, 2, 8), datetime(2026, 3, 6, 17)), (datetime(2026, 3, 6, 17), datetime(2026, 3, 9, 17)))
+    >>> leave = ((datetime(2026, 3, 2, 8), datetime(2026, 3, 6, 17)),
+    ...          (datetime(2026, 3, 6, 17), datetime(2026, 3, 9, 17)))
     >>> away_until(leave, datetime(2026, 3, 3, 12))
     datetime.datetime(2026, 3, 9, 17, 0)
     >>> away_until(leave, datetime(2026, 3, 9, 17)) is None
