@@ -82,12 +82,17 @@ class Enroller:
         emails = addresses(records)
         if not emails:
             return records.browse()
-        Enrollment = self.env["sales.sequence.enrollment"]
         wanted = list(set(emails.values()))
-        # sudo: an address sent to by another rep counts too, even unseen
-        running = Enrollment.sudo().search_fetch(
+        # sudo: an address sent to by another rep counts too, even unseen;
+        # the people with these addresses first (by index), then their
+        # running enrollments here, never a scan of the sequence's enrollments
+        partners = self.env["res.partner"].sudo().with_context(active_test=False).search(
+            [("email_normalized", "in", wanted)])
+        leads = self.env["crm.lead"].sudo().with_context(active_test=False).search(
+            [("email_normalized", "in", wanted)])
+        running = self.env["sales.sequence.enrollment"].sudo().search_fetch(
             Domain("sequence_id", "=", self.sequence.id) & Domain("state", "in", ("active", "paused"))
-            & (Domain("lead_id.email_normalized", "in", wanted) | Domain("partner_id.email_normalized", "in", wanted)),
+            & (Domain("partner_id", "in", partners.ids) | Domain("lead_id", "in", leads.ids)),
             ["lead_id", "partner_id"],
         )
         taken = {recipient_email(enrollment.lead_id, enrollment.partner_id) for enrollment in running}

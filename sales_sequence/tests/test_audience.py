@@ -253,7 +253,7 @@ class TestAudienceQueries(AudienceCase):
             contacts = self._contacts(size, start=size)
             self.env.flush_all()
             self.env.invalidate_all()
-            with self.assertQueryCount(__system__=41):
+            with self.assertQueryCount(__system__=42):
                 enrolled = Sequence._sync_audiences(MONDAY_9AM)
             self.assertEqual(enrolled, size)
             entered = self._enrollments(sequence).filtered(lambda e: e.partner_id in contacts)
