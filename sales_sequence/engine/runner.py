@@ -69,9 +69,8 @@ class StepRunner:
     def _condition_misses(self):
         misses = set()
         for step, enrollments in self.enrollments.filtered("step_id").grouped("step_id").items():
-            domain = step._get_condition_domain()
-            if domain:
-                misses.update((enrollments - enrollments._matching(domain)).ids)
+            if step._get_condition_domain():
+                misses.update((enrollments - enrollments._matching(step._get_condition_domain)).ids)
         return misses
 
     def _engagement_misses(self):

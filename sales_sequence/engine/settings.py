@@ -8,6 +8,7 @@ SETTINGS = {
     "domain_daily_cap": ("sales_sequence.domain_daily_cap", int, 0),
     "bounce_guard_sends": ("sales_sequence.bounce_guard_sends", int, 50),
     "bounce_guard_rate": ("sales_sequence.bounce_guard_rate", float, 5.0),
+    "ooo_max_days": ("sales_sequence.ooo_max_days", int, 60),
     "batch_size": ("sales_sequence.batch_size", int, 200),
     "enroll_chunk_size": ("sales_sequence.enroll_chunk_size", int, 500),
     "enroll_async_threshold": ("sales_sequence.enroll_async_threshold", int, 1000),

@@ -3,7 +3,7 @@ from datetime import timedelta
 from dateutil.relativedelta import relativedelta
 
 from odoo import Command, api, fields, models
-from odoo.exceptions import UserError, ValidationError
+from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.fields import Domain
 from odoo.addons.base.models.res_partner import _tz_get
 from odoo.tools import SQL, format_amount
@@ -15,10 +15,14 @@ from ..tools import actions, workcal
 from ..tools.clock import Clock
 from .sales_sequence_calendar_watcher import WORK_CALENDAR_CACHE
 from .sales_sequence_enrollment import RUNNING_STATES
+from .sales_sequence_guard_mixin import is_manager
 from .sales_sequence_metrics_mixin import TOUCH_STATES, fold_ending, merge, new_totals, rate
 
 
 ENROLLABLE_MODELS = ("res.partner", "crm.lead")
+# what only a sequence manager changes: who owns a sequence (and so sends for
+# the rules), and how it settles conflicts with the other sequences
+MANAGER_FIELDS = ("user_id", "priority", "allow_concurrent")
 
 
 class SalesSequence(models.Model):
@@ -110,6 +114,8 @@ class SalesSequence(models.Model):
         "Track Clicks", default=True,
         help="Send links through a tracked redirect to know when they are followed.",
     )
+    is_sequence_manager = fields.Boolean(
+        compute="_compute_is_manager", help="The current user manages sequences (owner, priority and sharing).")
     # counters
     step_count = fields.Integer(compute="_compute_counts")
     enrollment_count = fields.Integer(compute="_compute_counts")
@@ -152,16 +158,70 @@ class SalesSequence(models.Model):
     def _check_exit_domain(self):
         for sequence in self:
             try:
-                sequence._get_exit_domain()
+                domain = sequence._get_exit_domain()
             except (ValueError, SyntaxError, TypeError) as error:
                 raise ValidationError(self.env._("The exit condition is not a valid domain: %s", error)) from error
+            self._check_condition_readable(domain, self.env._("The exit condition"))
 
-    def _get_exit_domain(self):
+    def _get_exit_domain(self, uid=None):
+        """The exit condition, as a domain for the user ``uid`` (default: the
+        current one; the engine gives each enrollment's sender)."""
         self.ensure_one()
-        domain = safe_eval(self.exit_domain or "[]", {"uid": self.env.uid})
+        domain = safe_eval(self.exit_domain or "[]", {"uid": uid or self.env.uid})
         if not isinstance(domain, (list, tuple)):
             raise ValueError(self.env._("a domain is a list of conditions"))
         return list(domain)
+
+    @api.model
+    def _check_condition_readable(self, domain, what):
+        """Refuse a rep-written condition (``what``: its name) on what the
+        writer may not read: it runs with the sender's rights, and must not
+        be written blind either. (Constraints run as superuser: the writer
+        is ``env.uid``.)"""
+        writer = self.env(su=False)
+        for model in ENROLLABLE_MODELS:
+            try:
+                writer[model].with_context(active_test=False)._search(Domain(domain))
+            except ValueError:
+                continue  # not a condition on this model (lead fields on a contact)
+            except AccessError as error:
+                raise ValidationError(self.env._(
+                    "%(what)s uses data you may not read: %(error)s",
+                    what=what, error=str(error).split("\n", 1)[0],
+                )) from error
+
+    # ------------------------------------------------------------------
+    # Trust: the manager's fields
+    # ------------------------------------------------------------------
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        if not is_manager(self.env):
+            defaults = {"user_id": self.env.uid, "priority": self._fields["priority"].default(self),
+                        "allow_concurrent": self._fields["allow_concurrent"].default(self)}
+            for vals in vals_list:
+                self._refuse_manager_fields([name for name in MANAGER_FIELDS
+                                             if name in vals and vals[name] != defaults[name]])
+        return super().create(vals_list)
+
+    def write(self, vals):
+        if not is_manager(self.env):
+            self._refuse_manager_fields([name for name in MANAGER_FIELDS if name in vals and any(
+                sequence._fields[name].convert_to_write(sequence[name], sequence) != vals[name] for sequence in self
+            )])
+        return super().write(vals)
+
+    def _refuse_manager_fields(self, names):
+        if names:
+            raise AccessError(self.env._(
+                "Only a sequence manager may change %s: the owner sends for the automation rules, and the "
+                "priority and sharing settle which sequence a contact leaves for another.",
+                ", ".join("“%s”" % self._fields[name]._description_string(self.env) for name in names),
+            ))
+
+    @api.depends_context("uid")
+    def _compute_is_manager(self):
+        self.is_sequence_manager = is_manager(self.env)
 
     # ------------------------------------------------------------------
     # Lifecycle
@@ -195,26 +255,32 @@ class SalesSequence(models.Model):
     def _check_bounce_guard(self):
         """Pause active sequences whose last emails bounce too much (settings:
         ``sales_sequence.bounce_guard_sends``, ``sales_sequence.bounce_guard_rate``),
-        say why on their chatter and give their owner a task."""
+        say why on their chatter and give their owner a task.
+
+        The rate counts recipients, not emails: one prospect bouncing (or
+        forging bounces of) every email sent to them is one bad address."""
         sends = settings.get(self.env, "bounce_guard_sends") or 1
         max_rate = settings.get(self.env, "bounce_guard_rate")
+        # sudo: every sender's emails count, the guard protects the sequence
         Trace = self.env["sales.sequence.trace"].sudo()
         for sequence in self.filtered(lambda s: s.state == "active"):
             last = Trace.search_fetch(
-                [("sequence_id", "=", sequence.id), ("message_id", "!=", False)], ["bounced_at"],
+                [("sequence_id", "=", sequence.id), ("message_id", "!=", False)], ["bounced_at", "enrollment_id"],
                 order="sent_at desc, id desc", limit=sends,
             )
-            bounced = len(last.filtered("bounced_at"))
-            if len(last) < sends or 100.0 * bounced / sends <= max_rate:
+            if len(last) < sends:
                 continue
-            sequence._pause_for_bounces(bounced, sends, max_rate)
+            recipients = last.grouped(lambda trace: trace._recipient_address())
+            bounced = sum(1 for traces in recipients.values() if any(traces.mapped("bounced_at")))
+            if 100.0 * bounced / len(recipients) > max_rate:
+                sequence._pause_for_bounces(bounced, len(recipients), sends, max_rate)
 
-    def _pause_for_bounces(self, bounced, sends, max_rate):
+    def _pause_for_bounces(self, bounced, recipients, sends, max_rate):
         self.action_pause()
         reason = self.env._(
-            "Paused by the bounce guard: %(bounced)s of the last %(sends)s emails bounced "
-            "(%(rate).1f%%, above %(max).1f%%). Clean the list, then resume.",
-            bounced=bounced, sends=sends, rate=100.0 * bounced / sends, max=max_rate,
+            "Paused by the bounce guard: %(bounced)s of the %(recipients)s recipients of the last "
+            "%(sends)s emails bounced (%(rate).1f%%, above %(max).1f%%). Clean the list, then resume.",
+            bounced=bounced, recipients=recipients, sends=sends, rate=100.0 * bounced / recipients, max=max_rate,
         )
         self.message_post(body=reason)
         self.activity_schedule(
@@ -576,6 +642,10 @@ class SalesSequence(models.Model):
 
     def copy_data(self, default=None):
         vals_list = super().copy_data(default=default)
+        if not is_manager(self.env):  # a rep's copy is theirs, with the default priority and sharing
+            for vals in vals_list:
+                vals.update(user_id=self.env.uid, priority=self._fields["priority"].default(self),
+                            allow_concurrent=self._fields["allow_concurrent"].default(self))
         if "name" in (default or {}):
             return vals_list
         return [dict(vals, name=self.env._("%s (copy)", sequence.name)) for sequence, vals in zip(self, vals_list)]

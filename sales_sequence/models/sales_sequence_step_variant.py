@@ -35,6 +35,12 @@ class SalesSequenceStepVariant(models.Model):
             position = siblings.index(variant.id) if variant.id in siblings else len(siblings)
             variant.name = "Variant %s" % chr(ord("A") + position % 26)
 
+    def write(self, vals):
+        if vals.get("step_id") and not self.env.su:
+            # the record rules check the step the variant leaves, not the one it joins
+            self.env["sales.sequence.step"].browse(vals["step_id"]).check_access("write")
+        return super().write(vals)
+
     @api.constrains("subject", "body_html")
     def _check_templates(self):
         step_model = self.env["sales.sequence.step"]
