@@ -120,6 +120,7 @@ class StepRunner:
         self.phones.update(phones)
         numbers = [number for number in phones.values() if number]
         if numbers:
+            # sudo: the SMS suppression list is the company's
             blocked = self.env["phone.blacklist"].sudo().search_fetch([("number", "in", numbers)], ["number"])
             self.blocked_phones |= set(blocked.mapped("number"))
 
@@ -307,6 +308,7 @@ class StepRunner:
     def _write(self):
         env = self.env
         self._set_reply_to()
+        # sudo (here and below): the engine queues what it composed with each sender's rights
         mails = env["mail.mail"].sudo().create([values for __, values in self.mails])
         for (trace, __), mail in zip(self.mails, mails):
             trace.update(mail_mail_id=mail.id, message_id=mail.message_id)
@@ -335,6 +337,7 @@ class StepRunner:
             by_model[target._name][target.id] = Markup("<p>%s</p><p>%s</p>") % (
                 self.env._("Text message to %s:", values["number"]), values["body"])
         for model, bodies in by_model.items():
+            # sudo: the engine notes the texts it sent (an event of the engine)
             self.env[model].browse(bodies).sudo()._message_log_batch(bodies, message_type="sms")
 
     def _move_enrollments(self):

@@ -13,6 +13,7 @@ class MailThread(models.AbstractModel):
     @api.model
     def _message_route_process(self, message, message_dict, routes):
         if routes and not message_dict.get("is_bounce"):
+            # sudo: the gateway matches replies to every sender's emails
             self.env["sales.sequence.enrollment"].sudo()._on_incoming_email(message, message_dict, routes)
         return super()._message_route_process(message, message_dict, routes)
 

@@ -295,6 +295,7 @@ class SalesSequence(models.Model):
     def _reschedule_overdue(self):
         """After a pause, overdue steps fire at the next opening, not all at once in the past."""
         now = fields.Datetime.now()
+        # sudo: every sender's overdue enrollments move to the next opening
         overdue = self.env["sales.sequence.enrollment"].sudo().search([
             ("sequence_id", "in", self.ids), ("state", "=", "active"), ("next_run_at", "<", now),
         ])
@@ -420,9 +421,11 @@ class SalesSequence(models.Model):
     def _load_work_calendar(self, calendar):
         attendances = tuple(
             (int(line.dayofweek), line.hour_from, line.hour_to)
+            # sudo: the sender's working hours count, whoever enrolls
             for line in calendar.sudo().attendance_ids
             if line.day_period != "lunch" and not line.display_type
         )
+        # sudo: the company's holidays count, whoever enrolls
         holidays = self.env["resource.calendar.leaves"].sudo().search_fetch(
             [("resource_id", "=", False), ("calendar_id", "in", [calendar.id, False]),
              ("date_to", ">=", fields.Datetime.now() - timedelta(days=1))],
@@ -461,6 +464,7 @@ class SalesSequence(models.Model):
         or exit from them (an exit without a sequence exits from all)."""
         enroll = Domain("state", "=", "sales_sequence_enroll") & Domain("sales_sequence_id", "in", self.ids)
         exit_ = Domain("state", "=", "sales_sequence_exit") & Domain("sales_sequence_id", "in", [*self.ids, False])
+        # sudo: the rules are an administrator's; counted and listed for the sequence
         return self.env["ir.actions.server"].sudo().search_fetch(
             Domain("base_automation_id", "!=", False) & (enroll | exit_),
             ["state", "sales_sequence_id", "base_automation_id"],
@@ -479,6 +483,7 @@ class SalesSequence(models.Model):
         xmlid = "sales_sequence.crm_tag_inbound"
         if self.env.ref(xmlid, raise_if_not_found=False):
             return
+        # sudo: install time, the shipped rule's tag
         Tag = self.env["crm.tag"].sudo()
         tag = Tag.search([("name", "=ilike", "Inbound")], limit=1) or Tag.create({"name": "Inbound"})
         self.env["ir.model.data"]._update_xmlids([{"xml_id": xmlid, "record": tag, "noupdate": True}])
@@ -539,6 +544,7 @@ class SalesSequence(models.Model):
         return merge(totals, self._metric_won_totals(self.ids, "sequence_id"))
 
     def _metric_enrollment_totals(self):
+        # sudo: a sequence's numbers count every sender's enrollments
         rows = self.env["sales.sequence.enrollment"].sudo()._read_group(
             [("sequence_id", "in", self.ids)], ["sequence_id", "state", "exit_reason"], ["__count"],
         )
@@ -609,6 +615,7 @@ class SalesSequence(models.Model):
         return fields.Datetime.to_datetime(today + relativedelta(day=1))
 
     def _meetings_since(self, start):
+        # sudo: the dashboard counts every sender's meetings
         return self.env["sales.sequence.enrollment"].sudo().search_count([
             ("sequence_id", "in", self.ids), ("exit_reason", "=", "meeting"), ("ended_at", ">=", start),
         ])

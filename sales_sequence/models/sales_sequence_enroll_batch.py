@@ -111,6 +111,7 @@ class SalesSequenceEnrollBatch(models.Model):
             self._process(limit=None)
         else:
             self.in_background = True
+            # sudo: wake the cron job (users do not write crons)
             self.env.ref("sales_sequence.ir_cron_enroll_batches").sudo()._trigger()
 
     @api.model
@@ -254,6 +255,7 @@ class SalesSequenceEnrollBatch(models.Model):
             body += Markup("<p>%s</p>") % self.env._("Stopped: %s", error)
         if self.failure_details:
             body += Markup("<pre>%s</pre>") % self.failure_details
+        # sudo: notify the requester on the sequence's thread, whoever may post there
         self.sequence_id.sudo().message_notify(
             partner_ids=self.requested_by_id.partner_id.ids,
             subject=self.env._("Bulk enrollment in %s is done", self.sequence_id.name),

@@ -189,7 +189,8 @@ class SalesSequenceEnrollment(models.Model):
                             record=record.display_name, company=record.company_id.name))
             if changed("sequence_id", "user_id"):
                 enrollment._check_sender()
-            if changed("sequence_id", "step_id") and enrollment.step_id.sequence_id not in (sequence, sequence.browse()):
+            step = enrollment.step_id
+            if changed("sequence_id", "step_id") and step and step.sequence_id != sequence:
                 raise UserError(self.env._("The step “%(step)s” is not a step of the sequence %(sequence)s.",
                                            step=enrollment.step_id.name, sequence=sequence.name))
 
@@ -278,7 +279,9 @@ class SalesSequenceEnrollment(models.Model):
     def _fail(self, reason, detail=False):
         """Stop these enrollments on an error (``failure_reason`` code and its
         ``detail``) until someone fixes it and resumes them."""
-        self._write_engine({"state": "failed", "failure_reason": reason, "failure_message": detail, "next_run_at": False})
+        self._write_engine({
+            "state": "failed", "failure_reason": reason, "failure_message": detail, "next_run_at": False,
+        })
         label = dict(self._fields["failure_reason"]._description_selection(self.env))[reason]
         self._log_event(self.env._("Failed: %s", "%s (%s)" % (label, detail) if detail else label))
 
@@ -423,6 +426,7 @@ class SalesSequenceEnrollment(models.Model):
     def _exit_on_target_deleted(self, records):
         """Contacts or leads about to be deleted: their running enrollments exit
         (a contact's only when it runs without a lead) and keep their history."""
+        # sudo: a deleted record exits every sender's enrollments on it
         running = self.sudo().search(self._running_domain(records, through_leads=False))
         # noted on the enrollment: the lead or contact is going away
         running._message_log_batch(dict.fromkeys(running.ids, self.env._("The record was deleted.")))
@@ -442,6 +446,7 @@ class SalesSequenceEnrollment(models.Model):
 
     def _unsubscribe_token(self):
         self.ensure_one()
+        # su: the database secret signs the public URL
         return hmac(self.env(su=True), UNSUBSCRIBE_SCOPE, (self.id, self._recipient_email()))
 
     def _recipient_email(self):
@@ -459,6 +464,7 @@ class SalesSequenceEnrollment(models.Model):
         self.ensure_one()
         email = self._recipient_email()
         if email:
+            # sudo: the recipient's own request, from the public route
             self.env["mail.blacklist"].sudo()._add(email, message=self.env._(
                 "Unsubscribed from the sales sequence %s.", self.sequence_id.name))
         (self | self._running_for_email(email)).action_exit("unsubscribed")
@@ -467,6 +473,7 @@ class SalesSequenceEnrollment(models.Model):
     def _running_for_email(self, email):
         if not email:
             return self.browse()
+        # sudo: every enrollment to that address, whoever sends it
         return self.sudo().search([
             ("state", "in", RUNNING_STATES),
             "|", ("lead_id.email_normalized", "=", email), ("partner_id.email_normalized", "=", email),
@@ -488,6 +495,7 @@ class SalesSequenceEnrollment(models.Model):
         that link only."""
         self.ensure_one()
         signed = (self.id, step_id, code) if code else (self.id, step_id)
+        # su: the database secret signs the public URL
         return hmac(self.env(su=True), TRACKING_SCOPE, signed)
 
     def _check_tracking_token(self, step_id, token, code=""):
@@ -634,6 +642,7 @@ class SalesSequenceEnrollment(models.Model):
         if moments:
             cron = self.env.ref("sales_sequence.ir_cron_process_due", raise_if_not_found=False)
             if cron:
+                # sudo: wake the engine (users do not write crons)
                 cron.sudo()._trigger(min(moments))
 
     def _process_batch(self, now):

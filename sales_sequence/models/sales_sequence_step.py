@@ -378,6 +378,7 @@ class SalesSequenceStep(models.Model):
     def _metric_totals(self):
         sequence_ids = self.sequence_id.ids
         totals = self._metric_trace_totals(Domain("step_id", "in", self.ids), "step_id")
+        # sudo: a step's numbers count every sender's enrollments
         waiting = self.env["sales.sequence.enrollment"].sudo()._read_group(
             [("step_id", "in", self.ids), ("state", "in", RUNNING_STATES)], ["step_id"], ["__count"],
         )
