@@ -182,7 +182,7 @@ class SalesSequence(models.Model):
         for model in ENROLLABLE_MODELS:
             try:
                 writer[model].with_context(active_test=False)._search(Domain(domain))
-            except ValueError:
+            except (ValueError, TypeError):
                 continue  # not a condition on this model (lead fields on a contact)
             except AccessError as error:
                 raise ValidationError(self.env._(

@@ -736,7 +736,7 @@ class SalesSequenceEnrollment(models.Model):
         model = env[self._fields[field_name].comodel_name]
         try:
             hits = model.search(Domain.AND([domain, [("id", "in", self[field_name].ids)]]))
-        except ValueError:
+        except (ValueError, TypeError):
             _logger.info("Condition %s does not apply to %s: ignored", domain, model._name)
             return self.browse()
         except AccessError:
