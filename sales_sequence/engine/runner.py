@@ -308,24 +308,29 @@ class StepRunner:
     def _write(self):
         env = self.env
         self._set_reply_to()
-        # sudo (here and below): the engine queues what it composed with each sender's rights
+        # sudo: the engine queues the emails it composed with each sender's rights
         mails = env["mail.mail"].sudo().create([values for __, values in self.mails])
         for (trace, __), mail in zip(self.mails, mails):
             trace.update(mail_mail_id=mail.id, message_id=mail.message_id)
+        # sudo: the tasks the steps give to their assignees
         activities = env["mail.activity"].sudo().with_context(mail_activity_quick_update=True).create(
             [values for __, values in self.activities]
         )
         for (trace, __), activity in zip(self.activities, activities):
             trace["activity_id"] = activity.id
         if self.texts:
+            # sudo: the texts composed with each sender's rights
             env["sms.sms"].sudo().create([values for __, values in self.texts])
             self._log_texts()
+            # sudo: wake the SMS queue
             env.ref("sms.ir_cron_sms_scheduler_action").sudo()._trigger()
+        # sudo: the engine's log
         env["sales.sequence.trace"].sudo().create(self.traces)
         self._move_enrollments()
         for (reason, detail), enrollments in self.failures.items():
             enrollments._fail(reason, detail)
         if mails:
+            # sudo: wake the mail queue
             env.ref("mail.ir_cron_mail_scheduler_action").sudo()._trigger()
 
     def _log_texts(self):

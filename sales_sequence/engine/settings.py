@@ -23,6 +23,7 @@ def key(name):
 def get(env, name):
     """The value of setting ``name`` (sudo: settings are the company's)."""
     param, type_, default = SETTINGS[name]
+    # sudo: the settings are the company's, read by anyone
     raw = env["ir.config_parameter"].sudo().get_param(param)
     if raw in (None, False, ""):
         return default

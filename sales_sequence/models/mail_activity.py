@@ -84,6 +84,7 @@ class MailActivity(models.Model):
             [("activity_id", "in", self.ids), ("state", "=", "task")]
         )
         traces.write({"state": "done"} if done else {"state": "skipped", "skip_reason": "task_cancelled"})
+        # sudo: the enrollment waiting for the task goes on, whoever sends it
         self.env["sales.sequence.enrollment"].sudo().search(
             [("waiting_activity_id", "in", self.ids)]
         )._on_task_finished()
