@@ -15,7 +15,7 @@ Rules under test (security/sales_sequence_security.xml):
 """
 
 from odoo import Command
-from odoo.exceptions import AccessError, UserError, ValidationError
+from odoo.exceptions import AccessError, UserError
 from odoo.tests import tagged, users
 from odoo.tools import mute_logger
 
