@@ -47,6 +47,7 @@ class Audience:
 
     def owner_problem(self):
         """Why the owner cannot hold an audience (a message), or False."""
+        # sudo: whoever looks at the sequence, its owner's status counts
         owner, company = self.owner.sudo(), self.sequence.company_id
         if not owner or not owner.active or owner.share:
             return self.env._("A live audience needs an owner who is an active internal user.")
@@ -149,6 +150,7 @@ class Audience:
 
         :return: ``(enrolled count, whether matches are left for another run)``
         """
+        # sudo: the day's counter is the engine's bookkeeping (the audience is read as the owner)
         sequence = self.sequence.sudo()
         today = schedule.local_date(now, sequence.tz)
         enroller = Enroller(sequence.with_user(self.owner).with_company(sequence.company_id), audience=True)
@@ -169,6 +171,7 @@ class Audience:
         return enrolled, True
 
     def _enroll(self, enroller, records, now, today):
+        # sudo: the day's counter is the engine's bookkeeping
         sequence = self.sequence.sudo()
         enroller.sequence._check_can_enroll(records)
         result = enroller.enroll(records, start_at=now)
@@ -184,6 +187,7 @@ class Audience:
         duplicate = self.env._("Already running in this sequence (the record, or someone with the same address).")
         reasons.update(dict.fromkeys(result["skipped_duplicates"].ids, duplicate))
         if reasons:
+            # sudo: the engine's bookkeeping (users only read the set-aside records)
             self.env["sales.sequence.audience.skip"].sudo().create([{
                 "sequence_id": self.sequence.id, "res_id": record_id, "reason": reason[:500],
                 "retry_at": now + RETRY_AFTER,

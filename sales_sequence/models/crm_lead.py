@@ -20,11 +20,13 @@ class CrmLead(models.Model):
         # a new opportunity is a new deal for its contact's company
         opportunities = leads.filtered(lambda lead: lead.type == "opportunity" and lead.partner_id)
         if opportunities:
+            # sudo: a new deal exits every sender's enrollments at that company
             self.env["sales.sequence.enrollment"].sudo()._exit_on_lead_change(opportunities)
         return leads
 
     def write(self, vals):
         result = super().write(vals)
         if EXIT_FIELDS & set(vals):
+            # sudo: a won, lost or moved lead exits every sender's enrollments on it
             self.env["sales.sequence.enrollment"].sudo()._exit_on_lead_change(self)
         return result

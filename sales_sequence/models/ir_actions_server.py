@@ -137,6 +137,7 @@ class IrActionsServer(models.Model):
         partners = records.mapped(self.sales_sequence_partner_path)
         if partners._name != "res.partner":
             raise UserError(self.env._("The contact field of the action “%s” does not lead to contacts.", self.name))
+        # sudo: who our users are is known even to a user who may not read users
         internal = partners.sudo().filtered(lambda p: any(not user.share for user in p.user_ids))
         return partners - internal.with_env(partners.env)
 
@@ -152,6 +153,7 @@ class IrActionsServer(models.Model):
             # an automation rule must not block the change that triggered it
             source = eval_context.get("records") or targets
             if "message_ids" in source._fields:
+                # sudo: the note explains the rule's silence, whoever triggered it
                 source.sudo()._message_log_batch({record.id: self.env._(
                     "Not enrolled in the sequence %(sequence)s by the rule %(rule)s: "
                     "the sequence is not active.",
@@ -210,6 +212,7 @@ class IrActionsServer(models.Model):
         records = self._sequence_targets(eval_context or {})
         if not records:
             return False
+        # sudo: the rule (an administrator's) exits every sender's enrollments of the record
         running = self.env["sales.sequence.enrollment"].sudo().search(self._exit_domain(records))
         running.action_exit(self._exit_reason())
         return False

@@ -18,13 +18,16 @@ from ..tools.clock import Clock
 from ..tools.replies import POSITIVE
 from .sales_sequence_calendar_watcher import WORK_CALENDAR_CACHE
 from .sales_sequence_enrollment import RUNNING_STATES
+from .sales_sequence_guard_mixin import is_manager
 from .sales_sequence_metrics_mixin import TOUCH_STATES, fold_ending, merge, new_totals, rate
 
 
 _logger = logging.getLogger(__name__)
 
 ENROLLABLE_MODELS = ("res.partner", "crm.lead")
-AUDIENCE_FIELDS = ("audience_model", "audience_domain", "auto_enroll", "allow_reenroll", "user_id")
+# what only a sequence manager changes: who owns a sequence (and so sends for
+# the rules), and how it settles conflicts with the other sequences
+MANAGER_FIELDS = ("user_id", "priority", "allow_concurrent")
 AUDIENCE_LOCK = 0x5A5E  # advisory lock class of the audience syncs (the key is the sequence id)
 
 
@@ -176,6 +179,8 @@ class SalesSequence(models.Model):
         "Track Clicks", default=True,
         help="Send links through a tracked redirect to know when they are followed.",
     )
+    is_sequence_manager = fields.Boolean(
+        compute="_compute_is_manager", help="The current user manages sequences (owner, priority and sharing).")
     # counters
     step_count = fields.Integer(compute="_compute_counts")
     enrollment_count = fields.Integer(compute="_compute_counts")
@@ -222,47 +227,78 @@ class SalesSequence(models.Model):
     def _check_exit_domain(self):
         for sequence in self:
             try:
-                sequence._get_exit_domain()
+                domain = sequence._get_exit_domain()
             except (ValueError, SyntaxError, TypeError) as error:
                 raise ValidationError(self.env._("The exit condition is not a valid domain: %s", error)) from error
+            self._check_condition_readable(domain, self.env._("The exit condition"))
 
-    def _get_exit_domain(self):
+    def _get_exit_domain(self, uid=None):
+        """The exit condition, as a domain for the user ``uid`` (default: the
+        current one; the engine gives each enrollment's sender)."""
         self.ensure_one()
-        domain = safe_eval(self.exit_domain or "[]", {"uid": self.env.uid})
+        domain = safe_eval(self.exit_domain or "[]", {"uid": uid or self.env.uid})
         if not isinstance(domain, (list, tuple)):
             raise ValueError(self.env._("a domain is a list of conditions"))
         return list(domain)
 
+    @api.model
+    def _check_condition_readable(self, domain, what):
+        """Refuse a rep-written condition (``what``: its name) on what the
+        writer may not read: it runs with the sender's rights, and must not
+        be written blind either. (Constraints run as superuser: the writer
+        is ``env.uid``.)"""
+        writer = self.env(su=False)
+        for model in ENROLLABLE_MODELS:
+            try:
+                writer[model].with_context(active_test=False)._search(Domain(domain))
+            except (ValueError, TypeError):
+                continue  # not a condition on this model (lead fields on a contact)
+            except AccessError as error:
+                raise ValidationError(self.env._(
+                    "%(what)s uses data you may not read: %(error)s",
+                    what=what, error=str(error).split("\n", 1)[0],
+                )) from error
+
     # ------------------------------------------------------------------
-    # Live audience (engine/audience.py)
+    # Trust: the manager's fields
     # ------------------------------------------------------------------
 
     @api.model_create_multi
     def create(self, vals_list):
-        sequences = super().create(vals_list)
-        sequences._check_audience_author()
-        return sequences
+        if not is_manager(self.env):
+            defaults = {"user_id": self.env.uid, "priority": self._fields["priority"].default(self),
+                        "allow_concurrent": self._fields["allow_concurrent"].default(self)}
+            for vals in vals_list:
+                self._refuse_manager_fields([name for name in MANAGER_FIELDS
+                                             if name in vals and vals[name] != defaults[name]])
+        return super().create(vals_list)
 
     def write(self, vals):
+        if not is_manager(self.env):
+            self._refuse_manager_fields([name for name in MANAGER_FIELDS if name in vals and any(
+                sequence._fields[name].convert_to_write(sequence[name], sequence) != vals[name] for sequence in self
+            )])
         result = super().write(vals)
-        if set(AUDIENCE_FIELDS) & set(vals):
-            self._check_audience_author()
         if {"audience_model", "audience_domain"} & set(vals):
+            # the records set aside were refused for another audience
             self.env["sales.sequence.audience.skip"]._forget(self)
         return result
 
-    def _check_audience_author(self):
-        """An audience is read with the rights of the sequence's owner: only
-        the owner (or a sequence manager) sets one up, so that nobody borrows
-        the rights of someone else by writing conditions on their sequence or
-        handing their own over to them."""
-        if self.env.su or self.env.user.has_group("sales_sequence.group_sales_sequence_manager"):
-            return
-        for sequence in self:
-            if sequence._has_audience() and sequence.user_id != self.env.user:
-                raise AccessError(self.env._(
-                    "Only the owner of the sequence “%s” or a sequence manager can set up its audience: "
-                    "it runs with the owner's rights.", sequence.name))
+    def _refuse_manager_fields(self, names):
+        if names:
+            raise AccessError(self.env._(
+                "Only a sequence manager may change %s: the owner sends for the automation rules, and the "
+                "priority and sharing settle which sequence a contact leaves for another.",
+                ", ".join("“%s”" % self._fields[name]._description_string(self.env) for name in names),
+            ))
+
+    @api.depends_context("uid")
+    def _compute_is_manager(self):
+        self.is_sequence_manager = is_manager(self.env)
+
+    # ------------------------------------------------------------------
+    # Live audience (engine/audience.py)
+    # ------------------------------------------------------------------
 
     def _has_audience(self):
         self.ensure_one()
@@ -277,6 +313,7 @@ class SalesSequence(models.Model):
                 domain.validate(self.env[sequence.audience_model].sudo())
             except (ValueError, SyntaxError, TypeError, NameError, KeyError) as error:
                 raise ValidationError(self.env._("The audience is not a valid domain: %s", error)) from error
+            self._check_condition_readable(domain, self.env._("The audience"))
             if sequence.auto_enroll and domain.is_true():
                 raise ValidationError(self.env._(
                     "Set the audience's conditions of “%s” before enrolling automatically: "
@@ -327,6 +364,7 @@ class SalesSequence(models.Model):
             return 0, 0  # the form says what is wrong when saving
 
     def _compute_audience_skip_count(self):
+        # sudo: the count shows on the sequence for whoever reads it (the list keeps its rules)
         counts = dict(self.env["sales.sequence.audience.skip"].sudo()._read_group(
             [("sequence_id", "in", self._origin.ids)], ["sequence_id"], ["__count"]))
         for sequence in self:
@@ -339,6 +377,7 @@ class SalesSequence(models.Model):
 
         :return: how many records entered
         """
+        # sudo: the engine runs every owner's audience (each is read as its owner)
         sequences = self.sudo().search([("auto_enroll", "=", True), ("state", "=", "active")])
         run_limit = settings.get(self.env, "audience_run_limit") or 1
         chunk_size = settings.get(self.env, "enroll_chunk_size") or 1
@@ -388,6 +427,7 @@ class SalesSequence(models.Model):
     def _note_audience_problem(self, problem):
         problem = problem and problem[:250]
         if self.audience_error != problem:
+            # sudo: the engine notes why it could not read the audience
             self.sudo().audience_error = problem
             if problem:
                 _logger.info("Sales sequence %s: audience not read: %s", self.id, problem)
@@ -447,26 +487,32 @@ class SalesSequence(models.Model):
     def _check_bounce_guard(self):
         """Pause active sequences whose last emails bounce too much (settings:
         ``sales_sequence.bounce_guard_sends``, ``sales_sequence.bounce_guard_rate``),
-        say why on their chatter and give their owner a task."""
+        say why on their chatter and give their owner a task.
+
+        The rate counts recipients, not emails: one prospect bouncing (or
+        forging bounces of) every email sent to them is one bad address."""
         sends = settings.get(self.env, "bounce_guard_sends") or 1
         max_rate = settings.get(self.env, "bounce_guard_rate")
+        # sudo: every sender's emails count, the guard protects the sequence
         Trace = self.env["sales.sequence.trace"].sudo()
         for sequence in self.filtered(lambda s: s.state == "active"):
             last = Trace.search_fetch(
-                [("sequence_id", "=", sequence.id), ("message_id", "!=", False)], ["bounced_at"],
+                [("sequence_id", "=", sequence.id), ("message_id", "!=", False)], ["bounced_at", "enrollment_id"],
                 order="sent_at desc, id desc", limit=sends,
             )
-            bounced = len(last.filtered("bounced_at"))
-            if len(last) < sends or 100.0 * bounced / sends <= max_rate:
+            if len(last) < sends:
                 continue
-            sequence._pause_for_bounces(bounced, sends, max_rate)
+            recipients = last.grouped(lambda trace: trace._recipient_address())
+            bounced = sum(1 for traces in recipients.values() if any(traces.mapped("bounced_at")))
+            if 100.0 * bounced / len(recipients) > max_rate:
+                sequence._pause_for_bounces(bounced, len(recipients), sends, max_rate)
 
-    def _pause_for_bounces(self, bounced, sends, max_rate):
+    def _pause_for_bounces(self, bounced, recipients, sends, max_rate):
         self.action_pause()
         reason = self.env._(
-            "Paused by the bounce guard: %(bounced)s of the last %(sends)s emails bounced "
-            "(%(rate).1f%%, above %(max).1f%%). Clean the list, then resume.",
-            bounced=bounced, sends=sends, rate=100.0 * bounced / sends, max=max_rate,
+            "Paused by the bounce guard: %(bounced)s of the %(recipients)s recipients of the last "
+            "%(sends)s emails bounced (%(rate).1f%%, above %(max).1f%%). Clean the list, then resume.",
+            bounced=bounced, recipients=recipients, sends=sends, rate=100.0 * bounced / recipients, max=max_rate,
         )
         self.message_post(body=reason)
         self.activity_schedule(
@@ -481,6 +527,7 @@ class SalesSequence(models.Model):
     def _reschedule_overdue(self):
         """After a pause, overdue steps fire at the next opening, not all at once in the past."""
         now = fields.Datetime.now()
+        # sudo: every sender's overdue enrollments move to the next opening
         overdue = self.env["sales.sequence.enrollment"].sudo().search([
             ("sequence_id", "in", self.ids), ("state", "=", "active"), ("next_run_at", "<", now),
         ])
@@ -607,9 +654,11 @@ class SalesSequence(models.Model):
     def _load_work_calendar(self, calendar):
         attendances = tuple(
             (int(line.dayofweek), line.hour_from, line.hour_to)
+            # sudo: the sender's working hours count, whoever enrolls
             for line in calendar.sudo().attendance_ids
             if line.day_period != "lunch" and not line.display_type
         )
+        # sudo: the company's holidays count, whoever enrolls
         holidays = self.env["resource.calendar.leaves"].sudo().search_fetch(
             [("resource_id", "=", False), ("calendar_id", "in", [calendar.id, False]),
              ("date_to", ">=", fields.Datetime.now() - timedelta(days=1))],
@@ -648,6 +697,7 @@ class SalesSequence(models.Model):
         or exit from them (an exit without a sequence exits from all)."""
         enroll = Domain("state", "=", "sales_sequence_enroll") & Domain("sales_sequence_id", "in", self.ids)
         exit_ = Domain("state", "=", "sales_sequence_exit") & Domain("sales_sequence_id", "in", [*self.ids, False])
+        # sudo: the rules are an administrator's; counted and listed for the sequence
         return self.env["ir.actions.server"].sudo().search_fetch(
             Domain("base_automation_id", "!=", False) & (enroll | exit_),
             ["state", "sales_sequence_id", "base_automation_id"],
@@ -666,6 +716,7 @@ class SalesSequence(models.Model):
         xmlid = "sales_sequence.crm_tag_inbound"
         if self.env.ref(xmlid, raise_if_not_found=False):
             return
+        # sudo: install time, the shipped rule's tag
         Tag = self.env["crm.tag"].sudo()
         tag = Tag.search([("name", "=ilike", "Inbound")], limit=1) or Tag.create({"name": "Inbound"})
         self.env["ir.model.data"]._update_xmlids([{"xml_id": xmlid, "record": tag, "noupdate": True}])
@@ -726,6 +777,7 @@ class SalesSequence(models.Model):
         return merge(totals, self._metric_won_totals(self.ids, "sequence_id"))
 
     def _metric_enrollment_totals(self):
+        # sudo: a sequence's numbers count every sender's enrollments
         rows = self.env["sales.sequence.enrollment"].sudo()._read_group(
             [("sequence_id", "in", self.ids)], ["sequence_id", "state", "exit_reason"], ["__count"],
         )
@@ -800,6 +852,7 @@ class SalesSequence(models.Model):
         return fields.Datetime.to_datetime(today + relativedelta(day=1))
 
     def _meetings_since(self, start):
+        # sudo: the dashboard counts every sender's meetings
         return self.env["sales.sequence.enrollment"].sudo().search_count([
             ("sequence_id", "in", self.ids), ("exit_reason", "=", "meeting"), ("ended_at", ">=", start),
         ])
@@ -833,6 +886,10 @@ class SalesSequence(models.Model):
 
     def copy_data(self, default=None):
         vals_list = super().copy_data(default=default)
+        if not is_manager(self.env):  # a rep's copy is theirs, with the default priority and sharing
+            for vals in vals_list:
+                vals.update(user_id=self.env.uid, priority=self._fields["priority"].default(self),
+                            allow_concurrent=self._fields["allow_concurrent"].default(self))
         if "name" in (default or {}):
             return vals_list
         return [dict(vals, name=self.env._("%s (copy)", sequence.name)) for sequence, vals in zip(self, vals_list)]

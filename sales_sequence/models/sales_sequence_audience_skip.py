@@ -38,4 +38,5 @@ class SalesSequenceAudienceSkip(models.Model):
         domain = [("sequence_id", "in", sequences.ids)]
         if before:
             domain.append(("retry_at", "<=", before))
+        # sudo: the engine's bookkeeping
         self.sudo().search(domain).unlink()

@@ -25,6 +25,7 @@ from . import test_workspace
 from . import test_search
 from . import test_languages
 from . import test_concurrency
+from . import test_attacks
 from . import test_audience
 from . import test_dedupe
 from . import test_more_exits

@@ -253,7 +253,7 @@ class TestAudienceQueries(AudienceCase):
             contacts = self._contacts(size, start=size)
             self.env.flush_all()
             self.env.invalidate_all()
-            with self.assertQueryCount(__system__=42):
+            with self.assertQueryCount(__system__=43):
                 enrolled = Sequence._sync_audiences(MONDAY_9AM)
             self.assertEqual(enrolled, size)
             entered = self._enrollments(sequence).filtered(lambda e: e.partner_id in contacts)
@@ -272,6 +272,6 @@ class TestAudienceQueries(AudienceCase):
                                          for enrollment in enrollments[:2]])
             self.env.flush_all()
             self.env.invalidate_all()
-            with self.assertQueryCount(__system__=9):
+            with self.assertQueryCount(__system__=14):
                 exits = enrollments._find_exits()
             self.assertEqual(exits["deal_created"], enrollments[:2])

@@ -116,4 +116,4 @@ class TestConflicts(SalesSequenceCase):
             counts.append(self.cr.sql_log_count - queries_before)
             self.assertEqual(len(result["enrolled"]), size)
         self.assertEqual(counts[1], counts[2], "enroll() queries must not depend on the number of records")
-        self.assertLessEqual(counts[2], 30)
+        self.assertLessEqual(counts[2], 34)  # + one address per sequence (3), deals at enrollment (1)
