@@ -137,7 +137,8 @@ class SalesSequence(models.Model):
     )
     audience_day = fields.Date(readonly=True, copy=False)
     audience_day_count = fields.Integer("Enrolled Today", readonly=True, copy=False)
-    audience_synced_at = fields.Datetime("Last Audience Run", readonly=True, copy=False)
+    audience_synced_at = fields.Datetime("Last Entered", readonly=True, copy=False,
+                                         help="When the audience last enrolled someone.")
     audience_error = fields.Char(
         "Audience Problem", readonly=True, copy=False,
         help="Why the last run could not read the audience (it tries again at the next run).",
