@@ -144,9 +144,10 @@ class Audience:
         done = sequence.audience_day_count if sequence.audience_day == today else 0
         return max(sequence.daily_enroll_limit - done, 0)
 
-    def sync(self, now, run_limit, chunk_size):
-        """Enroll the new matches, chunk by chunk, at most ``run_limit``
-        records looked at in this run.
+    def sync(self, now, run_limit, chunk_size, keep_going=None):
+        """Enroll the new matches, chunk by chunk (each in a savepoint), at
+        most ``run_limit`` records looked at in this run; ``keep_going(count)``
+        runs after each chunk (the cron commits there) and may stop the run.
 
         :return: ``(enrolled count, whether matches are left for another run)``
         """
@@ -160,14 +161,18 @@ class Audience:
             size = min(chunk_size, run_limit - looked_at, chunk_size if room is None else room)
             if size <= 0:
                 return enrolled, False
-            records = self.candidates(now, size, after_id=last_id)
+            with self.env.cr.savepoint():
+                records = self.candidates(now, size, after_id=last_id)
+                count = self._enroll(enroller, records, now, today) if records else 0
             if not records:
                 return enrolled, False
-            enrolled += self._enroll(enroller, records, now, today)
+            enrolled += count
             looked_at += len(records)
             last_id = max(records.ids)
             if len(records) < size:
                 return enrolled, False
+            if keep_going and not keep_going(count):
+                return enrolled, True
         return enrolled, True
 
     def _enroll(self, enroller, records, now, today):

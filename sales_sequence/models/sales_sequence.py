@@ -374,7 +374,8 @@ class SalesSequence(models.Model):
     @api.model
     def _sync_audiences(self, now, in_cron=False):
         """Enroll the new matches of every live audience (each engine run
-        starts here). As the cron, commits after each sequence.
+        starts here). As the cron, commits after each chunk of enrollments
+        and stops when the cron's time is up (the next run goes on).
 
         :return: how many records entered
         """
@@ -384,16 +385,16 @@ class SalesSequence(models.Model):
         chunk_size = settings.get(self.env, "enroll_chunk_size") or 1
         enrolled, more = 0, False
         for sequence in sequences:
-            count, left = sequence._sync_audience(now, run_limit, chunk_size)
+            count, left = sequence._sync_audience(now, run_limit, chunk_size, in_cron)
             enrolled, more = enrolled + count, more or left
-            if in_cron and not self.env["ir.cron"]._commit_progress(count):
+            if in_cron and not self.env["ir.cron"]._commit_progress():
                 more = True
                 break
         if more:  # the rest at the next run, soon
             self.env["sales.sequence.enrollment"]._schedule_wakeup([now])
         return enrolled
 
-    def _sync_audience(self, now, run_limit, chunk_size):
+    def _sync_audience(self, now, run_limit, chunk_size, in_cron=False):
         """Enroll this sequence's new matches (one worker at a time); a broken
         audience is noted on the sequence and does not stop the others.
 
@@ -408,9 +409,16 @@ class SalesSequence(models.Model):
             self._note_audience_problem(problem)
             return 0, False
         self.env["sales.sequence.audience.skip"]._forget(self, before=now)
+
+        def keep_going(count):
+            """As the cron: keep the chunk (commit), go on while time is left
+            and this worker still holds the audience (the commit released it)."""
+            if not in_cron:
+                return True
+            return bool(self.env["ir.cron"]._commit_progress(count)) and self._try_lock_audience()
+
         try:
-            with self.env.cr.savepoint():
-                enrolled, more = audience.sync(now, run_limit, chunk_size)
+            enrolled, more = audience.sync(now, run_limit, chunk_size, keep_going)
         except (ValueError, SyntaxError, TypeError, NameError, AccessError, UserError) as error:
             self._note_audience_problem(str(error))
             return 0, False
@@ -449,7 +457,9 @@ class SalesSequence(models.Model):
         )
 
     def action_view_audience_skips(self):
+        """The records the audience set aside, with why (their own rules apply)."""
         self.ensure_one()
+        self.check_access("read")
         return {
             "type": "ir.actions.act_window", "name": self.env._("Set Aside"),
             "res_model": "sales.sequence.audience.skip", "view_mode": "list",
