@@ -62,7 +62,7 @@ class Audience:
             allowed_company_ids=self.sequence.company_id.ids, active_test=True,
         )
 
-    def _query(self, now, new_only=True):
+    def _query(self, now, new_only=True, after_id=0):
         model = self.model()
         if new_only:  # our own SQL below reads these tables: pending writes first
             self.env["sales.sequence.enrollment"].flush_model(
@@ -72,8 +72,10 @@ class Audience:
             model.flush_model(["write_date", "email_normalized"])
         query = model._search(self.sequence._get_audience_domain())
         if new_only and not query.is_empty():
-            query.add_where(self._never_through(query.table))
-            query.add_where(self._not_set_aside(query.table, now))
+            query.add_where(self._never_through(query.table, after_id))
+            query.add_where(self._not_set_aside(query.table, now, after_id))
+        if after_id:
+            query.add_where(SQL("%s > %s", SQL.identifier(query.table, "id"), after_id))
         return model, query
 
     def count(self, now, new_only=False, unsuppressed=False):
@@ -90,22 +92,26 @@ class Audience:
         """At most ``limit`` matching records that may enter, oldest first
         (after ``after_id``: a run walks the audience once, never back over
         the chunks it already enrolled)."""
-        model, query = self._query(now)
+        model, query = self._query(now, after_id=after_id)
         if query.is_empty():
             return model.browse()
-        if after_id:
-            query.add_where(SQL("%s > %s", SQL.identifier(query.table, "id"), after_id))
         query.order = SQL("%s", SQL.identifier(query.table, "id"))
         query.limit = limit
         return model.browse(row[0] for row in self.env.execute_query(query.select()))
 
-    def _never_through(self, table):
+    def _never_through(self, table, after_id=0):
         """The record has no enrollment in the sequence (with ``allow_reenroll``:
-        none running or failed, and it changed since its last one ended)."""
+        none running or failed, and it changed since its last one ended).
+        ``after_id`` (the records looked at are past it) is said again on the
+        enrollments' side: the database then reads only their enrollments
+        (by index), not all of the sequence's."""
         sequence = self.sequence
         is_lead = sequence.audience_model == "crm.lead"
-        condition = SQL("enrollment.sequence_id = %s AND enrollment.%s = %s", sequence._origin.id or 0,
-                        SQL.identifier("lead_id" if is_lead else "partner_id"), SQL.identifier(table, "id"))
+        key = SQL.identifier("enrollment", "lead_id" if is_lead else "partner_id")
+        condition = SQL("enrollment.sequence_id = %s AND %s = %s", sequence._origin.id or 0,
+                        key, SQL.identifier(table, "id"))
+        if after_id:
+            condition = SQL("%s AND %s > %s", condition, key, after_id)
         if not is_lead:
             condition = SQL("%s AND enrollment.lead_id IS NULL", condition)
         if sequence.allow_reenroll:
@@ -115,11 +121,12 @@ class Audience:
             )
         return SQL("NOT EXISTS (SELECT 1 FROM sales_sequence_enrollment enrollment WHERE %s)", condition)
 
-    def _not_set_aside(self, table, now):
+    def _not_set_aside(self, table, now, after_id=0):
         return SQL(
             """NOT EXISTS (SELECT 1 FROM sales_sequence_audience_skip skip
-                            WHERE skip.sequence_id = %s AND skip.res_id = %s AND skip.retry_at > %s)""",
-            self.sequence._origin.id or 0, SQL.identifier(table, "id"), now,
+                            WHERE skip.sequence_id = %s AND skip.res_id = %s AND skip.retry_at > %s
+                              AND skip.res_id > %s)""",
+            self.sequence._origin.id or 0, SQL.identifier(table, "id"), now, after_id,
         )
 
     def _not_suppressed(self, model, table):
