@@ -23,4 +23,5 @@ from . import test_hostile_input
 from . import test_analytics
 from . import test_workspace
 from . import test_search
+from . import test_languages
 from . import test_concurrency

@@ -10,7 +10,7 @@ import unittest
 from jinja2 import filters as jinja_filters, tests as jinja_tests
 from markupsafe import Markup
 
-from odoo.addons.sales_sequence.tools import render
+from odoo.addons.sales_sequence.tools import render, sandbox
 
 try:
     from hypothesis import given, settings, strategies as st
@@ -580,7 +580,7 @@ class TestLinearTime(unittest.TestCase):
 class TestAllowlist(RenderCase):
     def test_only_the_allowed_filters_and_tests_exist(self):
         for html in (False, True):
-            env = render._ENVIRONMENTS[html]
+            env = sandbox.ENVIRONMENTS[html]
             self.assertEqual({name for name in env.filters if not name.startswith(" ")},
                              set(render.ALLOWED_FILTERS))
             self.assertEqual(set(env.tests), set(render.ALLOWED_TESTS))

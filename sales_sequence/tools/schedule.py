@@ -34,7 +34,6 @@ import pytz
 _logger = logging.getLogger(__name__)
 
 SECONDS_PER_HOUR = 3600
-SECONDS_PER_DAY = 24 * SECONDS_PER_HOUR
 SATURDAY = 5
 # Any sane window opens within a week; the margin covers days where the
 # whole window falls into a DST gap.
