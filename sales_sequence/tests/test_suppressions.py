@@ -139,3 +139,8 @@ class TestSuppressions(SalesSequenceCase):
             entry.with_user(self.user_manager).unlink()
         entry.with_user(self.user_manager).action_archive()
         self.assertFalse(entry.active)
+        # the list is under CRM › Configuration for sales managers, not for reps
+        menu = self.env.ref("sales_sequence.menu_sales_sequence_suppression")
+        Menu = self.env["ir.ui.menu"]
+        self.assertIn(menu.id, Menu.with_user(self.user_manager)._visible_menu_ids())
+        self.assertNotIn(menu.id, Menu.with_user(self.user_rep)._visible_menu_ids())
