@@ -1,7 +1,9 @@
 from datetime import date, datetime
 
 from odoo.exceptions import AccessError
-from odoo.tests import Form, freeze_time, tagged
+from odoo.tests import Form, HttpCase, freeze_time, new_test_user, tagged
+from odoo.tests.common import JsonRpcException
+from odoo.tools import mute_logger
 
 from odoo.addons.mail.tests.common import mail_new_test_user
 from odoo.addons.sales_sequence.tools.mail_reports import Complaint
@@ -153,3 +155,33 @@ class TestSendingProfile(SalesSequenceCase):
                                       company_ids=[(6, 0, company.ids)])
         with self.assertRaises(AccessError):
             stranger.with_user(self.user_manager).write({"sales_sequence_daily_limit": 10})
+
+
+@tagged("post_install", "-at_install")
+class TestSendingProfileApi(HttpCase):
+    """The same rights through Odoo's public JSON-RPC API, as the form saves."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.rep = new_test_user(cls.env, login="ss_api_rep", password="ss_api_rep_pw", name="Api Rep",
+                                email="api.rep@example.com", groups="base.group_user,sales_team.group_sale_salesman")
+        cls.manager = new_test_user(cls.env, login="ss_api_manager", password="ss_api_manager_pw",
+                                    name="Api Manager", email="api.manager@example.com",
+                                    groups="base.group_user,sales_team.group_sale_manager")
+
+    def _web_save(self, login, user, vals):
+        self.authenticate(login, login + "_pw")
+        return self.make_jsonrpc_request("/web/dataset/call_kw/res.users/web_save", {
+            "model": "res.users", "method": "web_save", "args": [[user.id], vals],
+            "kwargs": {"specification": {"sales_sequence_daily_limit": {}, "sales_sequence_sending_stage": {}}},
+        })
+
+    def test_save_the_sending_profile(self):
+        with self.assertRaises(JsonRpcException), mute_logger("odoo.http"):
+            self._web_save("ss_api_rep", self.rep, {"sales_sequence_daily_limit": 9999})
+        saved = self._web_save("ss_api_manager", self.rep, {"sales_sequence_daily_limit": 150})
+        self.assertEqual(saved[0]["sales_sequence_sending_stage"], "150 emails a day")
+        with self.assertRaises(JsonRpcException), mute_logger("odoo.http"):
+            self._web_save("ss_api_manager", self.rep, {"sales_sequence_daily_limit": 150, "login": "hijacked"})
+        self.assertEqual(self.rep.login, "ss_api_rep")
