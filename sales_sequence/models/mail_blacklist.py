@@ -38,6 +38,14 @@ class MailBlacklist(models.Model):
         self._restore_removed(vals_list)
         return super().create(vals_list)
 
+    def write(self, vals):
+        """An entry put back on the list (unarchived) is suppressed since now."""
+        if vals.get("active") and "suppressed_at" not in vals:
+            restored = self.filtered(lambda entry: not entry.active)
+            if restored:
+                super(MailBlacklist, restored).write({"suppressed_at": fields.Datetime.now()})
+        return super().write(vals)
+
     def _restore_removed(self, vals_list):
         removed = {}
         for vals in vals_list:
@@ -55,7 +63,7 @@ class MailBlacklist(models.Model):
                 "active": True,
                 "suppression_reason": vals.get("suppression_reason") or "manual",
                 "suppression_sequence_id": vals.get("suppression_sequence_id", False),
-                "suppressed_at": vals.get("suppressed_at") or fields.Datetime.now(),
+                **({"suppressed_at": vals["suppressed_at"]} if vals.get("suppressed_at") else {}),
             })
 
     @api.model

@@ -78,11 +78,17 @@ class TestSuppressions(SalesSequenceCase):
         removal = entry.message_ids.filtered(lambda m: m.tracking_value_ids.field_id.name == "active")
         self.assertEqual(removal.author_id, self.user_manager.partner_id)
         self.assertIn("Asked us on the phone", entry.message_ids.mapped("body")[0])
-        # back on the list: the same entry, active again, for the new reason
-        again = Blacklist.create({"email": "ann.other@example.com", "suppression_reason": "complaint"})
+        # back on the list: the same entry, active again, for the new reason, since now
+        with freeze_time(datetime(2026, 3, 9, 10, 0)):
+            again = Blacklist.create({"email": "ann.other@example.com", "suppression_reason": "complaint"})
         self.assertEqual(again, entry)
         self.assertTrue(entry.active)
-        self.assertEqual(entry.suppression_reason, "complaint")
+        self.assertEqual((entry.suppression_reason, entry.suppressed_at), ("complaint", datetime(2026, 3, 9, 10, 0)))
+        # "Suppress Again" after a removal: since then too
+        entry.with_user(self.user_manager).action_archive()
+        with freeze_time(datetime(2026, 3, 10, 10, 0)):
+            entry.with_user(self.user_manager).action_add()
+        self.assertEqual((entry.active, entry.suppressed_at), (True, datetime(2026, 3, 10, 10, 0)))
 
     def test_the_engine_skips_a_suppressed_address(self):
         self.env["mail.blacklist"].create({"email": self.jane.email})
