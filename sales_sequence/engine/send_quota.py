@@ -37,6 +37,7 @@ def load_send_quota(emailing, now, emails, mail_servers=None):
     }
     if not (hourly_cap or domain_cap or daily or throttle or allowances or per_minute):
         return None
+    # sudo: the caps count every sender's emails
     Trace = env["sales.sequence.trace"].sudo()
     sent = SENT & Domain("sent_at", "<=", now)
     tomorrow = datetime.combine(now.date(), time()) + timedelta(days=1)

@@ -12,6 +12,7 @@ SETTINGS = {
     "sender_daily_limit": ("sales_sequence.sender_daily_limit", int, 0),
     "warmup_start": ("sales_sequence.warmup_start", int, 20),
     "warmup_increment": ("sales_sequence.warmup_increment", int, 10),
+    "ooo_max_days": ("sales_sequence.ooo_max_days", int, 60),
     "batch_size": ("sales_sequence.batch_size", int, 200),
     "enroll_chunk_size": ("sales_sequence.enroll_chunk_size", int, 500),
     "enroll_async_threshold": ("sales_sequence.enroll_async_threshold", int, 1000),
@@ -26,6 +27,7 @@ def key(name):
 def get(env, name):
     """The value of setting ``name`` (sudo: settings are the company's)."""
     param, type_, default = SETTINGS[name]
+    # sudo: the settings are the company's, read by anyone
     raw = env["ir.config_parameter"].sudo().get_param(param)
     if raw in (None, False, ""):
         return default

@@ -54,6 +54,7 @@ class MailBlacklist(models.Model):
                 removed.setdefault(email, vals)
         if not removed:
             return
+        # sudo: whoever may add to the list puts back an address removed before
         archived = self.sudo().with_context(active_test=False).search(
             [("email", "in", list(removed)), ("active", "=", False)],
         )
@@ -73,6 +74,7 @@ class MailBlacklist(models.Model):
         emails = [email for email in emails if email]
         if not emails:
             return set()
+        # sudo: the suppression list is the company's, whoever asks
         return set(self.sudo().with_context(active_test=True).search_fetch(
             [("email", "in", emails)], ["email"],
         ).mapped("email"))
@@ -86,6 +88,7 @@ class MailBlacklist(models.Model):
         normalized = tools.email_normalize(email)
         if not normalized:
             return self.browse()
+        # sudo: the engine, the gateway and the public unsubscribe route fill the list
         Blacklist = self.sudo().with_context(active_test=False)
         entry = Blacklist.search([("email", "=", normalized)])
         if not entry.active:

@@ -100,6 +100,7 @@ class ResUsers(models.Model):
         """{user id: their own outgoing mail server} for these users, when
         Odoo would send their emails through it (active, for their address,
         personal servers not disabled): one query."""
+        # sudo: system parameters and mail servers are the administrator's; the engine only reads them
         if not self or self.env["ir.config_parameter"].sudo().get_param("mail.disable_personal_mail_servers"):
             return {}
         servers = self.env["ir.mail_server"].sudo().search_fetch(
@@ -133,6 +134,7 @@ class ResUsers(models.Model):
         return users
 
     def write(self, vals):
+        # sudo: a sequence manager sets the sending profile only (checked), not the rest of the user
         users = self.sudo() if self._sales_sequence_profile_only(vals) else self
         started = users.filtered(lambda u: not u.sales_sequence_warmup) if vals.get("sales_sequence_warmup") else None
         result = super(ResUsers, users).write(vals)
@@ -155,6 +157,7 @@ class ResUsers(models.Model):
             return False
         if not env_user.has_group("sales_sequence.group_sales_sequence_manager"):
             return False
+        # sudo: the target users' companies, which a manager may not read on every user
         return all(not user.share and user.company_ids & env_user.company_ids for user in self.sudo())
 
     def _sales_sequence_warmup_defaults(self, restart=False):

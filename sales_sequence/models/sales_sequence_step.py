@@ -256,15 +256,19 @@ class SalesSequenceStep(models.Model):
     def _check_condition_domain(self):
         for step in self:
             try:
-                step._get_condition_domain()
+                domain = step._get_condition_domain()
             except (ValueError, SyntaxError, TypeError, NameError) as error:
                 raise ValidationError(
                     self.env._("The condition of step “%(step)s” is not a valid domain: %(error)s",
                       step=step.name, error=error)
                 ) from error
+            self.env["sales.sequence"]._check_condition_readable(
+                domain, self.env._("The condition of step “%s”", step.name))
 
-    def _get_condition_domain(self):
-        domain = safe_eval(self.condition_domain or "[]", {"uid": self.env.uid})
+    def _get_condition_domain(self, uid=None):
+        """The step's condition, as a domain for the user ``uid`` (default: the
+        current one; the engine gives each enrollment's sender)."""
+        domain = safe_eval(self.condition_domain or "[]", {"uid": uid or self.env.uid})
         if not isinstance(domain, (list, tuple)):
             raise ValueError(self.env._("a domain is a list of conditions"))
         return list(domain)
@@ -297,6 +301,9 @@ class SalesSequenceStep(models.Model):
                                   step=self.name, error=error)) from error
 
     def write(self, vals):
+        if vals.get("sequence_id") and not self.env.su:
+            # the record rules check the sequence the step leaves, not the one it joins
+            self.env["sales.sequence"].browse(vals["sequence_id"]).check_access("write")
         if "step_type" in vals:
             fired = self.filtered(lambda s: s.step_type != vals["step_type"] and s.trace_ids)
             if fired:
@@ -347,9 +354,15 @@ class SalesSequenceStep(models.Model):
         the first variant, else the main version)."""
         self.ensure_one()
         is_lead = record._name == "crm.lead"
+        sender = user or self.sequence_id._default_sender(record)
+        if not self.sequence_id._may_send_as(sender):
+            # {{ custom.<field> }} reads with the sender's rights: nobody previews with rights not theirs
+            if user:
+                raise UserError(self.env._("Only a sequence manager can preview in the name of %s.", user.name))
+            sender = self.env.user
         email = Composer(self.env).compose(
             self, record if is_lead else record.browse(), record.partner_id if is_lead else record,
-            user or self.sequence_id._default_sender(record), variant=self._variants_for_sending()[:1] or None,
+            sender, variant=self._variants_for_sending()[:1] or None,
         )
         return {"subject": email.subject, "body": email.body, "email_to": email.email_to}
 
@@ -365,6 +378,7 @@ class SalesSequenceStep(models.Model):
     def _metric_totals(self):
         sequence_ids = self.sequence_id.ids
         totals = self._metric_trace_totals(Domain("step_id", "in", self.ids), "step_id")
+        # sudo: a step's numbers count every sender's enrollments
         waiting = self.env["sales.sequence.enrollment"].sudo()._read_group(
             [("step_id", "in", self.ids), ("state", "in", RUNNING_STATES)], ["step_id"], ["__count"],
         )

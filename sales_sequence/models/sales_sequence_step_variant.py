@@ -35,6 +35,12 @@ class SalesSequenceStepVariant(models.Model):
             position = siblings.index(variant.id) if variant.id in siblings else len(siblings)
             variant.name = "Variant %s" % chr(ord("A") + position % 26)
 
+    def write(self, vals):
+        if vals.get("step_id") and not self.env.su:
+            # the record rules check the step the variant leaves, not the one it joins
+            self.env["sales.sequence.step"].browse(vals["step_id"]).check_access("write")
+        return super().write(vals)
+
     @api.constrains("subject", "body_html")
     def _check_templates(self):
         step_model = self.env["sales.sequence.step"]
@@ -78,6 +84,7 @@ class SalesSequenceStepVariant(models.Model):
             variant.currency_id = variant.step_id.company_id.currency_id or self.env.company.currency_id
 
     def _metric_totals(self):
+        # sudo: a variant's numbers count every sender's traces
         Trace = self.env["sales.sequence.trace"].sudo()
         sequence_ids = self.step_id.sequence_id.ids
         mine = Domain("variant_id", "in", self.ids)

@@ -1,5 +1,6 @@
 from odoo import api, fields, models
-from odoo.tools import SQL
+from odoo.exceptions import UserError
+from odoo.tools import SQL, email_normalize
 
 SKIP_REASONS = [
     ("condition", "The step's condition does not match"),
@@ -20,6 +21,7 @@ class SalesSequenceTrace(models.Model):
 
     _name = "sales.sequence.trace"
     _description = "Sales Sequence Trace"
+    _inherit = ["sales.sequence.guard.mixin"]
     _order = "sent_at desc, id desc"
     _rec_name = "step_id"
 
@@ -63,6 +65,30 @@ class SalesSequenceTrace(models.Model):
         "(enrollment_id, step_id)", "A step runs only once per enrollment.",
     )
 
+    # ------------------------------------------------------------------
+    # Trust (sales.sequence.guard.mixin): the engine writes the log
+    # ------------------------------------------------------------------
+
+    def _guard_hint(self):
+        return self.env._("The engine keeps this log as the steps run.")
+
+    def _check_trust(self, fnames):
+        """A manager's correction stays a trace of that enrollment, of a step
+        of its sequence (and a variant of that step)."""
+        for trace in self:
+            trace.enrollment_id.check_access("write")
+            if trace.step_id.sequence_id != trace.enrollment_id.sequence_id:
+                raise UserError(self.env._("The step “%(step)s” is not a step of the sequence %(sequence)s.",
+                                           step=trace.step_id.name, sequence=trace.enrollment_id.sequence_id.name))
+            if trace.variant_id and trace.variant_id.step_id != trace.step_id:
+                raise UserError(self.env._("The variant is not a variant of the step “%s”.", trace.step_id.name))
+
+    def _recipient_address(self):
+        """The normalized address this trace's email went to: the one on the
+        queued email, else the enrollment's (its mail was deleted)."""
+        self.ensure_one()
+        return email_normalize(self.mail_mail_id.email_to or "") or self.enrollment_id._recipient_email()
+
     def _set_bounced(self, detail):
         """The email of these traces bounced: stamp them and exit their
         enrollments (``bounce``) where the sequence says so."""
@@ -81,7 +107,7 @@ class SalesSequenceTrace(models.Model):
         these traces wrote to on the suppression list (reason ``bounced``)."""
         addresses = set(addresses)
         for trace in self:
-            email = trace.enrollment_id._recipient_email()
+            email = trace._recipient_address()
             if email in addresses:
                 self.env["mail.blacklist"]._sales_sequence_suppress(
                     email, "bounced", trace.sequence_id,
@@ -96,21 +122,24 @@ class SalesSequenceTrace(models.Model):
         the addresses, exit every running enrollment sent to them
         (``unsubscribed``) and let the guard weigh the complaint rate.
         Returns the traces concerned (empty: none of ours)."""
+        # sudo: the gateway matches complaints to the emails of every sender
         traces = self.sudo().search([("message_id", "in", list(complaint.message_ids))]) \
             if complaint.message_ids else self.sudo().browse()
         if not traces:
             return traces
         traces.filtered(lambda t: not t.complained_at).write({"complained_at": fields.Datetime.now()})
+        # sudo: the address leaves every sequence, whoever sends them
         Enrollment = self.env["sales.sequence.enrollment"].sudo()
         for trace in traces:
             enrollment = trace.enrollment_id
-            email = enrollment._recipient_email()
+            email = trace._recipient_address()
             label = self.env._(
                 "Spam complaint (%(kind)s) about an email of the sales sequence %(sequence)s.",
                 kind=complaint.feedback_type or self.env._("forwarded to abuse"), sequence=trace.sequence_id.name,
             )
             if email:
-                self.env["mail.blacklist"]._sales_sequence_suppress(email, "complaint", trace.sequence_id, message=label)
+                self.env["mail.blacklist"]._sales_sequence_suppress(
+                    email, "complaint", trace.sequence_id, message=label)
             enrollment._log_event(label)
             (enrollment | Enrollment._running_for_email(email)).action_exit("unsubscribed")
         traces.sequence_id._check_bounce_guard()

@@ -1,4 +1,5 @@
 from odoo import api, fields, models
+from odoo.exceptions import UserError
 
 from ..tools import render
 
@@ -62,5 +63,7 @@ class SalesSequenceStepPreview(models.TransientModel):
             rendered = self.step_id._render_preview(record, user=self.user_id or None)
         except render.TemplateError as error:
             return dict(empty, error=self.env._("This email does not render: %s", error))
+        except UserError as error:
+            return dict(empty, error=str(error))
         return dict(empty, email_to=rendered["email_to"] or False, subject=rendered["subject"],
                     body_html=rendered["body"])
