@@ -35,6 +35,7 @@ class MailBlacklist(models.Model):
         """Adding an address that was removed before (archived) puts it back
         on the list, with the new reason (Odoo would return the archived
         entry unchanged, and an imported list would silently not apply)."""
+        self.check_access("create")
         self._restore_removed(vals_list)
         return super().create(vals_list)
 
@@ -54,7 +55,7 @@ class MailBlacklist(models.Model):
                 removed.setdefault(email, vals)
         if not removed:
             return
-        # sudo: whoever may add to the list puts back an address removed before
+        # sudo: whoever may add to the list (checked) puts back an address removed before
         archived = self.sudo().with_context(active_test=False).search(
             [("email", "in", list(removed)), ("active", "=", False)],
         )
