@@ -5,8 +5,8 @@ from .test_ui import TOUR_TIMEOUT
 
 @tagged("post_install", "-at_install")
 class TestDeliverabilityUi(HttpCase):
-    """In headless Chromium: the suppression list (why, add, filter, remove)
-    and the deliverability settings, as an administrator who manages sales
+    """In headless Chromium: the suppression list (why, add, filter, remove),
+    the sending health from the dashboard and the deliverability settings, as an administrator who manages sales
     (CRM's settings are for administrators; tests/test_suppressions.py shows
     the list's menu and rights for a plain sales manager)."""
 
@@ -17,7 +17,13 @@ class TestDeliverabilityUi(HttpCase):
             cls.env, login="ss_deliver_tour", name="Dana Deliver", email="dana@example.com",
             tz="Europe/Brussels", groups="base.group_system,sales_team.group_sale_manager",
         )
-        sequence = cls.env["sales.sequence"].create({"name": "Tour Outbound", "user_id": cls.manager.id})
+        sequence = cls.env["sales.sequence"].create({
+            "name": "Tour Outbound", "user_id": cls.manager.id,
+            "step_ids": [(0, 0, {"step_type": "email", "subject": "Hi", "body_html": "<p>Hello</p>"})],
+        })
+        sequence.action_activate()
+        prospect = cls.env["res.partner"].create({"name": "Pat Prospect", "email": "pat@tour.example.com"})
+        sequence.enroll(prospect, user=cls.manager)
         Blacklist = cls.env["mail.blacklist"]
         Blacklist._sales_sequence_suppress("complainer@tour.example.com", "complaint", sequence)
         Blacklist._sales_sequence_suppress("left@tour.example.com", "unsubscribed", sequence)

@@ -127,6 +127,18 @@ class TestSendingProfile(SalesSequenceCase):
             with self.assertRaises(AccessError):
                 target.with_user(self.user_rep).write({"sales_sequence_warmup": False})
 
+    def test_the_rep_sees_their_profile_in_their_preferences(self):
+        self.user_rep.write({"sales_sequence_daily_limit": 80})
+        Users = self.env["res.users"].with_user(self.user_rep)
+        view = self.env.ref("base.view_users_form_simple_modif")
+        arch = Users.get_views([(view.id, "form")])["views"]["form"]["arch"]
+        self.assertIn('name="sales_sequence_sending_stage"', arch)
+        fields_spec = {name: {} for name in ("sales_sequence_daily_limit", "sales_sequence_sending_stage",
+                                             "sales_sequence_limit_today", "sales_sequence_warmup")}
+        values = Users.browse(self.user_rep.id).web_read(fields_spec)[0]
+        self.assertEqual((values["sales_sequence_daily_limit"], values["sales_sequence_sending_stage"]),
+                         (80, "80 emails a day"))
+
     @freeze_time("2026-03-04 22:30:00")  # 23:30 in Brussels, the rep's timezone
     def test_a_manager_sets_a_reps_warmup(self):
         form = Form(self.user_rep.with_user(self.user_manager), view="sales_sequence.res_users_view_form_sending_profile")

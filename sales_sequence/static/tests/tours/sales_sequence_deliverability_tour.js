@@ -1,7 +1,8 @@
 /**
  * A sales manager opens the suppression list (CRM › Configuration ›
  * Suppressions): sees why each address is there, adds one by hand, filters
- * the spam complaints and removes an address with a reason; then finds the
+ * the spam complaints and removes an address with a reason; opens the
+ * sending health from the sequences' summary cards; then finds the
  * sending limits, the warm-up defaults and the complaint threshold in CRM ›
  * Settings and changes the warm-up's first day.
  * Run by tests/test_deliverability_ui.py.
@@ -92,6 +93,27 @@ registry.category("web_tour.tours").add("sales_sequence_deliverability_tour", {
             {
                 content: "Removed: it can be suppressed again",
                 trigger: ".o_form_view .o_statusbar_buttons button[name=action_add]",
+            },
+            {
+                content: "The sending health, from the sequences' summary cards",
+                trigger: ".o_main_navbar [data-menu-xmlid='sales_sequence.menu_sales_sequence_root']",
+                run: "click",
+            },
+            {
+                trigger: ".dropdown-item[data-menu-xmlid='sales_sequence.menu_sales_sequence']",
+                run: "click",
+            },
+            {
+                trigger: ".o_sales_sequence_dashboard .o_sales_sequence_sending_health_card",
+                run: "click",
+            },
+            {
+                content: "Per sender, then per sequence",
+                trigger: ".o_list_view .o_group_header:contains(Dana Deliver)",
+                run: "click",
+            },
+            {
+                trigger: ".o_list_view .o_data_row:contains(Tour Outbound) [name=running_count]:contains(1)",
             },
             {
                 content: "Now the settings",
