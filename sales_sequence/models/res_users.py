@@ -149,9 +149,10 @@ class ResUsers(models.Model):
 
     def _sales_sequence_profile_only(self, vals):
         """True when ``vals`` change only the sending profile and the current
-        user is a sequence manager who may set it on these users (internal
-        users sharing one of the manager's companies), though not a user
-        administrator (who writes users anyway)."""
+        user is a sequence manager who may set it on these users: internal
+        users sharing one of the manager's companies. (Everyone else writes
+        users with their own rights: a user administrator may, a rep may not,
+        not even their own profile.)"""
         env_user = self.env.user
         if not vals or self.env.su or not set(vals) <= SENDING_PROFILE_FIELDS:
             return False
