@@ -24,8 +24,10 @@ HASH_KEY = "sales_sequence_bench.source_hash"
 
 
 def load_odoo(config_path):
-    """Configure Odoo as a library (no server, warnings only)."""
+    """Configure Odoo as a library (no server, warnings only), its addons
+    importable as ``odoo.addons.<name>``."""
     config.parse_config(["-c", str(config_path), "--log-level=warn"], setup_logging=True)
+    odoo.modules.module.initialize_sys_path()
 
 
 def source_hash(modules=("sales_sequence",)):

@@ -158,7 +158,6 @@ class TestQueueBulkEnrollment(QueueCase):
         params.set_param("sales_sequence.enroll_chunk_size", 4)
         partners = self._partners(10)
         wizard = self._wizard(partners)
-        Batch = self.env["sales.sequence.enroll.batch"]
         with trap_jobs() as trap:
             wizard.action_enroll()
             batch = wizard.batch_id
