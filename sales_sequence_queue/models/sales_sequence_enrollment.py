@@ -62,19 +62,26 @@ class SalesSequenceEnrollment(models.Model):
         self._with_fresh_snapshot(lambda: self._resume_due(now), in_cron)
         if in_cron:
             self.env["ir.cron"]._commit_progress(remaining=self._count_unclaimed_due(now))
+        enqueued = self._enqueue_unclaimed_due(now, in_cron)
+        self._schedule_wakeup(self._next_due_after(now))
+        return enqueued
+
+    @api.model
+    def _enqueue_unclaimed_due(self, now, in_cron):
+        """Claim the due enrollments no live job holds, in the order they are
+        due, one job per batch; as the cron job, commit after each batch and
+        stop when its time is up. Return how many were enqueued."""
         size = self._batch_size()
         enqueued, after = 0, None
         while True:
             batch = self._with_fresh_snapshot(lambda: self._lock_unclaimed_due(now, size, after), in_cron)
             if not batch:
-                break
+                return enqueued
             batch._enqueue_due_steps()
             enqueued += len(batch)
             after = (batch[-1].next_run_at, batch[-1].id)
             if in_cron and not self.env["ir.cron"]._commit_progress(len(batch)):
-                break
-        self._schedule_wakeup(self._next_due_after(now))
-        return enqueued
+                return enqueued
 
     def _enqueue_due_steps(self):
         """One job runs the due steps of ``self``, which it claims. The same

@@ -70,6 +70,14 @@ class TestQueueEngine(QueueCase):
         self.assertEqual(len(retry), 1)
         self.assertEqual(set(enrollments.mapped("queue_job_uuid")), {retry.uuid})
 
+    def test_paused_enrollments_resume_then_wait_for_a_job(self):
+        enrollment = self._enroll(self.jane)
+        enrollment.write({"state": "paused", "resume_at": MONDAY_9AM - timedelta(hours=1)})
+        with freeze_time(MONDAY_9AM), trap_jobs() as trap:
+            self.assertEqual(self.Enrollment._cron_enqueue_due(), 1)
+        self.assertEqual(enrollment.state, "active")
+        self.assertEqual(trap.enqueued_jobs[0].recordset, enrollment)
+
     def test_identity_key_avoids_a_second_waiting_job(self):
         enrollments = self._enroll(self.jane | self.john)
         first = enrollments._enqueue_due_steps()
