@@ -57,6 +57,8 @@ def parse_args(argv):
     parser.add_argument("--ports", type=lambda text: [int(port) for port in text.split(",")],
                         default=[8174, 8175, 8176],
                         help="free ports for the balancer and the two servers of --parallel (default 8174,8175,8176)")
+    parser.add_argument("--rounds", type=int, default=1,
+                        help="--parallel: run cron/one/two servers this many times, alternating; keep the best")
     parser.add_argument("--no-kill", action="store_true", help="skip killed_server_s")
     parser.add_argument("--db", default="ss_bench", help="working database (dropped at the end)")
     parser.add_argument("--config", default=str(ROOT / "var" / "odoo.conf"), help="Odoo configuration file")
@@ -167,7 +169,7 @@ RATIOS = {  # name: (numerator, denominator)
 }
 TIMED_ROWS = ("enroll_s", "process_s", "mass_mailing_s", "base_automation_s", "sql_floor_s", "orm_floor_s",
               "idle_tick_s")
-PARALLEL_ROWS = ("cron_engine_s", "one_server_s", "two_servers_s", "parallel_speedup", "killed_server_s")
+PARALLEL_ROWS = ("cron_engine_s", "one_server_s", "two_servers_s", "parallel_speedup", "enqueue_s", "killed_server_s")
 
 
 def figures(results, parallel):

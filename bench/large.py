@@ -148,12 +148,16 @@ def run_bulk(env, args, sequence, sender):
     say("bulk_background_s: the bulk enrollment cron job enrolls %d contacts (own process)" % args.bulk)
     worker = subprocess.run([sys.executable, str(ROOT / "bench" / "large_worker.py"), "-c", args.config,
                              "-d", args.db], cwd=ROOT, capture_output=True, text=True, timeout=3 * 3600)
+    (ROOT / "var" / "bench-large-worker.log").write_text(worker.stdout + worker.stderr)
     check(worker.returncode == 0, "the bulk worker failed:\n%s" % worker.stderr[-4000:])
     lines = worker.stdout.split("\n")
     seconds, peak = (float(value) for value in next(line for line in lines if line.startswith("done ")).split()[1:])
     samples = [(float(line.split()[1]), int(line.split()[2])) for line in lines if line.startswith("rss ")]
+    say("RSS of the bulk worker (MiB, records processed): %s" % ", ".join(
+        "%.0f@%d" % sample for sample in samples[::max(1, len(samples) // 20)]))
     early = next((rss for rss, done in samples if done >= args.bulk // 10), None)
-    batch.invalidate_recordset()
+    env.cr.rollback()  # a new snapshot, which sees what the worker committed
+    env.invalidate_all()
     check((batch.state, batch.enrolled_count) == ("done", args.bulk),
           "bulk: %s, %d enrolled" % (batch.state, batch.enrolled_count))
     return {"bulk_request_s": request.seconds, "bulk_request_queries": request.queries,
@@ -176,6 +180,8 @@ def main(argv=None):
         say("inserted in %.0f s; idle ticks" % (time.perf_counter() - start))
         results["idle_tick_1m_s"] = median_tick(env, "_cron_process_due", now).seconds
         results["enqueue_tick_1m_s"] = median_tick(env, "_cron_enqueue_due", now).seconds
+        say("idle ticks: %.3f s (cron engine), %.3f s (queue_job bridge)"
+            % (results["idle_tick_1m_s"], results["enqueue_tick_1m_s"]))
         results.update(run_bulk(env, args, sequence, sender))
     print()
     print("sales_sequence large benchmark: %d enrollments, %d bulk, nproc=%d, load average %.1f before, "

@@ -9,7 +9,6 @@ lifted) and prints one line per second, ``rss <MiB> <records processed>``,
 then ``done <seconds> <peak RSS MiB>``.
 """
 import argparse
-import resource
 import threading
 import time
 
@@ -39,7 +38,8 @@ def main(argv=None):
     args = parser.parse_args(argv)
     odoo.tools.config.parse_config(["-c", args.config, "--log-level=warn"], setup_logging=True)
     stop = threading.Event()
-    threading.Thread(target=sample, args=(args.database, stop), daemon=True).start()
+    sampler = threading.Thread(target=sample, args=(args.database, stop), daemon=True)
+    sampler.start()
     start = time.perf_counter()
     with Registry(args.database).cursor() as cr:
         env = api.Environment(cr, SUPERUSER_ID, {})
@@ -50,8 +50,15 @@ def main(argv=None):
         )._cron_process_queued()
         cr.commit()
     stop.set()
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux
-    print("done %.3f %.1f" % (time.perf_counter() - start, peak), flush=True)
+    sampler.join()
+    print("done %.3f %.1f" % (time.perf_counter() - start, peak_rss()), flush=True)
+
+
+def peak_rss():
+    """The process's peak RSS in MiB: VmHWM (getrusage's ru_maxrss would also
+    count the image of the parent this process was forked from before exec)."""
+    with open("/proc/self/status", encoding="ascii") as status:
+        return next(int(line.split()[1]) for line in status if line.startswith("VmHWM:")) / 1024
 
 
 if __name__ == "__main__":
