@@ -5,7 +5,7 @@
 The engine's step and the base.automation template render the same content
 (first name, company, city, the sender's name, title and phone, an unsubscribe
 link), each with its own template language; the mailing, as a user would write
-it, has one placeholder (the first name) and the same text otherwise.
+it, has one placeholder (the first name) in a text of the same shape.
 """
 from markupsafe import escape
 

@@ -41,7 +41,8 @@ run_pytest() {  # $1: database, $2: tests, then pytest arguments; "no test selec
 }
 
 install "$DB" sales_sequence --with-demo
-if [ -n "$(psql -d "$DB" -Atc "SELECT 1 FROM ir_module_module WHERE name = 'queue_job' AND state = 'installed'")" ]; then
+queue_job_sql="SELECT 1 FROM ir_module_module WHERE name = 'queue_job' AND state = 'installed'"
+if [ -n "$(psql -d "$DB" -Atc "$queue_job_sql")" ]; then
     echo "[test] queue_job is installed in $DB: its suite would not test the cron engine" >&2
     exit 1
 fi
