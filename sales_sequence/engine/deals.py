@@ -133,7 +133,5 @@ class Rules:
 
     @classmethod
     def of(cls, sequence):
-        return cls(
-            sequence.exit_on_won_lost, sequence.exit_on_stage_change,
-            frozenset(sequence.exit_stage_ids.ids), sequence.exit_on_deal_created,
-        )
+        stages = frozenset(sequence.exit_stage_ids.ids) if sequence.exit_on_stage_change else frozenset()
+        return cls(sequence.exit_on_won_lost, sequence.exit_on_stage_change, stages, sequence.exit_on_deal_created)

@@ -12,12 +12,15 @@ from collections import defaultdict
 
 from markupsafe import Markup
 
+from odoo.tools import format_date
+
 from ..tools import ab, caps, render, workcal
 from . import step_types, tracking
 from .composer import Composer, recipient_email, recipient_lang
 from .send_quota import load_send_quota
 
 NOT_WAITING = {"waiting_reason": False, "waiting_detail": False}
+SENDER_AWAY = "sender_away"  # a waiting reason beside the caps': the sender is on leave
 
 
 class StepRunner:
@@ -212,10 +215,11 @@ class StepRunner:
         return step_type.skip_reason(self, enrollment, step)
 
     def _defer_while_away(self, enrollment):
-        """True when the sender is on leave: their email waits until they are back."""
+        """True when the sender is on leave: their email waits until they are
+        back (and the enrollment says so)."""
         back = self.back_at(enrollment, enrollment.user_id)
         if back:
-            self.deferrals.append((enrollment, back))
+            self.deferrals.append((enrollment, caps.Deferral(back, SENDER_AWAY, 0)))
         return bool(back)
 
     def _defer_over_cap(self, enrollment):
@@ -446,6 +450,9 @@ class StepRunner:
         """Why ``enrollment`` waits, in a sentence (``deferral``: the cap)."""
         _ = self.env._
         sender, limit = enrollment.user_id.name, deferral.limit
+        if deferral.reason == SENDER_AWAY:
+            day = enrollment._clock().local_date(deferral.until)
+            return _("%(sender)s is on leave: back on %(day)s.", sender=sender, day=format_date(self.env, day))
         return {
             caps.SEQUENCE_DAILY: _("%(sender)s sent %(limit)s emails today, this sequence's daily limit.",
                                    sender=sender, limit=limit),

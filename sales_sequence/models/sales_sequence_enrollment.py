@@ -15,7 +15,7 @@ from odoo.tools.misc import hmac
 
 from ..engine import deals as deal_exits, settings
 from ..engine.composer import Composer, recipient_email
-from ..engine.runner import StepRunner
+from ..engine.runner import SENDER_AWAY, StepRunner
 from ..tools import ab, autoreply, caps, render, replies
 from .sales_sequence_guard_mixin import is_manager
 
@@ -50,6 +50,7 @@ WAITING_REASONS = [
     (caps.THROTTLE, "Time between two emails"),
     (caps.HOURLY, "Hourly cap"),
     (caps.DOMAIN, "Daily cap per recipient domain"),
+    (SENDER_AWAY, "Sender on leave"),
 ]
 RUNNING_STATES = ("active", "paused")
 

@@ -58,6 +58,8 @@ class TestSenderAway(AwayCase):
             self._run(MONDAY_9AM)
         self.assertFalse(enrollment.trace_ids)
         self.assertEqual(enrollment.next_run_at, NEXT_MONDAY_9AM)
+        self.assertEqual(enrollment.waiting_reason, "sender_away")
+        self.assertEqual(enrollment.waiting_detail, "Rachel Rep is on leave: back on 03/09/2026.")
         with self.mock_mail_gateway():
             self._run(NEXT_MONDAY_9AM)
         self.assertEqual(enrollment.trace_ids.state, "sent")
