@@ -9,13 +9,19 @@ creates the mails, the activities, the texts and the traces with one
 """
 
 from collections import defaultdict
+from datetime import timedelta
 
 from markupsafe import Markup
+
+from odoo.fields import Command
 
 from ..tools import ab, render, schedule
 from . import step_types, tracking
 from .composer import Composer, recipient_email, recipient_lang
 from .send_quota import load_send_quota
+
+# the hidden copies of a queued email, read when it is sent (models/mail_mail.py)
+BCC_HEADER = "X-Sales-Sequence-Bcc"
 
 
 class StepRunner:
@@ -229,12 +235,16 @@ class StepRunner:
         if email.in_reply_to:
             headers["In-Reply-To"] = email.in_reply_to
             references = "%s %s" % (email.in_reply_to, message_id)
-        return {
+        if email.bcc:
+            headers[BCC_HEADER] = ", ".join(email.bcc)
+        attachments = {"attachment_ids": [Command.set(email.attachment_ids)]} if email.attachment_ids else {}
+        return attachments | {
             "model": target._name,
             "res_id": target.id,
             "author_id": sender.partner_id.id,
             "email_from": sender.email_formatted,
             "email_to": email.email_to,
+            "email_cc": ", ".join(email.cc) or False,
             "subject": email.subject,
             "body": email.body,
             "body_html": email.body,
@@ -263,8 +273,9 @@ class StepRunner:
             "res_model_id": self.env["ir.model"]._get_id(target._name),
             "res_id": target.id,
             "activity_type_id": activity_type.id,
-            "date_deadline": schedule.local_date(self.now, enrollment._timezone()),
+            "date_deadline": schedule.local_date(self.now, enrollment._timezone()) + timedelta(days=step.due_days),
             "user_id": self._assignee(enrollment, step).id,
+            "sales_sequence_priority": step.task_priority,
             "automated": True,
         }))
 

@@ -10,6 +10,7 @@ from . import sales_sequence_template
 from . import sales_sequence_enrollment
 from . import sales_sequence_trace
 from . import sales_sequence_enroll_batch
+from . import sales_sequence_comparison
 from . import mail_activity
 from . import mail_blacklist
 from . import mail_mail

@@ -28,6 +28,8 @@ EXIT_REASONS = [
     ("manual", "Manual"),
     ("other_sequence", "Other Sequence"),
     ("condition", "Exit Condition"),
+    ("wrong_number", "Wrong Number"),
+    ("not_interested", "Not Interested"),
 ]
 FAILURE_REASONS = [
     ("render_error", "The step does not render"),
@@ -207,6 +209,13 @@ class SalesSequenceEnrollment(models.Model):
         else:
             labels = dict(self._fields["exit_reason"]._description_selection(self.env))
             self._log_event(_("Exited (%s).", labels[reason]))
+
+    def _end_on_connect(self):
+        """A call connected at a step that ends the sequence on a connect:
+        the enrollment completes, whatever steps are left."""
+        running = self.filtered(lambda e: e.state in RUNNING_STATES)
+        running._log_event(_("Call connected: the sequence ends here."))
+        running._end("completed", "completed")
 
     def _fail(self, reason, detail=False):
         """Stop these enrollments on an error (``failure_reason`` code and its
@@ -415,18 +424,18 @@ class SalesSequenceEnrollment(models.Model):
     # ------------------------------------------------------------------
 
     def _manual_email_draft(self, step):
-        """Subject and body of a manual email step for this enrollment,
-        composed as the engine composes its emails (recipient's language,
-        signature, footer with the enrollment's own unsubscribe link)."""
+        """The email of a manual email step for this enrollment
+        (``composer.Email``), composed as the engine composes its emails
+        (recipient's language, signature, footer with the enrollment's own
+        unsubscribe link, Cc and Bcc, attachments)."""
         self.ensure_one()
         variant = ab.pick_variant(step.variant_ids, self.id) if step.variant_ids else None
         try:
-            email = Composer(self.env).compose(
+            return Composer(self.env).compose(
                 step, self.lead_id, self.partner_id, self.user_id, enrollment=self, variant=variant,
             )
         except render.TemplateError as error:
             raise UserError(_("The step “%(step)s” does not render: %(error)s", step=step.name, error=error)) from error
-        return email.subject, email.body
 
     def _manual_email_recipient(self):
         """The contact to write to: the one with the enrollment's recipient

@@ -24,10 +24,13 @@ Definitions:
   a reply, a meeting or a win; a step (variant) counts the enrollments whose
   last step that ran (skipped steps and waits aside) it was
 - *tasks*, *tasks done*: activities created by the steps, and those done
+- *calls logged*, *connected*: call traces with an outcome logged by the
+  rep, and those connected
 - *won*, *won revenue*: won leads (and their expected revenue) whose last
   touch before the win (the latest touch before ``date_closed``, across all
   sequences, on the lead or on its contact) belongs to the sequence, step or variant
-- rates: opened / sent, clicked / sent, replied / contacted (percentages)
+- rates: opened / sent, clicked / sent, replied / contacted, connected /
+  calls logged (percentages)
 """
 from collections import defaultdict
 
@@ -48,6 +51,7 @@ COUNT_FIELDS = (
     "enrolled_count", "active_count", "completed_count", "contacted_count", "sent_count",
     "opened_count", "clicked_count", "replied_count", "bounced_count", "unsubscribed_count",
     "meeting_count", "dropped_count", "task_count", "task_done_count", "won_count",
+    "call_count", "connected_count",
 )
 
 
@@ -63,6 +67,7 @@ def metric_values(totals):
     values["open_rate"] = rate(values["opened_count"], values["sent_count"])
     values["click_rate"] = rate(values["clicked_count"], values["sent_count"])
     values["reply_rate"] = rate(values["replied_count"], values["contacted_count"])
+    values["connect_rate"] = rate(values["connected_count"], values["call_count"])
     return values
 
 
@@ -77,8 +82,8 @@ def sent_emails(step_type, state, count, mailed, bounced):
     return 0
 
 
-def fold_trace_group(totals, step_type, state, count, mailed, opened, clicked, replied, bounced):
-    """Add one group of traces (same step type and state) to ``totals``."""
+def fold_trace_group(totals, step_type, state, call_outcome, count, mailed, opened, clicked, replied, bounced):
+    """Add one group of traces (same step type, state and call outcome) to ``totals``."""
     totals["enrolled_count"] += count
     totals["sent_count"] += sent_emails(step_type, state, count, mailed, bounced)
     totals["opened_count"] += opened
@@ -92,6 +97,10 @@ def fold_trace_group(totals, step_type, state, count, mailed, opened, clicked, r
         totals["task_count"] += count
         if state == "done":
             totals["task_done_count"] += count
+    if call_outcome:
+        totals["call_count"] += count
+        if call_outcome == "connected":
+            totals["connected_count"] += count
 
 
 def fold_ending(totals, state, reason, count):
@@ -148,6 +157,10 @@ class SalesSequenceMetricsMixin(models.AbstractModel):
     won_count = fields.Integer(
         "Won", compute="_compute_metrics", help="Won leads whose last touch before the win was this one.",
     )
+    call_count = fields.Integer(
+        "Calls Logged", compute="_compute_metrics", help="Calls whose outcome the rep logged.",
+    )
+    connected_count = fields.Integer("Calls Connected", compute="_compute_metrics")
     won_revenue = fields.Monetary(
         "Won Revenue", compute="_compute_metrics", currency_field="currency_id",
         help="Expected revenue of the won leads whose last touch before the win was this one.",
@@ -155,6 +168,10 @@ class SalesSequenceMetricsMixin(models.AbstractModel):
     open_rate = fields.Float("Open Rate (%)", compute="_compute_metrics", digits=(16, 1))
     click_rate = fields.Float("Click Rate (%)", compute="_compute_metrics", digits=(16, 1))
     reply_rate = fields.Float("Reply Rate (%)", compute="_compute_metrics", digits=(16, 1))
+    connect_rate = fields.Float(
+        "Connect Rate (%)", compute="_compute_metrics", digits=(16, 1),
+        help="Calls connected, out of the calls whose outcome was logged.",
+    )
     currency_id = fields.Many2one("res.currency", compute="_compute_currency_id")
 
     def _compute_metrics(self):
@@ -178,17 +195,17 @@ class SalesSequenceMetricsMixin(models.AbstractModel):
 
     @api.model
     def _metric_trace_totals(self, domain, level):
-        """Email and task counts of the traces of ``domain``, per ``level``
-        (``sequence_id``, ``step_id`` or ``variant_id``): one query."""
+        """Email, task and call counts of the traces of ``domain``, per
+        ``level`` (``sequence_id``, ``step_id`` or ``variant_id``): one query."""
         rows = self.env["sales.sequence.trace"].sudo()._read_group(
-            domain, [level, "step_type", "state"],
+            domain, [level, "step_type", "state", "call_outcome"],
             ["__count", "message_id:count", "opened_at:count", "clicked_at:count",
              "replied_at:count", "bounced_at:count"],
         )
         totals = new_totals()
-        for record, step_type, state, *counts in rows:
+        for record, step_type, state, call_outcome, *counts in rows:
             if record:
-                fold_trace_group(totals[record.id], step_type, state, *counts)
+                fold_trace_group(totals[record.id], step_type, state, call_outcome, *counts)
         return totals
 
     @api.model

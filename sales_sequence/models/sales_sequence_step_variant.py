@@ -2,6 +2,8 @@ from odoo import api, fields, models
 from odoo.fields import Domain
 
 from .sales_sequence_enrollment import RUNNING_STATES
+
+TEMPLATE_FIELDS = ("subject", "body_html", "email_cc", "email_bcc")
 from .sales_sequence_metrics_mixin import merge
 
 
@@ -18,6 +20,12 @@ class SalesSequenceStepVariant(models.Model):
     subject = fields.Char(required=True, translate=True)
     body_html = fields.Html("Body", translate=True, sanitize_attributes=False, sanitize_overridable=True)
     weight = fields.Integer(default=1, help="Share of the enrollments that get this variant.")
+    email_cc = fields.Char("Cc", help="Empty (with Bcc empty too): the step's Cc and Bcc.")
+    email_bcc = fields.Char("Bcc", help="Empty (with Cc empty too): the step's Cc and Bcc.")
+    attachment_ids = fields.Many2many(
+        "ir.attachment", "sales_sequence_step_variant_attachment_rel", "variant_id", "attachment_id",
+        string="Attachments", help="Empty: the step's attachments.",
+    )
     trace_ids = fields.One2many("sales.sequence.trace", "variant_id")
     # A/B statistics on the step's metric (sent emails only)
     ab_sent_count = fields.Integer("A/B Sent", compute="_compute_ab_stats")
@@ -34,11 +42,11 @@ class SalesSequenceStepVariant(models.Model):
             position = siblings.index(variant.id) if variant.id in siblings else len(siblings)
             variant.name = "Variant %s" % chr(ord("A") + position % 26)
 
-    @api.constrains("subject", "body_html")
+    @api.constrains(*TEMPLATE_FIELDS)
     def _check_templates(self):
         step_model = self.env["sales.sequence.step"]
         for variant in self:
-            for field_name in ("subject", "body_html"):
+            for field_name in TEMPLATE_FIELDS:
                 step_model._validate_source(variant[field_name], variant._fields[field_name], variant.name)
 
     @api.constrains("weight")

@@ -6,9 +6,12 @@ variable ``SALES_SEQUENCE_SCREENSHOTS`` names a folder (``make screenshots``
 writes them to ``static/description/``), so that a normal test run leaves the
 tree untouched.
 
-Not covered yet (issue 9, tours c and d and part of a): previewing an email
-against a contact, the rep's task queue ("My Sequence Tasks") and the sequence
-analytics; they were not in the product when these tours were written.
+Journeys: (a) a manager builds a sequence on the timeline, (b) a rep
+enrolls a lead, (c) a rep works their day (a manual email written from its
+draft, calls logged with their outcome from the queue and from the chatter);
+tests/test_analytics.py runs the analytics tour. ``TestClickEverywhere`` runs
+Odoo's own click-everywhere test over the CRM app, as an admin and as a
+salesman.
 """
 
 import base64
@@ -18,8 +21,11 @@ import os
 import pathlib
 from unittest.mock import patch
 
+from odoo import fields
 from odoo.tests import HttpCase, new_test_user, tagged
 from odoo.tests.common import ChromeBrowser
+
+from .common import INCOMING_EMAIL
 
 _logger = logging.getLogger(__name__)
 
@@ -119,7 +125,9 @@ class TestSalesSequenceUi(HttpCase):
             return super().start_tour(url_path, tour_name, **kwargs)
 
     def test_01_manager_builds_sequence(self):
-        """(a) A sales manager builds a 3-step sequence and activates it."""
+        """(a) A sales manager builds a sequence on the timeline (dialog, in-place
+        edits, "add a step here", drag to reorder, preview before saving) and
+        activates it."""
         self.start_tour("/odoo/crm", "sales_sequence_builder_tour", login=self.manager.login)
 
         sequence = self.env["sales.sequence"].search([("name", "=", "Outbound: Operations Leaders")])
@@ -127,12 +135,14 @@ class TestSalesSequenceUi(HttpCase):
         self.assertEqual(sequence.state, "active")
         self.assertEqual(sequence.user_id, self.manager)
         steps = sequence.step_ids
-        self.assertEqual(steps.mapped("step_type"), ["email", "linkedin", "call"])
-        self.assertEqual(steps.mapped("delay_business_days"), [0, 1, 2])
+        self.assertEqual(steps.mapped("step_type"), ["email", "task", "call", "linkedin"])
+        self.assertEqual(steps.mapped("delay_business_days"), [0, 0, 3, 1])
+        self.assertEqual(steps.mapped("day_number"), [1, 1, 4, 5])
         self.assertEqual(steps[0].subject, "Quick question, {{ first_name }}")
         self.assertIn("{{ first_name | default('there') }}", steps[0].body_html)
-        self.assertEqual(steps[1].activity_summary, "Connect with {{ first_name }} on LinkedIn")
+        self.assertEqual(steps[1].activity_summary, "Research {{ company }} before the next touch")
         self.assertEqual(steps[2].activity_summary, "Call {{ full_name }}")
+        self.assertEqual(steps[3].activity_summary, "Connect with {{ first_name }} on LinkedIn")
 
     def test_02_rep_enrolls_lead(self):
         """(b) A rep enrolls one of their leads from its form and sees the enrollment."""
@@ -145,3 +155,65 @@ class TestSalesSequenceUi(HttpCase):
         self.assertEqual(enrollment.partner_id, self.contact)
         self.assertEqual(enrollment.user_id, self.rep)
         self.assertEqual(enrollment.step_id, self.follow_up.step_ids[0])
+
+    def test_03_rep_works_the_day(self):
+        """(c) A rep writes a manual email from its draft (the reply to it exits
+        the enrollment), logs a call from the queue and one from the chatter."""
+        self.contact.phone = "+32 2 555 01 23"
+        carl = self.env["res.partner"].create({
+            "name": "Carl Caller", "email": "carl@caller.example.com", "phone": "+32 2 555 99 00",
+            "user_id": self.rep.id,
+        })
+        writing = self.env["sales.sequence"].create({
+            "name": "Tour Writing", "user_id": self.manager.id, "team_id": self.team.id, "tz": "Europe/Brussels",
+            "window_start": 0.0, "window_end": 24.0, "weekdays_only": False,
+            "step_ids": [
+                (0, 0, {"sequence": 1, "step_type": "manual_email", "activity_summary": "Write to {{ first_name }}",
+                        "subject": "Following up, {{ first_name }}",
+                        "body_html": "<p>Hi {{ first_name }}, any news from {{ company }}?</p>"}),
+                (0, 0, {"sequence": 2, "step_type": "email", "delay_days": 3, "subject": "Still there?",
+                        "body_html": "<p>Hi {{ first_name }}</p>"}),
+            ],
+        })
+        calls = self.env["sales.sequence"].create({
+            "name": "Tour Calls", "user_id": self.manager.id, "team_id": self.team.id, "tz": "Europe/Brussels",
+            "window_start": 0.0, "window_end": 24.0, "weekdays_only": False,
+            "step_ids": [
+                (0, 0, {"sequence": 1, "step_type": "call", "activity_summary": "Call {{ full_name }}",
+                        "call_script": "Ask about the budget"}),
+                (0, 0, {"sequence": 2, "step_type": "email", "delay_days": 3, "subject": "After our call",
+                        "body_html": "<p>Hi {{ first_name }}</p>"}),
+            ],
+        })
+        (writing | calls).action_activate()
+        now = fields.Datetime.now()
+        manual = writing.enroll(self.lead, user=self.rep, start_at=now)["enrolled"]
+        on_lead = calls.enroll(self.lead, user=self.rep, start_at=now)["enrolled"]
+        on_carl = calls.enroll(carl, user=self.rep, start_at=now)["enrolled"]
+        self.env["sales.sequence.enrollment"]._cron_process_due(now=now)
+        self.assertEqual((manual | on_lead | on_carl).trace_ids.mapped("state"), ["task"] * 3)
+
+        self.start_tour("/odoo/crm", "sales_sequence_rep_day_tour", login=self.rep.login)
+
+        # the manual email: sent as edited, its trace keeps the Message-ID
+        trace = manual.trace_ids
+        message = self.lead.message_ids.filtered(lambda m: m.subject == "Following up, Nora")
+        self.assertEqual(len(message), 1)
+        self.assertIn("I attached our deck.", message.body)
+        self.assertEqual((trace.state, trace.message_id), ("done", message.message_id))
+        self.assertEqual((manual.state, manual.step_id), ("active", writing.step_ids[1]))
+        # the calls: one not interested (exits), one connected (goes on)
+        self.assertEqual(on_carl.trace_ids.call_outcome, "not_interested")
+        self.assertEqual((on_carl.state, on_carl.exit_reason), ("exited", "not_interested"))
+        self.assertEqual(on_lead.trace_ids.call_outcome, "connected")
+        self.assertEqual((on_lead.state, on_lead.step_id), ("active", calls.step_ids[1]))
+        # Nora answers the manual email: the reply comes through the real gateway and exits
+        raw = INCOMING_EMAIL.format(
+            email_from="Nora Northwind <nora@northwind.example.com>", to=self.rep.email,
+            subject="Re: Following up, Nora", msg_id="<nora-reply@northwind.example.com>",
+            extra="In-Reply-To: %s\nReferences: %s\n" % (message.message_id, message.message_id),
+            body="Thanks, let's talk on Monday.",
+        )
+        self.env["mail.thread"].sudo().message_process(None, raw)
+        self.assertEqual((manual.state, manual.exit_reason), ("exited", "reply"))
+        self.assertTrue(trace.replied_at)
