@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Throughput of the rep-facing renderer (sales_sequence/tools/render.py).
+"""Throughput of the rep-facing renderer (sales_sequence/tools/render.py and sandbox.py).
 
 Renders a typical sequence email body (6 variables, a conditional and a
 ``default`` fallback, HTML autoescaped) for different recipients, the way the
@@ -13,10 +13,11 @@ Last line: ``renders_per_s: N``. Pure Python: no database, no Odoo import.
 import argparse
 import importlib.util
 import statistics
+import sys
 import time
 from pathlib import Path
 
-RENDER_PATH = Path(__file__).resolve().parents[1] / "sales_sequence" / "tools" / "render.py"
+TOOLS_PATH = Path(__file__).resolve().parents[1] / "sales_sequence" / "tools"
 
 BODY = """<p>Hi {{ first_name | default("there") }},</p>
 <p>{% if company %}I noticed {{ company }} is hiring in {{ city }}, and as {{ title }} you are
@@ -38,10 +39,13 @@ SENDER = {"first_name": "Sam", "last_name": "Seller", "name": "Sam Seller",
 
 
 def load_render():
-    spec = importlib.util.spec_from_file_location("render", RENDER_PATH)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    """``tools.render`` loaded as part of a stand-alone ``tools`` package (no Odoo)."""
+    spec = importlib.util.spec_from_file_location(
+        "sales_sequence_tools", TOOLS_PATH / "__init__.py", submodule_search_locations=[str(TOOLS_PATH)])
+    package = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = package
+    spec.loader.exec_module(package)
+    return importlib.import_module("sales_sequence_tools.render")
 
 
 def values_for(recipient, index):

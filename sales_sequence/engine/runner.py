@@ -15,7 +15,7 @@ from markupsafe import Markup
 
 from odoo.fields import Command
 
-from ..tools import ab, render, schedule
+from ..tools import ab, render
 from . import step_types, tracking
 from .composer import Composer, recipient_email, recipient_lang
 from .send_quota import load_send_quota
@@ -273,7 +273,7 @@ class StepRunner:
             "res_model_id": self.env["ir.model"]._get_id(target._name),
             "res_id": target.id,
             "activity_type_id": activity_type.id,
-            "date_deadline": schedule.local_date(self.now, enrollment._timezone()) + timedelta(days=step.due_days),
+            "date_deadline": enrollment._clock().local_date(self.now) + timedelta(days=step.due_days),
             "user_id": self._assignee(enrollment, step).id,
             "sales_sequence_priority": step.task_priority,
             "automated": True,

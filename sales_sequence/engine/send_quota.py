@@ -7,9 +7,8 @@ from odoo.fields import Domain
 
 from ..tools import schedule
 from ..tools.caps import SendQuota
+from . import settings
 
-HOURLY_CAP_PARAM = "sales_sequence.hourly_cap"
-DOMAIN_CAP_PARAM = "sales_sequence.domain_daily_cap"
 SENT = Domain("message_id", "!=", False)  # every email the engine queued
 
 
@@ -20,9 +19,8 @@ def load_send_quota(emailing, now, emails):
     if not emailing:
         return None
     env = emailing.env
-    params = env["ir.config_parameter"].sudo()
-    hourly_cap = int(params.get_param(HOURLY_CAP_PARAM) or 0)
-    domain_cap = int(params.get_param(DOMAIN_CAP_PARAM) or 0)
+    hourly_cap = settings.get(env, "hourly_cap")
+    domain_cap = settings.get(env, "domain_daily_cap")
     sequences = emailing.sequence_id
     daily = any(sequences.mapped("daily_limit"))
     throttle = any(sequences.mapped("throttle_seconds"))

@@ -1,4 +1,4 @@
-from odoo import _, api, fields, models
+from odoo import api, fields, models
 from odoo.fields import Domain
 
 from .sales_sequence import ENROLLABLE_MODELS
@@ -48,11 +48,11 @@ class IrActionsServer(models.Model):
     def _generate_action_name(self):
         self.ensure_one()
         if self.state == "sales_sequence_enroll" and self.sales_sequence_id:
-            return _("Enroll in %(sequence)s", sequence=self.sales_sequence_id.name)
+            return self.env._("Enroll in %(sequence)s", sequence=self.sales_sequence_id.name)
         if self.state == "sales_sequence_exit":
             if self.sales_sequence_id:
-                return _("Exit %(sequence)s", sequence=self.sales_sequence_id.name)
-            return _("Exit all sales sequences")
+                return self.env._("Exit %(sequence)s", sequence=self.sales_sequence_id.name)
+            return self.env._("Exit all sales sequences")
         return super()._generate_action_name()
 
     @api.model
@@ -63,9 +63,9 @@ class IrActionsServer(models.Model):
         self.ensure_one()
         warnings = super()._get_warning_messages()
         if self.state in SEQUENCE_STATES and self.model_id.model not in ENROLLABLE_MODELS:
-            warnings.append(_("Sales sequences only work on contacts and leads."))
+            warnings.append(self.env._("Sales sequences only work on contacts and leads."))
         if self.state == "sales_sequence_enroll" and not self.sales_sequence_id:
-            warnings.append(_("Choose the sales sequence to enroll into."))
+            warnings.append(self.env._("Choose the sales sequence to enroll into."))
         return warnings
 
     # ------------------------------------------------------------------
@@ -87,7 +87,7 @@ class IrActionsServer(models.Model):
         sequence = self._enrolling_sequence(records)
         if self.usage == "base_automation" and not sequence._is_open_for_enrollment():
             # an automation rule must not block the change that triggered it
-            records._message_log_batch({record.id: _(
+            records._message_log_batch({record.id: self.env._(
                 "Not enrolled in the sequence %(sequence)s by the rule %(rule)s: "
                 "the sequence is not active.",
                 sequence=sequence.name, rule=self.base_automation_id.name,
@@ -120,8 +120,7 @@ class IrActionsServer(models.Model):
     def _exit_domain(self, records):
         """Running enrollments of ``records``: a lead's own, or every
         enrollment of a contact (directly or through one of its leads)."""
-        field_name = "lead_id" if records._name == "crm.lead" else "partner_id"
-        domain = Domain([(field_name, "in", records.ids), ("state", "in", ("active", "paused"))])
+        domain = self.env["sales.sequence.enrollment"]._running_domain(records)
         if self.sales_sequence_id:
             domain &= Domain("sequence_id", "=", self.sales_sequence_id.id)
         return domain

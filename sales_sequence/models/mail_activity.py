@@ -4,7 +4,7 @@ on the card (contact, company, phone, the sequence); a manual email opens the
 composer with the step's email rendered; done or cancelled, a task moves its
 enrollment on."""
 
-from odoo import _, api, fields, models
+from odoo import api, fields, models
 from odoo.exceptions import UserError
 
 from ..engine import step_types
@@ -91,17 +91,17 @@ class MailActivity(models.Model):
         self.ensure_one()
         trace = self.sudo().sales_sequence_trace_ids[:1]
         if not trace:
-            raise UserError(_("This task is not a call of a sequence."))
+            raise UserError(self.env._("This task is not a call of a sequence."))
         return trace.with_env(self.env).action_log_call(outcome, note=note)
 
     def action_sales_sequence_open_log_call(self):
         """The dialog asking how the call went."""
         self.ensure_one()
         if not (self.sales_sequence_logs_call and self.active):
-            raise UserError(_("This task is not a call of a sequence waiting for its outcome."))
+            raise UserError(self.env._("This task is not a call of a sequence waiting for its outcome."))
         return {
             "type": "ir.actions.act_window",
-            "name": _("Log Call"),
+            "name": self.env._("Log Call"),
             "res_model": "sales.sequence.log.call",
             "view_mode": "form",
             "views": [(False, "form")],
@@ -144,7 +144,7 @@ class MailActivity(models.Model):
         self.check_access("write")
         trace = self.sudo().sales_sequence_trace_ids[:1]
         if not (self.sales_sequence_writes_email and self.active):
-            raise UserError(_("This task is not an email to write for a sequence."))
+            raise UserError(self.env._("This task is not an email to write for a sequence."))
         enrollment = trace.enrollment_id
         recipient = enrollment._manual_email_recipient()
         email = enrollment._manual_email_draft(trace.step_id)
@@ -158,7 +158,7 @@ class MailActivity(models.Model):
             {"res_model": "mail.compose.message", "res_id": 0})
         return {
             "type": "ir.actions.act_window",
-            "name": _("Write Email"),
+            "name": self.env._("Write Email"),
             "res_model": "mail.compose.message",
             "view_mode": "form",
             "views": [(False, "form")],

@@ -1,9 +1,42 @@
 from odoo import fields, models
 
+from ..engine.settings import SETTINGS
+
+
+def _setting(field_type, name, string, help_text):
+    """A settings field stored in the config parameter of ``engine.settings``."""
+    param, __, default = SETTINGS[name]
+    return field_type(string, config_parameter=param, default=default, help=help_text)
+
 
 class ResConfigSettings(models.TransientModel):
     _inherit = "res.config.settings"
 
     sales_sequence_max_concurrent = fields.Integer(
         related="company_id.sales_sequence_max_concurrent", readonly=False,
+    )
+    sales_sequence_hourly_cap = _setting(
+        fields.Integer, "hourly_cap", "Emails per Hour",
+        "At most this many sequence emails leave per hour, all senders together (0: no limit). "
+        "Emails over the cap wait for the next free slot.",
+    )
+    sales_sequence_domain_daily_cap = _setting(
+        fields.Integer, "domain_daily_cap", "Emails per Recipient Domain per Day",
+        "At most this many sequence emails a day to one recipient domain, e.g. acme.com (0: no limit).",
+    )
+    sales_sequence_bounce_guard_sends = _setting(
+        fields.Integer, "bounce_guard_sends", "Bounce Guard: Last Emails",
+        "The bounce guard looks at the last this many emails of a sequence.",
+    )
+    sales_sequence_bounce_guard_rate = _setting(
+        fields.Float, "bounce_guard_rate", "Bounce Guard: Maximum Rate (%)",
+        "A sequence whose last emails bounce more than this pauses, and its owner gets a task.",
+    )
+    sales_sequence_batch_size = _setting(
+        fields.Integer, "batch_size", "Engine Batch Size",
+        "How many due steps the engine runs per transaction.",
+    )
+    sales_sequence_enroll_async_threshold = _setting(
+        fields.Integer, "enroll_async_threshold", "Background Enrollment Above",
+        "A bulk enrollment of more records than this runs in the background, in chunks.",
     )

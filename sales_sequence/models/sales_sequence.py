@@ -1,17 +1,18 @@
-from collections import defaultdict
 from datetime import timedelta
 
 from dateutil.relativedelta import relativedelta
 
-from odoo import Command, _, api, fields, models
+from odoo import Command, api, fields, models
 from odoo.exceptions import UserError, ValidationError
 from odoo.fields import Domain
 from odoo.addons.base.models.res_partner import _tz_get
 from odoo.tools import SQL, format_amount
 from odoo.tools.safe_eval import safe_eval
 
-from ..engine import step_types
-from ..tools import stagger, workcal
+from ..engine import settings, step_types
+from ..engine.enroller import Enroller
+from ..tools import actions, workcal
+from ..tools.clock import Clock
 from .sales_sequence_calendar_watcher import WORK_CALENDAR_CACHE
 from .sales_sequence_enrollment import RUNNING_STATES
 from .sales_sequence_metrics_mixin import TOUCH_STATES, fold_ending, merge, new_totals, rate
@@ -27,6 +28,7 @@ class SalesSequence(models.Model):
     _description = "Sales Sequence"
     _inherit = ["mail.thread", "mail.activity.mixin", "sales.sequence.metrics.mixin"]
     _order = "priority, name, id"
+    _check_company_auto = True
 
     name = fields.Char(required=True, translate=True, tracking=True)
     description = fields.Text(translate=True)
@@ -37,10 +39,10 @@ class SalesSequence(models.Model):
     )
     user_id = fields.Many2one(
         "res.users", string="Owner", default=lambda self: self.env.user,
-        domain="[('share', '=', False)]", tracking=True,
+        domain="[('share', '=', False)]", tracking=True, check_company=True,
     )
     team_id = fields.Many2one(
-        "crm.team", string="Sales Team",
+        "crm.team", string="Sales Team", check_company=True,
         default=lambda self: self.env["crm.team"]._get_default_team_id(),
     )
     company_id = fields.Many2one(
@@ -185,30 +187,13 @@ class SalesSequence(models.Model):
             try:
                 sequence._get_exit_domain()
             except (ValueError, SyntaxError, TypeError) as error:
-                raise ValidationError(_("The exit condition is not a valid domain: %s", error)) from error
-
-    @api.constrains("company_id", "user_id", "team_id")
-    def _check_company_consistency(self):
-        for sequence in self:
-            company = sequence.company_id
-            if sequence.user_id and company not in sequence.user_id.sudo().company_ids:
-                raise ValidationError(_(
-                    "The owner %(user)s of the sequence “%(sequence)s” does not work for %(company)s.",
-                    user=sequence.user_id.name, sequence=sequence.name, company=company.name,
-                ))
-            if sequence.team_id.company_id and sequence.team_id.company_id != company:
-                raise ValidationError(_(
-                    "The sales team %(team)s belongs to %(team_company)s, not to %(company)s.",
-                    team=sequence.team_id.name, team_company=sequence.team_id.company_id.name,
-                    company=company.name,
-                ))
-        self.step_ids._check_assignee_company()
+                raise ValidationError(self.env._("The exit condition is not a valid domain: %s", error)) from error
 
     def _get_exit_domain(self):
         self.ensure_one()
         domain = safe_eval(self.exit_domain or "[]", {"uid": self.env.uid})
         if not isinstance(domain, (list, tuple)):
-            raise ValueError(_("a domain is a list of conditions"))
+            raise ValueError(self.env._("a domain is a list of conditions"))
         return list(domain)
 
     # ------------------------------------------------------------------
@@ -224,7 +209,7 @@ class SalesSequence(models.Model):
     def _check_can_activate(self):
         self.ensure_one()
         if not self.step_ids:
-            raise UserError(_("Add at least one step before activating “%s”.", self.name))
+            raise UserError(self.env._("Add at least one step before activating “%s”.", self.name))
         for step in self.step_ids:
             step._check_ready_to_run()
 
@@ -244,9 +229,8 @@ class SalesSequence(models.Model):
         """Pause active sequences whose last emails bounce too much (settings:
         ``sales_sequence.bounce_guard_sends``, ``sales_sequence.bounce_guard_rate``),
         say why on their chatter and give their owner a task."""
-        params = self.env["ir.config_parameter"].sudo()
-        sends = int(params.get_param("sales_sequence.bounce_guard_sends") or 50)
-        max_rate = float(params.get_param("sales_sequence.bounce_guard_rate") or 5.0)
+        sends = settings.get(self.env, "bounce_guard_sends") or 1
+        max_rate = settings.get(self.env, "bounce_guard_rate")
         Trace = self.env["sales.sequence.trace"].sudo()
         for sequence in self.filtered(lambda s: s.state == "active"):
             last = Trace.search_fetch(
@@ -260,14 +244,14 @@ class SalesSequence(models.Model):
 
     def _pause_for_bounces(self, bounced, sends, max_rate):
         self.action_pause()
-        reason = _(
+        reason = self.env._(
             "Paused by the bounce guard: %(bounced)s of the last %(sends)s emails bounced "
             "(%(rate).1f%%, above %(max).1f%%). Clean the list, then resume.",
             bounced=bounced, sends=sends, rate=100.0 * bounced / sends, max=max_rate,
         )
         self.message_post(body=reason)
         self.activity_schedule(
-            "mail.mail_activity_data_todo", summary=_("Too many bounces"), note=reason,
+            "mail.mail_activity_data_todo", summary=self.env._("Too many bounces"), note=reason,
             user_id=(self.user_id or self.env.user).id,
         )
 
@@ -286,7 +270,7 @@ class SalesSequence(models.Model):
         self.env["sales.sequence.enrollment"]._schedule_wakeup(overdue.mapped("next_run_at"))
 
     # ------------------------------------------------------------------
-    # Enrollment
+    # Enrollment (engine/enroller.py)
     # ------------------------------------------------------------------
 
     def enroll(self, records, user=None, start_at=None, stagger_days=0):
@@ -310,146 +294,21 @@ class SalesSequence(models.Model):
             'failed': records, 'failure_reasons': {record id: message}}``
         """
         self.ensure_one()
-        self._check_can_enroll(records)
-        plan = self._plan_enrollment(records, user)
-        plan["superseded"].action_exit("other_sequence")
-        starts = self._start_times(start_at or fields.Datetime.now(), len(plan["to_enroll"]), stagger_days)
-        enrollments = self._create_enrollments(plan["to_enroll"], user, starts)
-        return {
-            "enrolled": enrollments,
-            "skipped_duplicates": plan["duplicates"],
-            "failed": plan["failed"],
-            "failure_reasons": plan["failure_reasons"],
-        }
-
-    def _create_enrollments(self, records, user, starts):
-        """One ``create`` for all of ``records`` (starting at ``starts``), the
-        audit notes and the engine's wake-up."""
-        Enrollment = self.env["sales.sequence.enrollment"]
-        # tracking_disable: no per-record follower queries nor "assigned to
-        # you" emails; senders follow their enrollments, subscribed per sender
-        enrollments = Enrollment.with_context(tracking_disable=True).create([
-            self._prepare_enrollment_values(record, user, start)
-            for record, start in zip(records, starts)
-        ]).with_env(Enrollment.env)
-        for sender, sent_by in enrollments.grouped("user_id").items():
-            sent_by.sudo().message_subscribe(partner_ids=sender.partner_id.ids)
-        enrollments._log_enrolled()
-        Enrollment._schedule_wakeup(enrollments.mapped("next_run_at"))
-        return enrollments
+        self._check_can_enroll(records, user)
+        if stagger_days < 0:
+            raise UserError(self.env._("The number of days to stagger over cannot be negative."))
+        return Enroller(self, user).enroll(records, start_at, stagger_days)
 
     def _plan_enrollment(self, records, user=None):
-        """What ``enroll`` would do with ``records``, without doing it.
-
-        :return: dict with ``duplicates`` and ``failed`` (records),
-            ``failure_reasons`` ({record id: message}), ``to_enroll`` (records)
-            and ``superseded`` (running enrollments of other sequences that
-            enrolling would exit with ``other_sequence``)
-        """
+        """What ``enroll`` would do with ``records``, without doing it
+        (``engine.enroller.Plan``)."""
         self.ensure_one()
-        duplicates = self._find_enrolled(records)
-        failure_reasons = self._enroll_failure_reasons(records - duplicates, user)
-        candidates = records - duplicates - records.browse(failure_reasons)
-        conflict_reasons, superseded = self._resolve_conflicts(candidates)
-        failure_reasons.update(conflict_reasons)
-        failed = records.browse(failure_reasons)
-        return {
-            "duplicates": duplicates,
-            "failed": failed,
-            "failure_reasons": failure_reasons,
-            "to_enroll": candidates - failed,
-            "superseded": superseded,
-        }
-
-    def _start_times(self, start_at, count, stagger_days=0):
-        """``count`` start times: all ``start_at``, or spread evenly over the
-        open send window of ``stagger_days`` sending days."""
-        self.ensure_one()
-        if stagger_days < 0:
-            raise UserError(_("The number of days to stagger over cannot be negative."))
-        if not stagger_days or count <= 1:
-            return [start_at] * count
-        return stagger.spread_starts(
-            start_at, stagger_days, count, self.tz,
-            self.window_start, self.window_end, self.weekdays_only,
-        )
-
-    # ------------------------------------------------------------------
-    # Conflicts between sequences (priority, allow_concurrent, cap)
-    # ------------------------------------------------------------------
-
-    def _conflicts_with(self, other):
-        """Two sequences conflict when either refuses to share its contacts."""
-        return not (self.allow_concurrent and other.allow_concurrent)
-
-    def _outranks(self, other):
-        """Strictly higher priority (1 is the highest; a tie keeps the running one)."""
-        return self.priority < other.priority
-
-    def _resolve_conflicts(self, records):
-        """Settle ``records``' running enrollments in other sequences.
-
-        :return: ``({record id: reason}, superseded enrollments)``: the records
-            that may not enter this sequence, and the enrollments it would push out
-        """
-        self.ensure_one()
-        Enrollment = self.env["sales.sequence.enrollment"].sudo()
-        running = self._running_elsewhere(records)
-        cap = self.company_id.sales_sequence_max_concurrent
-        reasons, superseded_ids = {}, set()
-        for record in records:
-            others = Enrollment.browse(running.get(record.id, ()))
-            if not others:
-                continue
-            conflicting = others.filtered(lambda e: self._conflicts_with(e.sequence_id))
-            winner = conflicting.filtered(lambda e: not self._outranks(e.sequence_id))[:1]
-            if winner:
-                reasons[record.id] = self.env._(
-                    "%(record)s is running in the sequence “%(sequence)s”, which has priority over this one.",
-                    record=record.display_name, sequence=winner.sequence_id.name,
-                )
-                continue
-            staying = (others - conflicting).sequence_id
-            if cap and len(staying) >= cap:
-                reasons[record.id] = self.env._(
-                    "%(record)s is already in %(count)s sequences: the limit is %(limit)s at a time.",
-                    record=record.display_name, count=len(staying), limit=cap,
-                )
-                continue
-            superseded_ids.update(conflicting.ids)
-        return reasons, Enrollment.browse(sorted(superseded_ids))
+        return Enroller(self, user).plan(records)
 
     def _running_elsewhere(self, records):
-        """Running (active or paused) enrollments of the same people in other
-        sequences: for a contact, every enrollment of that contact (directly or
-        through a lead); for a lead, those of the lead and of its contact.
-
-        :return: ``{record id: [enrollment ids]}`` (records with none are absent)
-        """
+        """``{record id: [running enrollment ids in other sequences]}``."""
         self.ensure_one()
-        is_lead = records._name == "crm.lead"
-        partners = records.partner_id if is_lead else records
-        leads = records if is_lead else self.env["crm.lead"]
-        if not records:
-            return {}
-        enrollments = self.env["sales.sequence.enrollment"].sudo().search_fetch([
-            ("sequence_id", "!=", self.id), ("sequence_id.active", "=", True),
-            ("state", "in", ("active", "paused")),
-            "|", ("partner_id", "in", partners.ids), ("lead_id", "in", leads.ids),
-        ], ["partner_id", "lead_id", "sequence_id"])
-        by_partner, by_lead = defaultdict(list), defaultdict(list)
-        for enrollment in enrollments:
-            by_partner[enrollment.partner_id.id].append(enrollment.id)
-            by_lead[enrollment.lead_id.id].append(enrollment.id)
-        result = {}
-        for record in records:
-            partner_id = record.partner_id.id if is_lead else record.id
-            found = set(by_partner.get(partner_id, ()) if partner_id else ())
-            if is_lead:
-                found.update(by_lead.get(record.id, ()))
-            if found:
-                result[record.id] = sorted(found)
-        return result
+        return Enroller(self).running_elsewhere(records)
 
     def _is_open_for_enrollment(self):
         """May records be enrolled now (see ``_check_can_enroll``)?"""
@@ -459,72 +318,27 @@ class SalesSequence(models.Model):
     def _enroll_result_notification(self, result):
         """A client notification summing up an ``enroll`` result."""
         failed = result["failed"]
-        message = _(
+        message = self.env._(
             "%(enrolled)s enrolled, %(duplicates)s already in it, %(failed)s not enrolled.",
             enrolled=len(result["enrolled"]), duplicates=len(result["skipped_duplicates"]), failed=len(failed),
         )
         if failed:
             message += "\n" + "\n".join(result["failure_reasons"][record.id] for record in failed[:10])
-        return {
-            "type": "ir.actions.client", "tag": "display_notification",
-            "params": {
-                "title": _("Enrolled in %s", self.name), "message": message,
-                "type": "warning" if failed else "success", "sticky": bool(failed),
-                "next": {"type": "ir.actions.act_window_close"},
-            },
-        }
+        return actions.notification(
+            self.env._("Enrolled in %s", self.name), message, "warning" if failed else "success", sticky=bool(failed),
+        )
 
-    def _check_can_enroll(self, records):
+    def _check_can_enroll(self, records, user=None):
         if not isinstance(records, models.BaseModel) or records._name not in ENROLLABLE_MODELS:
-            raise UserError(_("Only contacts and leads can be enrolled in a sequence."))
+            raise UserError(self.env._("Only contacts and leads can be enrolled in a sequence."))
         if self.state == "draft":
-            raise UserError(_("Activate the sequence “%s” before enrolling anyone.", self.name))
+            raise UserError(self.env._("Activate the sequence “%s” before enrolling anyone.", self.name))
         if not self.active:
-            raise UserError(_("The sequence “%s” is archived.", self.name))
+            raise UserError(self.env._("The sequence “%s” is archived.", self.name))
         self.check_access("read")
         records.check_access("read")
-
-    def _find_enrolled(self, records):
-        """The records already running (active or paused) in this sequence."""
-        key = "lead_id" if records._name == "crm.lead" else "partner_id"
-        domain = [
-            ("sequence_id", "=", self.id), (key, "in", records.ids),
-            ("state", "in", ("active", "paused")),
-        ]
-        if key == "partner_id":
-            domain.append(("lead_id", "=", False))
-        # sudo: a duplicate sent by another rep counts too, even unseen
-        running = self.env["sales.sequence.enrollment"].sudo().search(domain)
-        return records.browse(running[key].ids)
-
-    def _enroll_failure_reasons(self, records, user):
         if user and (not isinstance(user, models.BaseModel) or user._name != "res.users" or len(user) != 1):
             raise UserError(self.env._("The sender must be a single user."))
-        reasons = {}
-        for record in records:
-            reason = self._enroll_failure_reason(record, user or self._default_sender(record))
-            if reason:
-                reasons[record.id] = reason
-        return reasons
-
-    def _enroll_failure_reason(self, record, sender):
-        if record.company_id and record.company_id != self.company_id:
-            return _("%(record)s belongs to %(company)s, not to the sequence's company.",
-                     record=record.display_name, company=record.company_id.name)
-        if record._name == "res.partner" and not record.active:
-            return _("%s is archived.", record.display_name)
-        if not sender.active:
-            return _("The sender %s is archived.", sender.name)
-        if self.company_id not in sender.company_ids:
-            return _("The sender %(sender)s does not work for %(company)s.",
-                     sender=sender.name, company=self.company_id.name)
-        if not self._may_send_as(sender):
-            return _("Only a sequence manager can send in the name of %(sender)s: "
-                     "choose yourself as the sender to enroll %(record)s.",
-                     sender=sender.name, record=record.display_name)
-        if self._has_email_steps() and not sender.email:
-            return _("The sender %s has no email address.", sender.name)
-        return False
 
     def _may_send_as(self, sender):
         """Reps send in their own name only; sequence managers (and the
@@ -543,36 +357,18 @@ class SalesSequence(models.Model):
         salesperson = record.user_id
         return salesperson if salesperson and not salesperson.share else self.env.user
 
-    def _prepare_enrollment_values(self, record, user, start_at):
-        is_lead = record._name == "crm.lead"
-        first_step = self.step_ids[:1]
-        values = {
-            "sequence_id": self.id,
-            "lead_id": record.id if is_lead else False,
-            "partner_id": (record.partner_id.id if is_lead else record.id) or False,
-            "user_id": (user or self._default_sender(record)).id,
-            "enrolled_at": start_at,
-            "last_run_at": start_at,
-            "step_id": first_step.id,
-        }
-        if is_lead:
-            values.update(start_stage_id=record.stage_id.id, start_won_status=self._start_won_status(record))
-        sender = user or self._default_sender(record)
-        values["next_run_at"] = first_step._due_after(
-            start_at, self._timezone_for(record.partner_id if is_lead else record),
-            self._work_calendar_for(sender),
-        )
-        return values
+    # ------------------------------------------------------------------
+    # Time: the send window, the timezone, the sender's working hours
+    # ------------------------------------------------------------------
 
-    @api.model
-    def _start_won_status(self, lead):
-        """The lead's won status at enrollment; an archived lead counts as
-        lost. Marking a lead lost archives it before zeroing its probability,
-        so a rule enrolling it "on archive" sees it still pending: without
-        this, the lost status arriving right after would exit the enrollment."""
-        if not lead.active and lead.won_status == "pending":
-            return "lost"
-        return lead.won_status
+    def _clock(self, partner, sender):
+        """The ``tools.clock.Clock`` of this sequence for ``partner`` (the
+        recipient) and ``sender`` (``res.users``)."""
+        self.ensure_one()
+        return Clock(
+            self._timezone_for(partner), self.window_start, self.window_end, self.weekdays_only,
+            calendar=self._work_calendar_for(sender),
+        )
 
     def _work_calendar_for(self, sender):
         """The sender's working calendar (``tools.workcal.WorkCalendar``) when
@@ -588,7 +384,6 @@ class SalesSequence(models.Model):
             cache[calendar.id] = self._load_work_calendar(calendar)
         return cache[calendar.id]
 
-    @api.model
     def _load_work_calendar(self, calendar):
         attendances = tuple(
             (int(line.dayofweek), line.hour_from, line.hour_to)
@@ -662,16 +457,16 @@ class SalesSequence(models.Model):
         action = self.env["ir.actions.act_window"]._for_xml_id("base_automation.base_automation_act")
         lead_model_id = self.env["ir.model"]._get_id("crm.lead")
         action.update({
-            "name": _("Automation Rules: %s", self.name),
+            "name": self.env._("Automation Rules: %s", self.name),
             "domain": [("id", "in", self._automation_actions().base_automation_id.ids)],
             "views": [(False, "list"), (False, "kanban"), (False, "form")],
             "view_mode": "list,kanban,form",
             "context": {
                 "search_default_inactive": 1,
-                "default_name": _("Enroll in %s", self.name),
+                "default_name": self.env._("Enroll in %s", self.name),
                 "default_model_id": lead_model_id,
                 "default_action_server_ids": [Command.create({
-                    "name": _("Enroll in %s", self.name),
+                    "name": self.env._("Enroll in %s", self.name),
                     "model_id": lead_model_id,
                     "usage": "base_automation",
                     "state": "sales_sequence_enroll",
@@ -789,7 +584,7 @@ class SalesSequence(models.Model):
         """The selected sequences side by side on the same metrics, as a
         chart (rates by default; counts, pivot and list one click away)."""
         if len(self) < 2:
-            raise UserError(_("Select at least two sequences to compare."))
+            raise UserError(self.env._("Select at least two sequences to compare."))
         rows = self.env["sales.sequence.comparison"]._create_for(self)
         action = self.env["ir.actions.act_window"]._for_xml_id("sales_sequence.action_sales_sequence_comparison")
         action["domain"] = [("id", "in", rows.ids)]
@@ -800,7 +595,7 @@ class SalesSequence(models.Model):
         self.ensure_one()
         action = self.env["ir.actions.act_window"]._for_xml_id("sales_sequence.action_sales_sequence_trace")
         action.update({
-            "name": _("Performance: %s", self.name),
+            "name": self.env._("Performance: %s", self.name),
             "domain": [("sequence_id", "=", self.id)],
             "view_mode": "graph,pivot,list,form",
             "views": [(False, "graph"), (False, "pivot"), (False, "list"), (False, "form")],
@@ -810,5 +605,7 @@ class SalesSequence(models.Model):
 
     def copy_data(self, default=None):
         vals_list = super().copy_data(default=default)
+        if "name" in (default or {}):
+            return vals_list
         return [dict(vals, name=self.env._("%s (copy)", sequence.name)) for sequence, vals in zip(self, vals_list)]
 

@@ -1,10 +1,10 @@
 from markupsafe import Markup
 
-from odoo import _, api, fields, models
+from odoo import api, fields, models
 from odoo.exceptions import UserError, ValidationError
 
 from ..engine import step_types
-from ..tools import ab
+from ..tools import ab, actions
 
 AB_METRICS = [("reply", "Reply rate"), ("open", "Open rate"), ("click", "Click rate")]
 AB_CONFIDENCE_LEVELS = [("0.90", "90%"), ("0.95", "95%"), ("0.99", "99%")]
@@ -41,9 +41,9 @@ class SalesSequenceAbTestMixin(models.AbstractModel):
     def _check_ab_winner(self):
         for step in self.filtered("ab_winner_id"):
             if step.ab_winner_id.step_id != step:
-                raise ValidationError(_("The A/B winner of “%s” must be one of its variants.", step.name))
+                raise ValidationError(self.env._("The A/B winner of “%s” must be one of its variants.", step.name))
             if step.ab_winner_id.weight <= 0:
-                raise ValidationError(_(
+                raise ValidationError(self.env._(
                     "%(variant)s cannot win the A/B test of “%(step)s”: its weight is 0.",
                     variant=step.ab_winner_id.name, step=step.name,
                 ))
@@ -159,7 +159,7 @@ class SalesSequenceAbTestMixin(models.AbstractModel):
         self.ensure_one()
         self.check_access("write")
         if self.ab_winner_id:
-            raise UserError(_("%(variant)s already won the A/B test of “%(step)s”: resume the test first.",
+            raise UserError(self.env._("%(variant)s already won the A/B test of “%(step)s”: resume the test first.",
                               variant=self.ab_winner_id.name, step=self.name))
         decision = self._ab_pick_winners()[self]
         return self._ab_decision_notification(decision)
@@ -191,14 +191,7 @@ class SalesSequenceAbTestMixin(models.AbstractModel):
             kind, message = "warning", self.env._(
                 "An A/B test needs at least two variants with a weight above 0."
             )
-        return {
-            "type": "ir.actions.client",
-            "tag": "display_notification",
-            "params": {
-                "type": kind, "title": self.env._("A/B test of %s", self.name), "message": message,
-                "next": {"type": "ir.actions.act_window_close"},
-            },
-        }
+        return actions.notification(self.env._("A/B test of %s", self.name), message, kind)
 
     def action_ab_reset_winner(self):
         """Resume the A/B test: new enrollments are split between the variants again."""

@@ -3,15 +3,15 @@ from datetime import timedelta
 
 from markupsafe import Markup
 
-from odoo import _, api, fields, models
+from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError
 from odoo.tools import SQL
 
+from ..engine import settings
 from ..engine.composer import recipient_email
 
 _logger = logging.getLogger(__name__)
 
-DEFAULT_CHUNK_SIZE = 500
 MAX_REPORTED_FAILURES = 200
 
 
@@ -24,14 +24,18 @@ class SalesSequenceEnrollBatch(models.Model):
     _name = "sales.sequence.enroll.batch"
     _description = "Sales Sequence Bulk Enrollment"
     _order = "id desc"
+    _check_company_auto = True
+    _rec_names_search = ["sequence_id"]
 
     sequence_id = fields.Many2one("sales.sequence", required=True, ondelete="cascade", index=True)
     company_id = fields.Many2one(related="sequence_id.company_id", store=True)
     requested_by_id = fields.Many2one(
-        "res.users", "Requested By", required=True, default=lambda self: self.env.user,
+        "res.users", "Requested By", required=True, default=lambda self: self.env.user, check_company=True,
         help="Enrolls with this user's rights and is notified when a background batch is done.",
     )
-    sender_id = fields.Many2one("res.users", "Sender", help="Empty: each record's salesperson, else the requester.")
+    sender_id = fields.Many2one(
+        "res.users", "Sender", check_company=True, help="Empty: each record's salesperson, else the requester.",
+    )
     res_model = fields.Selection([("res.partner", "Contacts"), ("crm.lead", "Leads")], required=True)
     record_ids = fields.Json("Records", required=True, help="Ids of the records to enroll, in order.")
     record_count = fields.Integer(required=True)
@@ -49,7 +53,6 @@ class SalesSequenceEnrollBatch(models.Model):
     skipped_count = fields.Integer("Skipped by Options")
     failed_count = fields.Integer("Not Enrolled")
     failure_details = fields.Text("Reasons")
-    done_at = fields.Datetime("Done On")
 
     _counts_positive = models.Constraint(
         "CHECK (stagger_days >= 0 AND skip_recent_days >= 0)",
@@ -59,7 +62,7 @@ class SalesSequenceEnrollBatch(models.Model):
     @api.depends("sequence_id", "record_count")
     def _compute_display_name(self):
         for batch in self:
-            batch.display_name = _("%(count)s records into %(sequence)s",
+            batch.display_name = self.env._("%(count)s records into %(sequence)s",
                                    count=batch.record_count, sequence=batch.sequence_id.name)
 
     # ------------------------------------------------------------------
@@ -102,8 +105,7 @@ class SalesSequenceEnrollBatch(models.Model):
 
     @api.model
     def _chunk_size(self):
-        param = self.env["ir.config_parameter"].sudo().get_param("sales_sequence.enroll_chunk_size")
-        return int(param or DEFAULT_CHUNK_SIZE)
+        return settings.get(self.env, "enroll_chunk_size") or 1
 
     def _process(self, limit=None):
         """Enroll the next ``limit`` records (all when None), one chunk at a
@@ -130,7 +132,7 @@ class SalesSequenceEnrollBatch(models.Model):
         requester = self.requested_by_id
         records = self.env[self.res_model].with_user(requester).browse(ids)
         existing = records.exists()
-        self._add_failures({record_id: _("Record %s no longer exists.", record_id)
+        self._add_failures({record_id: self.env._("Record %s no longer exists.", record_id)
                             for record_id in set(ids) - set(existing.ids)})
         try:
             with self.env.cr.savepoint():
@@ -142,7 +144,7 @@ class SalesSequenceEnrollBatch(models.Model):
             self._stop(str(error))
         except Exception as error:  # noqa: BLE001 - rolled back by the savepoint, reported
             _logger.exception("Bulk enrollment %s: a chunk failed", self.id)
-            self._add_failures({record.id: _("Unexpected error: %s", error) for record in existing}, existing)
+            self._add_failures({record.id: self.env._("Unexpected error: %s", error) for record in existing}, existing)
 
     def _enroll_records(self, records):
         sequence = self.sequence_id.with_user(self.requested_by_id)
@@ -166,12 +168,12 @@ class SalesSequenceEnrollBatch(models.Model):
         if self.skip_running and left:
             running = left.browse(self.sequence_id._running_elsewhere(left))
             if running:
-                skipped[_("Active in another sequence")] = running
+                skipped[self.env._("Active in another sequence")] = running
                 left -= running
         if self.skip_recent_days and left:
             recent = self._recently_emailed_records(left, self.skip_recent_days)
             if recent:
-                skipped[_("Emailed in the last %s days", self.skip_recent_days)] = recent
+                skipped[self.env._("Emailed in the last %s days", self.skip_recent_days)] = recent
         return skipped
 
     def _add_skipped(self, records, reason):
@@ -201,11 +203,11 @@ class SalesSequenceEnrollBatch(models.Model):
     def _stop(self, error):
         """Count every record not processed yet as not enrolled, and end."""
         self.failed_count += self.record_count - self.next_index
-        self._add_details([_("Stopped: %s", error)])
+        self._add_details([self.env._("Stopped: %s", error)])
         self._finish("failed", error)
 
     def _finish(self, state, error=None):
-        self.write({"state": state, "done_at": fields.Datetime.now()})
+        self.state = state
         if self.in_background:
             self._notify_requester(error)
 
@@ -214,18 +216,18 @@ class SalesSequenceEnrollBatch(models.Model):
         self.ensure_one()
         body = Markup("<p>%s</p>") % self._summary()
         if error:
-            body += Markup("<p>%s</p>") % _("Stopped: %s", error)
+            body += Markup("<p>%s</p>") % self.env._("Stopped: %s", error)
         if self.failure_details:
             body += Markup("<pre>%s</pre>") % self.failure_details
         self.sequence_id.sudo().message_notify(
             partner_ids=self.requested_by_id.partner_id.ids,
-            subject=_("Bulk enrollment in %s is done", self.sequence_id.name),
+            subject=self.env._("Bulk enrollment in %s is done", self.sequence_id.name),
             body=body,
         )
 
     def _summary(self):
         self.ensure_one()
-        return _(
+        return self.env._(
             "%(enrolled)s enrolled in %(sequence)s, %(duplicates)s already in it, "
             "%(skipped)s skipped by your options, %(failed)s not enrolled.",
             enrolled=self.enrolled_count, sequence=self.sequence_id.name,

@@ -4,15 +4,16 @@ from datetime import timedelta
 
 from psycopg2.errors import SerializationFailure
 
-from odoo import _, api, fields, models
+from odoo import api, fields, models
 from odoo.exceptions import UserError
 from odoo.fields import Domain
 from odoo.tools import SQL, consteq, email_normalize, html2plaintext, mail as mail_tools
 from odoo.tools.misc import hmac
 
+from ..engine import settings
 from ..engine.composer import Composer, recipient_email
 from ..engine.runner import StepRunner
-from ..tools import ab, autoreply, render, schedule
+from ..tools import ab, autoreply, render
 
 _logger = logging.getLogger(__name__)
 
@@ -40,7 +41,6 @@ FAILURE_REASONS = [
 RUNNING_STATES = ("active", "paused")
 TRACKING_SCOPE = "sales_sequence-tracking"
 UNSUBSCRIBE_SCOPE = "sales_sequence-unsubscribe"
-DEFAULT_BATCH_SIZE = 200
 SNAPSHOT_RETRIES = 10
 
 
@@ -51,18 +51,19 @@ class SalesSequenceEnrollment(models.Model):
     _description = "Sales Sequence Enrollment"
     _inherit = ["mail.thread"]
     _order = "id desc"
-    _rec_name = "display_name"
+    _check_company_auto = True
+    _rec_names_search = ["lead_id", "partner_id", "sequence_id"]
 
     sequence_id = fields.Many2one(
         "sales.sequence", required=True, ondelete="cascade", index=True, tracking=True,
     )
     company_id = fields.Many2one(related="sequence_id.company_id", store=True, index=True)
     # set null: deleting a lead or contact exits its enrollments and keeps their history
-    partner_id = fields.Many2one("res.partner", "Contact", index=True, ondelete="set null")
-    lead_id = fields.Many2one("crm.lead", "Lead", index="btree_not_null", ondelete="set null")
+    partner_id = fields.Many2one("res.partner", "Contact", index=True, ondelete="set null", check_company=True)
+    lead_id = fields.Many2one("crm.lead", "Lead", index="btree_not_null", ondelete="set null", check_company=True)
     user_id = fields.Many2one(
         "res.users", "Sender", required=True, default=lambda self: self.env.user, tracking=True,
-        domain="[('share', '=', False)]",
+        domain="[('share', '=', False)]", check_company=True,
     )
     email = fields.Char("Recipient Email", compute="_compute_email")
     state = fields.Selection(
@@ -70,7 +71,7 @@ class SalesSequenceEnrollment(models.Model):
          ("exited", "Exited"), ("failed", "Failed")],
         default="active", required=True, index=True, tracking=True, group_expand=True,
     )
-    step_id = fields.Many2one("sales.sequence.step", "Next Step", ondelete="set null")
+    step_id = fields.Many2one("sales.sequence.step", "Next Step", ondelete="set null", check_company=True)
     next_run_at = fields.Datetime("Next Step At", index=True, copy=False)
     last_run_at = fields.Datetime(
         "Last Step At", help="Anchor of the next step's delay: the last step's execution, "
@@ -83,9 +84,9 @@ class SalesSequenceEnrollment(models.Model):
     enrolled_at = fields.Datetime(default=fields.Datetime.now, required=True)
     ended_at = fields.Datetime()
     exit_reason = fields.Selection(EXIT_REASONS, tracking=True)
-    failure_reason = fields.Selection(FAILURE_REASONS)
+    failure_reason = fields.Selection(FAILURE_REASONS, tracking=True)
     failure_message = fields.Text(help="What failed, as the engine saw it (the template error, the sender...).")
-    resume_at = fields.Datetime("Resume On", help="A paused enrollment resumes by itself then.")
+    resume_at = fields.Datetime("Resume On", tracking=True, help="A paused enrollment resumes by itself then.")
     start_stage_id = fields.Many2one("crm.stage", "Stage at Enrollment")
     start_won_status = fields.Char("Won Status at Enrollment")
     trace_ids = fields.One2many("sales.sequence.trace", "enrollment_id", "Activity Log")
@@ -127,26 +128,32 @@ class SalesSequenceEnrollment(models.Model):
         self.ensure_one()
         return self.lead_id or self.partner_id
 
-    def _timezone(self):
+    def _clock(self):
+        """The ``tools.clock.Clock`` of this enrollment: its sequence's window
+        in the recipient's (or the sequence's) timezone, on the sender's
+        working hours when the sequence follows them."""
         self.ensure_one()
-        return self.sequence_id._timezone_for(self.partner_id)
-
-    def _work_calendar(self):
-        return self.sequence_id._work_calendar_for(self.user_id)
+        return self.sequence_id._clock(self.partner_id, self.user_id)
 
     def _due(self, step, anchor):
         """When ``step`` is due for this enrollment, counted from ``anchor``."""
-        return step._due_after(anchor, self._timezone(), self._work_calendar())
+        return step and self._clock().due(anchor, **step._delays())
 
     def _next_opening(self, when):
-        sequence = self.sequence_id
-        calendar = self._work_calendar()
-        if calendar:
-            return calendar.next_opening(when, sequence.window_start, sequence.window_end)
-        return schedule.next_opening(
-            when, self._timezone(), sequence.window_start, sequence.window_end,
-            sequence.weekdays_only,
-        )
+        return self._clock().next_opening(when)
+
+    @api.model
+    def _running_domain(self, records, through_leads=True):
+        """The running enrollments of ``records`` (contacts or leads): a
+        lead's own; a contact's, including those of its leads unless
+        ``through_leads`` is False."""
+        if records._name == "crm.lead":
+            people = Domain("lead_id", "in", records.ids)
+        else:
+            people = Domain("partner_id", "in", records.ids)
+            if not through_leads:
+                people &= Domain("lead_id", "=", False)
+        return people & Domain("state", "in", RUNNING_STATES)
 
     # ------------------------------------------------------------------
     # Rep actions
@@ -155,7 +162,7 @@ class SalesSequenceEnrollment(models.Model):
     def action_pause(self):
         running = self.filtered(lambda e: e.state == "active")
         running.write({"state": "paused", "resume_at": False})
-        running._log_event(_("Paused."))
+        running._log_event(self.env._("Paused."))
         return True
 
     def action_resume(self):
@@ -175,21 +182,19 @@ class SalesSequenceEnrollment(models.Model):
                     else enrollment._due(enrollment.step_id, now)
                 ),
             })
-            enrollment._log_event(_("Resumed."))
+            enrollment._log_event(self.env._("Resumed."))
             if not enrollment.step_id and not enrollment.waiting_activity_id:
                 enrollment._end("completed", "completed")
         self._schedule_wakeup(self.mapped("next_run_at"))
 
     def _check_can_resume(self):
         # sudo: a running duplicate sent by another rep counts too
-        duplicate = self.sudo().search_count([
-            ("id", "!=", self.id), ("sequence_id", "=", self.sequence_id.id),
-            ("state", "in", RUNNING_STATES),
-            ("lead_id", "=", self.lead_id.id) if self.lead_id
-            else ("partner_id", "=", self.partner_id.id),
-        ] + ([] if self.lead_id else [("lead_id", "=", False)]))
+        duplicate = self.sudo().search_count(
+            self._running_domain(self._target(), through_leads=False)
+            & Domain([("id", "!=", self.id), ("sequence_id", "=", self.sequence_id.id)])
+        )
         if duplicate:
-            raise UserError(_("%s is already running in this sequence again.", self._target().display_name))
+            raise UserError(self.env._("%s is already running in this sequence again.", self._target().display_name))
 
     def action_exit(self, reason="manual"):
         running = self.filtered(lambda e: e.state in RUNNING_STATES)
@@ -205,16 +210,16 @@ class SalesSequenceEnrollment(models.Model):
             "next_run_at": False, "resume_at": False,
         })
         if state == "completed":
-            self._log_event(_("Completed the sequence."))
+            self._log_event(self.env._("Completed the sequence."))
         else:
             labels = dict(self._fields["exit_reason"]._description_selection(self.env))
-            self._log_event(_("Exited (%s).", labels[reason]))
+            self._log_event(self.env._("Exited (%s).", labels[reason]))
 
     def _end_on_connect(self):
         """A call connected at a step that ends the sequence on a connect:
         the enrollment completes, whatever steps are left."""
         running = self.filtered(lambda e: e.state in RUNNING_STATES)
-        running._log_event(_("Call connected: the sequence ends here."))
+        running._log_event(self.env._("Call connected: the sequence ends here."))
         running._end("completed", "completed")
 
     def _fail(self, reason, detail=False):
@@ -222,19 +227,18 @@ class SalesSequenceEnrollment(models.Model):
         ``detail``) until someone fixes it and resumes them."""
         self.write({"state": "failed", "failure_reason": reason, "failure_message": detail, "next_run_at": False})
         label = dict(self._fields["failure_reason"]._description_selection(self.env))[reason]
-        self._log_event(_("Failed: %s", "%s (%s)" % (label, detail) if detail else label))
+        self._log_event(self.env._("Failed: %s", "%s (%s)" % (label, detail) if detail else label))
 
     def _log_enrolled(self):
         for sequence, enrollments in self.grouped("sequence_id").items():
-            enrollments._log_event(_("Enrolled in the sequence %s.", sequence.name))
+            enrollments._log_event(self.env._("Enrolled in the sequence %s.", sequence.name))
 
     def _log_event(self, body):
-        """Audit trail: a note on the enrollment and on the lead (or contact)."""
+        """Audit trail on the lead (or contact): what happened in which
+        sequence. The enrollment's own chatter tracks its fields instead."""
         if not self:
             return
-        bodies = {enrollment.id: body for enrollment in self}
-        self.sudo()._message_log_batch(bodies)
-        for model, enrollments in self.grouped(lambda e: e._target()._name).items():
+        for model, enrollments in self.filtered(lambda e: e._target()).grouped(lambda e: e._target()._name).items():
             targets = self.env[model].browse(e._target().id for e in enrollments)
             text = {target.id: self.env._("%(sequence)s: %(event)s", sequence=e.sequence_id.name, event=body)
                     for target, e in zip(targets, enrollments)}
@@ -334,27 +338,24 @@ class SalesSequenceEnrollment(models.Model):
                 else fields.Datetime.now() + timedelta(days=enrollment.sequence_id.ooo_resume_days)
             )
             enrollment.write({"state": "paused", "resume_at": resume_at})
-            enrollment._log_event(_("Out of office: paused until %s.", fields.Date.to_string(resume_at.date())))
+            enrollment._log_event(self.env._("Out of office: paused until %s.", fields.Date.to_string(resume_at.date())))
         self._schedule_wakeup(self.mapped("resume_at"))
 
     @api.model
     def _exit_on_meeting(self, partners, leads):
-        running = self.search([
-            ("state", "in", RUNNING_STATES), ("sequence_id.exit_on_meeting", "=", True),
-            "|", ("lead_id", "in", leads.ids), "&", ("lead_id", "=", False), ("partner_id", "in", partners.ids),
-        ]) if partners or leads else self.browse()
+        running = self.search(
+            (self._running_domain(leads) | self._running_domain(partners, through_leads=False))
+            & Domain("sequence_id.exit_on_meeting", "=", True)
+        ) if partners or leads else self.browse()
         running.action_exit("meeting")
 
     @api.model
     def _exit_on_target_deleted(self, records):
         """Contacts or leads about to be deleted: their running enrollments exit
         (a contact's only when it runs without a lead) and keep their history."""
-        field_name = "lead_id" if records._name == "crm.lead" else "partner_id"
-        domain = [(field_name, "in", records.ids), ("state", "in", RUNNING_STATES)]
-        if field_name == "partner_id":
-            domain.append(("lead_id", "=", False))
-        running = self.sudo().search(domain)
-        running._log_event(_("The record was deleted."))
+        running = self.sudo().search(self._running_domain(records, through_leads=False))
+        # noted on the enrollment: the lead or contact is going away
+        running._message_log_batch(dict.fromkeys(running.ids, self.env._("The record was deleted.")))
         running.action_exit("manual")
 
     @api.model
@@ -388,7 +389,7 @@ class SalesSequenceEnrollment(models.Model):
         self.ensure_one()
         email = self._recipient_email()
         if email:
-            self.env["mail.blacklist"].sudo()._add(email, message=_(
+            self.env["mail.blacklist"].sudo()._add(email, message=self.env._(
                 "Unsubscribed from the sales sequence %s.", self.sequence_id.name))
         (self | self._running_for_email(email)).action_exit("unsubscribed")
 
@@ -435,7 +436,7 @@ class SalesSequenceEnrollment(models.Model):
                 step, self.lead_id, self.partner_id, self.user_id, enrollment=self, variant=variant,
             )
         except render.TemplateError as error:
-            raise UserError(_("The step “%(step)s” does not render: %(error)s", step=step.name, error=error)) from error
+            raise UserError(self.env._("The step “%(step)s” does not render: %(error)s", step=step.name, error=error)) from error
 
     def _manual_email_recipient(self):
         """The contact to write to: the one with the enrollment's recipient
@@ -443,9 +444,9 @@ class SalesSequenceEnrollment(models.Model):
         self.ensure_one()
         email = self._recipient_email()
         if not email:
-            raise UserError(_("%s has no email address.", self._target().display_name))
+            raise UserError(self.env._("%s has no email address.", self._target().display_name))
         if self.env["mail.blacklist"]._sales_sequence_suppressed({email}):
-            raise UserError(_(
+            raise UserError(self.env._(
                 "%s is on the suppression list (unsubscribed or blacklisted): "
                 "mark the task done or cancel it instead.", email,
             ))
@@ -515,8 +516,7 @@ class SalesSequenceEnrollment(models.Model):
 
     @api.model
     def _batch_size(self):
-        param = self.env["ir.config_parameter"].sudo().get_param("sales_sequence.batch_size")
-        return int(param or DEFAULT_BATCH_SIZE)
+        return settings.get(self.env, "batch_size") or 1
 
     @api.model
     def _lock_due(self, now, limit):

@@ -1,8 +1,6 @@
-import re
-
 from markupsafe import Markup
 
-from odoo import _, api, fields, models
+from odoo import api, fields, models
 from odoo.exceptions import UserError, ValidationError
 from odoo.fields import Domain
 from odoo.tools import is_html_empty
@@ -10,7 +8,7 @@ from odoo.tools.safe_eval import safe_eval
 
 from ..engine import step_types
 from ..engine.composer import Composer
-from ..tools import render, schedule, workcal
+from ..tools import actions, render, schedule
 from .sales_sequence_enrollment import RUNNING_STATES
 from .sales_sequence_metrics_mixin import merge
 
@@ -47,73 +45,6 @@ PREVIEW_MODELS = [("res.partner", "Contact"), ("crm.lead", "Lead")]
 TEMPLATE_FIELDS = tuple(dict.fromkeys(
     name for step_type in step_types.REGISTRY.values() for name in step_type.template_fields
 ))
-# fields rendered as HTML (the others are text)
-HTML_TEMPLATE_FIELDS = ("body_html", "activity_note")
-
-
-# TODO(lead): the render branch adds these helpers to tools/render.py; drop the
-# fallbacks below once it is merged.
-_TAG = re.compile(r"\{\{(.*?)\}\}|\{%.*?%\}|\{#.*?#\}", re.DOTALL)
-_DEFAULT = re.compile(r"\|\s*(?:default|d)\s*\(\s*(['\"])(.*?)\1")
-_VARIABLE = re.compile(r"^\s*([A-Za-z_][\w.]*)")
-_CONDITION = re.compile(r"\{%-?\s*(?:if|elif)\s+(.*?)-?%\}", re.DOTALL)
-
-
-def _plain_title_fallback(source):
-    """``source`` as one line of text, for a title: each variable shows as
-    ``‹name›``, tags and comments vanish.
-
-    >>> _plain_title_fallback("Quick question about {{ company | default('your team') }}")
-    'Quick question about ‹company›'
-    >>> _plain_title_fallback("Call {{ full_name }}{% if x %}!{% endif %}")
-    'Call ‹full_name›!'
-    """
-    def replace(match):
-        name = _VARIABLE.match(match[1]) if match[1] is not None else None
-        return "‹%s›" % name[1] if name else ""
-    return " ".join(_TAG.sub(replace, source or "").split())
-
-
-def _empty_variables_fallback(source, values):
-    """Names of the variables of ``source`` used without a fallback (nor a
-    condition on them) that ``values`` leave empty, in order.
-
-    >>> _empty_variables_fallback("Hi {{ first_name }}, {{ company | default('x') }}", {"first_name": ""})
-    ['first_name']
-    >>> _empty_variables_fallback("{% if city %}In {{ city }}{% endif %}", {"city": ""})
-    []
-    """
-    guarded = set(re.findall(r"[A-Za-z_][\w.]*", " ".join(_CONDITION.findall(source or ""))))
-    names = []
-    for match in _TAG.finditer(source or ""):
-        expression = match[1]
-        if expression is None or "default" in expression or _DEFAULT.search(expression):
-            continue
-        name = _VARIABLE.match(expression)
-        if not name or name[1] in names or name[1] in guarded:
-            continue
-        value = values
-        for part in name[1].split("."):
-            try:
-                value = value[part] if hasattr(value, "__getitem__") and not isinstance(value, str) else ""
-            except (KeyError, TypeError):
-                value = ""
-        if value in ("", None, False) or not str(value).strip():
-            names.append(name[1])
-    return names
-
-
-def _validate_error_fallback(source):
-    try:
-        render.validate(source or "")
-    except render.TemplateError as error:
-        return str(error)
-    return None
-
-
-plain_title = getattr(render, "plain_title", _plain_title_fallback)
-empty_variables = getattr(render, "empty_variables", _empty_variables_fallback)
-validate_error = getattr(render, "validate_error", _validate_error_fallback)
 
 
 class SalesSequenceStep(models.Model):
@@ -123,6 +54,8 @@ class SalesSequenceStep(models.Model):
     _description = "Sales Sequence Step"
     _inherit = ["sales.sequence.metrics.mixin", "sales.sequence.spam.mixin", "sales.sequence.ab.test.mixin"]
     _order = "sequence_id, sequence, id"
+    _check_company_auto = True
+    _rec_names_search = ["subject", "activity_summary", "sequence_id"]
 
     sequence_id = fields.Many2one(
         "sales.sequence", required=True, ondelete="cascade", index=True,
@@ -193,7 +126,9 @@ class SalesSequenceStep(models.Model):
          ("user", "A specific user")],
         default="salesperson", required=True,
     )
-    assign_user_id = fields.Many2one("res.users", "Assign To User", domain="[('share', '=', False)]")
+    assign_user_id = fields.Many2one(
+        "res.users", "Assign To User", domain="[('share', '=', False)]", check_company=True,
+    )
     due_days = fields.Integer(
         "Due After (days)", default=0,
         help="The task is due this many days after the step fires (0: the same day).",
@@ -265,10 +200,10 @@ class SalesSequenceStep(models.Model):
         for step in self:
             step_type = step_types.get(step.step_type)
             source = step.subject if step_type.has_email else step.activity_summary
-            step.title = plain_title(source or "") or (
+            step.title = render.plain_title(source or "") or (
                 step_type.default_summary(step) if step_type.creates_activity else ""
             ) or ""
-            step.name = _("Day %(day)s · %(label)s", day=step.day_number, label=labels.get(step.step_type, ""))
+            step.name = self.env._("Day %(day)s · %(label)s", day=step.day_number, label=labels.get(step.step_type, ""))
             if step.title:
                 step.name += " · %s" % step.title
             step.icon = step_type.icon
@@ -289,18 +224,32 @@ class SalesSequenceStep(models.Model):
     def _compute_delay_text(self):
         for step in self:
             if any(step[field_name] < 0 for field_name in DELAY_FIELDS):
-                step.delay_text = _("Invalid: a delay cannot be negative")
+                step.delay_text = self.env._("Invalid: a delay cannot be negative")
                 continue
-            words = schedule.delay_in_words(
-                step.delay_business_days, step.delay_days, step.delay_hours, step.delay_minutes
-            )
+            words = step._delay_words()
             is_first = step == step.sequence_id.step_ids[:1]
-            if words == "immediately":
-                step.delay_text = _("At enrollment") if is_first else _("Right after the previous step")
+            if not words:
+                step.delay_text = self.env._("At enrollment") if is_first else self.env._("Right after the previous step")
             elif is_first:
-                step.delay_text = _("%s after enrollment", words)
+                step.delay_text = self.env._("%s after enrollment", words)
             else:
-                step.delay_text = _("%s later", words)
+                step.delay_text = self.env._("%s later", words)
+
+    def _delay_words(self):
+        """The step's delay in words ("2 business days, 1 hour"), translated;
+        empty when there is none."""
+        self.ensure_one()
+        env = self.env
+        units = {
+            "business_days": (env._("1 business day"), env._("%s business days")),
+            "days": (env._("1 day"), env._("%s days")),
+            "hours": (env._("1 hour"), env._("%s hours")),
+            "minutes": (env._("1 minute"), env._("%s minutes")),
+        }
+        return ", ".join(
+            units[unit][0] if amount == 1 else units[unit][1] % amount
+            for unit, amount in schedule.delay_parts(**self._delays())
+        )
 
     @api.depends("sequence_id.step_ids.sequence", "sequence_id.step_ids.delay_business_days",
                  "sequence_id.step_ids.delay_days", "sequence_id.step_ids.delay_hours")
@@ -325,11 +274,11 @@ class SalesSequenceStep(models.Model):
             parts = []
             if step.engagement_condition:
                 reference = step.engagement_step_id or step._previous_email_step()
-                parts.append(_("only if %(email)s was %(condition)s",
-                               email=_("Day %s email", reference.day_number) if reference else _("the previous email"),
+                parts.append(self.env._("only if %(email)s was %(condition)s",
+                               email=self.env._("Day %s email", reference.day_number) if reference else self.env._("the previous email"),
                                condition=labels[step.engagement_condition]))
             if step.condition_domain and step.condition_domain != "[]":
-                parts.append(_("only if the record matches"))
+                parts.append(self.env._("only if the record matches"))
             step.condition_text = ", ".join(parts)
 
     @api.constrains("engagement_condition", "engagement_step_id", "sequence")
@@ -337,10 +286,10 @@ class SalesSequenceStep(models.Model):
         for step in self.filtered("engagement_condition"):
             reference = step.engagement_step_id or step._previous_email_step()
             if not reference:
-                raise ValidationError(_(
+                raise ValidationError(self.env._(
                     "The step “%s” depends on an email, but no email step comes before it.", step.name))
             if reference.sequence_id != step.sequence_id or (reference.sequence, reference.id) >= (step.sequence, step.id):
-                raise ValidationError(_(
+                raise ValidationError(self.env._(
                     "The step “%s” can only depend on an email of its sequence that comes before it.", step.name))
 
     def _previous_email_step(self):
@@ -385,24 +334,14 @@ class SalesSequenceStep(models.Model):
                 step._get_condition_domain()
             except (ValueError, SyntaxError, TypeError, NameError) as error:
                 raise ValidationError(
-                    _("The condition of step “%(step)s” is not a valid domain: %(error)s",
+                    self.env._("The condition of step “%(step)s” is not a valid domain: %(error)s",
                       step=step.name, error=error)
                 ) from error
-
-    @api.constrains("assign_user_id", "sequence_id")
-    def _check_assignee_company(self):
-        for step in self.filtered("assign_user_id"):
-            company = step.sequence_id.company_id
-            if company not in step.assign_user_id.sudo().company_ids:
-                raise ValidationError(_(
-                    "Step “%(step)s” is assigned to %(user)s, who does not work for %(company)s.",
-                    step=step.name, user=step.assign_user_id.name, company=company.name,
-                ))
 
     def _get_condition_domain(self):
         domain = safe_eval(self.condition_domain or "[]", {"uid": self.env.uid})
         if not isinstance(domain, (list, tuple)):
-            raise ValueError(_("a domain is a list of conditions"))
+            raise ValueError(self.env._("a domain is a list of conditions"))
         return list(domain)
 
     def _validate_template(self, field_name):
@@ -414,7 +353,7 @@ class SalesSequenceStep(models.Model):
         try:
             render.validate(source or "")
         except render.TemplateError as error:
-            raise ValidationError(_(
+            raise ValidationError(self.env._(
                 "“%(owner)s”, %(field)s: %(error)s",
                 owner=owner, field=field._description_string(self.env), error=error,
             )) from error
@@ -429,14 +368,14 @@ class SalesSequenceStep(models.Model):
                 render.validate(self[field_name] or "")
                 render.render(self[field_name] or "", SAMPLE_VALUES, html=field_name == "body_html")
             except render.TemplateError as error:
-                raise UserError(_("Step “%(step)s” does not render: %(error)s",
+                raise UserError(self.env._("Step “%(step)s” does not render: %(error)s",
                                   step=self.name, error=error)) from error
 
     def write(self, vals):
         if "step_type" in vals:
             fired = self.filtered(lambda s: s.step_type != vals["step_type"] and s.trace_ids)
             if fired:
-                raise UserError(_(
+                raise UserError(self.env._(
                     "The step “%s” has already run for some contacts: its type cannot change. "
                     "Add a new step instead.", fired[0].name,
                 ))
@@ -469,26 +408,13 @@ class SalesSequenceStep(models.Model):
         later = steps.filtered(lambda s: (s.sequence, s.id) > (self.sequence, self.id))
         return later[:1]
 
-    def _due_after(self, anchor, tz_name, calendar=None):
-        """When this step is due, counted from ``anchor`` (naive UTC); on the
-        sender's working ``calendar`` (``tools.workcal.WorkCalendar``) if given."""
-        if not self:
-            return False
-        sequence = self.sequence_id
-        if calendar:
-            return workcal.compute_due(
-                anchor, calendar,
-                business_days=self.delay_business_days, days=self.delay_days,
-                hours=self.delay_hours, minutes=self.delay_minutes,
-                window_start=sequence.window_start, window_end=sequence.window_end,
-            )
-        return schedule.compute_due(
-            anchor, tz_name,
-            business_days=self.delay_business_days, days=self.delay_days,
-            hours=self.delay_hours, minutes=self.delay_minutes,
-            window_start=sequence.window_start, window_end=sequence.window_end,
-            weekdays_only=sequence.weekdays_only,
-        )
+    def _delays(self):
+        """The step's delays, as ``tools.clock.Clock.due`` takes them."""
+        self.ensure_one()
+        return {
+            "business_days": self.delay_business_days, "days": self.delay_days,
+            "hours": self.delay_hours, "minutes": self.delay_minutes,
+        }
 
     def _render_preview(self, record, user=None, variant=None):
         """This step's email for ``record`` (a contact or a lead), exactly as
@@ -553,20 +479,12 @@ class SalesSequenceStep(models.Model):
             return None
         for sequence, steps in risky.grouped("sequence_id").items():
             sequence.message_post(body=steps._spam_risk_note(), subtype_xmlid="mail.mt_note")
-        return {
-            "type": "ir.actions.client",
-            "tag": "display_notification",
-            "params": {
-                "type": "warning",
-                "sticky": True,
-                "title": self.env._("Activated, but some emails look like spam"),
-                "message": self.env._(
-                    "%(steps)s may be filtered as spam: the reasons are noted in the chatter.",
-                    steps=", ".join(risky.mapped("name")),
-                ),
-                "next": {"type": "ir.actions.act_window_close"},
-            },
-        }
+        return actions.notification(
+            self.env._("Activated, but some emails look like spam"),
+            self.env._("%(steps)s may be filtered as spam: the reasons are noted in the chatter.",
+                       steps=", ".join(risky.mapped("name"))),
+            "warning", sticky=True,
+        )
 
     def _spam_risk_note(self):
         items = Markup().join(
@@ -623,11 +541,11 @@ class SalesSequenceStep(models.Model):
             return values
         record = self._preview_record()
         if not record:
-            return dict(values, preview_error=_("Pick a contact or a lead to see the email as they would get it."))
+            return dict(values, preview_error=self.env._("Pick a contact or a lead to see the email as they would get it."))
         try:
             email = self._render_preview(record, variant=False)
         except render.TemplateError as error:
-            return dict(values, preview_error=_("This email does not render: %s", error))
+            return dict(values, preview_error=self.env._("This email does not render: %s", error))
         return dict(
             values, preview_email_to=email.email_to or False, preview_email_cc=", ".join(email.cc) or False,
             preview_email_bcc=", ".join(email.bcc) or False, preview_subject=email.subject,
@@ -650,14 +568,14 @@ class SalesSequenceStep(models.Model):
         warnings = []
         negative = [self._fields[name]._description_string(self.env) for name in DELAY_FIELDS if self[name] < 0]
         if negative:
-            warnings.append(_("“%(step)s”: a delay cannot be negative (%(delays)s).",
+            warnings.append(self.env._("“%(step)s”: a delay cannot be negative (%(delays)s).",
                               step=self.name, delays=", ".join(negative)))
         fields_ok = []
         for field_name in step_types.get(self.step_type).template_fields:
-            error = validate_error(self[field_name] or "")
+            error = render.validate_error(self[field_name] or "")
             label = self._fields[field_name]._description_string(self.env)
             if error:
-                warnings.append(_("%(field)s: %(error)s", field=label, error=error))
+                warnings.append(self.env._("%(field)s: %(error)s", field=label, error=error))
             elif self[field_name]:
                 fields_ok.append((field_name, label))
         warnings += self._empty_variable_warnings(fields_ok)
@@ -677,9 +595,9 @@ class SalesSequenceStep(models.Model):
         )
         warnings = []
         for field_name, label in fields:
-            names = empty_variables(self[field_name] or "", values)
+            names = render.empty_variables(self[field_name] or "", values)
             if names:
-                warnings.append(_(
+                warnings.append(self.env._(
                     "%(field)s: %(variables)s would be empty for %(record)s. Add a fallback, "
                     "e.g. {{ %(example)s | default(\"there\") }}, or a condition.",
                     field=label, variables=", ".join("{{ %s }}" % name for name in names),
@@ -697,7 +615,7 @@ class SalesSequenceStep(models.Model):
             self.preview_ref = picked
         record = self._preview_record()
         if not record:
-            raise UserError(_("Pick a contact or a lead to render the test email for."))
+            raise UserError(self.env._("Pick a contact or a lead to render the test email for."))
         return self._send_test(record)
 
     def _send_test(self, record, sender=None):
@@ -710,21 +628,21 @@ class SalesSequenceStep(models.Model):
         self.ensure_one()
         self.check_access("read")
         if not step_types.get(self.step_type).has_email:
-            raise UserError(_("Only emails can be sent as a test."))
+            raise UserError(self.env._("Only emails can be sent as a test."))
         user = self.env.user
         if not user.email:
-            raise UserError(_("Set an email address on your user to receive test emails."))
+            raise UserError(self.env._("Set an email address on your user to receive test emails."))
         try:
             email = self._render_preview(record, user=sender)
         except render.TemplateError as error:
-            raise UserError(_("This email does not render: %s", error)) from error
+            raise UserError(self.env._("This email does not render: %s", error)) from error
         # sudo: a test goes to the current user only; like Odoo's mailing
         # tests, it is sent at once and not kept
         mail = self.env["mail.mail"].sudo().create({
-            "subject": _("[TEST] %s", email.subject),
-            "body_html": Markup('<p style="padding:8px;background-color:#fff3cd;">%s</p>') % _(
+            "subject": self.env._("[TEST] %s", email.subject),
+            "body_html": Markup('<p style="padding:8px;background-color:#fff3cd;">%s</p>') % self.env._(
                 "Test of “%(step)s”, rendered for %(record)s (%(to)s). Nobody else received it.",
-                step=self.name, record=record.display_name, to=email.email_to or _("no address"),
+                step=self.name, record=record.display_name, to=email.email_to or self.env._("no address"),
             ) + email.body,
             "email_from": (sender or self.sequence_id._default_sender(record)).email_formatted,
             "email_to": user.email_formatted,
@@ -740,8 +658,8 @@ class SalesSequenceStep(models.Model):
             "tag": "display_notification",
             "params": {
                 "type": "success" if sent else "danger",
-                "message": _("Test email sent to %s.", user.email) if sent
-                else _("The test email could not be sent: %s", failure or _("unknown error")),
+                "message": self.env._("Test email sent to %s.", user.email) if sent
+                else self.env._("The test email could not be sent: %s", failure or self.env._("unknown error")),
             },
         }
 
@@ -753,7 +671,7 @@ class SalesSequenceStep(models.Model):
         self.ensure_one()
         return {
             "type": "ir.actions.act_window",
-            "name": _("Preview"),
+            "name": self.env._("Preview"),
             "res_model": "sales.sequence.step.preview",
             "view_mode": "form",
             "views": [(False, "form")],
@@ -771,9 +689,9 @@ class SalesSequenceStep(models.Model):
         """Save this email as a personal template and open it (to rename or share it)."""
         self.ensure_one()
         if not step_types.get(self.step_type).has_email:
-            raise UserError(_("Only emails can be saved as templates."))
+            raise UserError(self.env._("Only emails can be saved as templates."))
         if not self.subject and is_html_empty(self.body_html):
-            raise UserError(_("Write a subject or a body before saving this email as a template."))
+            raise UserError(self.env._("Write a subject or a body before saving this email as a template."))
         template = self.env["sales.sequence.template"].create({
             "name": self.subject or self.sequence_id.name,
             "subject": self.subject,
@@ -781,7 +699,7 @@ class SalesSequenceStep(models.Model):
         })
         return {
             "type": "ir.actions.act_window",
-            "name": _("Template Saved"),
+            "name": self.env._("Template Saved"),
             "res_model": template._name,
             "res_id": template.id,
             "view_mode": "form",

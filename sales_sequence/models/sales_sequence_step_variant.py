@@ -14,6 +14,7 @@ class SalesSequenceStepVariant(models.Model):
     _description = "Sales Sequence Step Variant"
     _inherit = ["sales.sequence.metrics.mixin"]
     _order = "step_id, id"
+    _rec_names_search = ["subject", "step_id"]
 
     step_id = fields.Many2one("sales.sequence.step", required=True, ondelete="cascade", index=True)
     name = fields.Char(compute="_compute_name")

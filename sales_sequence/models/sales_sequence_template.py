@@ -47,8 +47,12 @@ class SalesSequenceTemplate(models.Model):
         super()._compute_spam()
 
     def copy_data(self, default=None):
+        """A copy is the copier's own, personal "(copy)", unless ``default`` says otherwise."""
+        default = default or {}
         vals_list = super().copy_data(default=default)
-        return [
-            dict(vals, name=self.env._("%s (copy)", template.name), user_id=self.env.uid, shared=False)
-            for template, vals in zip(self, vals_list)
-        ]
+        for template, vals in zip(self, vals_list):
+            copy_defaults = {
+                "name": self.env._("%s (copy)", template.name), "user_id": self.env.uid, "shared": False,
+            }
+            vals.update({key: value for key, value in copy_defaults.items() if key not in default})
+        return vals_list

@@ -22,4 +22,6 @@ from . import test_security
 from . import test_hostile_input
 from . import test_analytics
 from . import test_workspace
+from . import test_search
+from . import test_languages
 from . import test_concurrency

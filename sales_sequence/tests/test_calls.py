@@ -119,7 +119,8 @@ class TestCalls(SalesSequenceCase):
         voicemail.trace_ids.action_log_call("voicemail")
         self.assertEqual((connected.state, connected.exit_reason), ("completed", "completed"))
         self.assertFalse(connected.next_run_at)
-        self.assertIn("Call connected: the sequence ends here.", connected.message_ids.mapped("body")[1])
+        self.assertTrue(any("Call connected: the sequence ends here." in body
+                            for body in connected.partner_id.message_ids.mapped("body")), "said on the contact")
         self.assertEqual((voicemail.state, voicemail.step_id), ("active", sequence.step_ids[1]))
 
     @freeze_time(MONDAY_10AM)

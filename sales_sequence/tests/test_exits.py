@@ -193,13 +193,19 @@ class TestExits(SalesSequenceCase):
         self.assertTrue(again)
         self.assertEqual(enrollment.trace_ids.enrollment_id, enrollment)  # history kept
 
-    def test_audit_trail_on_both_chatters(self):
-        enrollment = self._start(self.john)
+    def test_audit_trail_on_the_contact_and_tracking_on_the_enrollment(self):
+        enrollment = self._start(self.john).with_context(mail_notrack=False)
         with freeze_time(MONDAY_9AM):
             enrollment.action_pause()
+            self.flush_tracking()
             enrollment.action_resume()
+            self.flush_tracking()
         enrollment.action_exit()
-        bodies = enrollment.message_ids.mapped("body")
+        self.flush_tracking()
+        bodies = self.john.message_ids.mapped("body")
         for event in ("Enrolled", "Paused.", "Resumed.", "Exited (Manual)."):
-            self.assertTrue(any(event in body for body in bodies), event)
-        self.assertTrue(any("Outbound: Exited (Manual)." in body for body in self.john.message_ids.mapped("body")))
+            self.assertTrue(any("Outbound: %s" % event in body for body in bodies), event)
+        # the enrollment tracks its own changes, once each, without a second note
+        tracked = enrollment.message_ids.tracking_value_ids.filtered(lambda t: t.field_id.name == "state")
+        self.assertEqual(tracked.mapped("new_value_char"), ["Exited", "Active", "Paused"])
+        self.assertFalse(enrollment.message_ids.filtered(lambda m: "Exited (Manual)." in (m.body or "")))

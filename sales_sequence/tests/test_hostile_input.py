@@ -196,7 +196,7 @@ class TestBadRecords(SalesSequenceCase):
         self.assertExited(enrollment, "manual")
         self.assertFalse(enrollment.lead_id)
         self.assertEqual(len(enrollment.trace_ids), 1)
-        self.assertIn("The record was deleted.", enrollment.message_ids.mapped("body")[1])
+        self.assertIn("The record was deleted.", enrollment.message_ids.mapped("body")[0])
 
     def test_step_deleted_mid_flight(self):
         enrollment = self._enroll(self.john)["enrolled"]

@@ -381,14 +381,14 @@ class TestMultiCompany(SecurityCase):
         self.assertFalse(result["enrolled"])
 
     def test_owner_team_and_assignee_belong_to_the_company(self):
-        with self.assertRaisesRegex(ValidationError, "does not work for"), self.cr.savepoint():
+        with self.assertRaisesRegex(UserError, "company inconsistencies"), self.cr.savepoint():
             self.seq_shared.user_id = self.user_other_company
         team_b_company = self.env["crm.team"].create({"name": "B team", "company_id": self.company_b.id})
-        with self.assertRaisesRegex(ValidationError, "belongs to Company B"), self.cr.savepoint():
+        with self.assertRaisesRegex(UserError, "company inconsistencies"), self.cr.savepoint():
             self.seq_shared.team_id = team_b_company
-        with self.assertRaisesRegex(ValidationError, "does not work for"), self.cr.savepoint():
+        with self.assertRaisesRegex(UserError, "company inconsistencies"), self.cr.savepoint():
             self.seq_shared.step_ids[1].write({"assign_to": "user", "assign_user_id": self.user_other_company.id})
-        with self.assertRaisesRegex(ValidationError, "does not work for"), self.cr.savepoint():
+        with self.assertRaisesRegex(UserError, "company inconsistencies"), self.cr.savepoint():
             self.seq_shared.company_id = self.company_b  # its owner does not follow
         self.assertEqual(self.seq_shared.company_id, self.env.company)
 

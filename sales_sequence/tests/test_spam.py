@@ -1,9 +1,18 @@
 """Unit tests for sales_sequence.tools.spam (pure Python, no database)."""
 
 import doctest
+import re
+import time
 import unittest
 
-from odoo.addons.sales_sequence.tools import spam
+from odoo.addons.sales_sequence.tools import render, spam
+
+from .test_render import cpu_bound
+
+try:
+    from hypothesis import given, settings, strategies as st
+except ImportError:  # hypothesis is optional
+    given = None
 
 CLEAN_BODY = (
     "<p>Hi {{ first_name | default('there') }},</p>"
@@ -156,3 +165,120 @@ class TestSpamScore(unittest.TestCase):
             with self.subTest(body):
                 result = spam.score("Hello", body)
                 self.assertIn(result.band, ("green", "amber", "red"))
+
+    def test_malformed_declaration_does_not_raise(self):
+        """Python's HTMLParser raises AssertionError on "<![" not followed by a name."""
+        for body in ("<![<![x", "<p>a <![ b</p>", "<!DOCTYPE", "<?x", "<!-- open"):
+            with self.subTest(body):
+                self.assertIn(spam.score("Hello", body).band, ("green", "amber", "red"))
+
+
+class TestLinearTime(unittest.TestCase):
+    """Issue 14, finding 10: the score is computed on every read of a steps
+    list; each of these bodies (or subjects) of ~100k characters took from
+    seconds to minutes (quadratic); each now scores in milliseconds."""
+
+    SIZE = render.MAX_TEMPLATE_SIZE
+
+    def assertScoresFast(self, text, valid_template=True):
+        text = text[:self.SIZE]
+        if valid_template:
+            render.validate(text)  # a body a rep can save
+        with cpu_bound(self, 1.0):
+            spam.score("Hello", text)
+        with cpu_bound(self, 1.0):
+            spam.score(text, "<p>Hello</p>")
+
+    def repeat(self, chunk):
+        return chunk * (self.SIZE // len(chunk))
+
+    def test_long_numbers(self):
+        """The amount-of-money pattern backtracked over every run of digits."""
+        for chunk in ("1", "1,", "1.0 ", "$1", "1 USD1"):
+            with self.subTest(chunk=chunk):
+                self.assertScoresFast(self.repeat(chunk))
+
+    def test_unclosed_placeholders(self):
+        """Stripping "{{ ... }}" rescanned to the end from every unclosed "{{"."""
+        self.assertScoresFast("{% raw %}" + self.repeat("{{")[:-30] + "{% endraw %}")
+        for chunk in ("{%", "{#", "{{%"):
+            with self.subTest(chunk=chunk):
+                self.assertScoresFast(self.repeat(chunk), valid_template=False)
+
+    def test_unfinished_tags(self):
+        """HTMLParser rescanned the rest of the document from every unfinished tag."""
+        for chunk in ("<a ", "<a", "<div a='", "</", "<?", "<!", "<![", "<!-"):
+            with self.subTest(chunk=chunk):
+                self.assertScoresFast(self.repeat(chunk))
+
+    def test_nested_links(self):
+        """The link-text counter looked at every open <a> for every text: a
+        body of open links cost several times a body of open <b> (a C-speed
+        quadratic, so compared to that rather than to a fixed time)."""
+        self.assertScoresFast(self.repeat("<a>x"))
+
+        def cpu(body):
+            times = []
+            for _attempt in range(3):
+                started = time.thread_time()
+                spam.score("Hello", body)
+                times.append(time.thread_time() - started)
+            return min(times)
+        self.assertLess(cpu(self.repeat("<a>x")), 3 * cpu(self.repeat("<b>x")))
+
+
+class TestTame(unittest.TestCase):
+    def test_examples(self):
+        cases = {
+            "<p>a</p>": "<p>a</p>",
+            "1 < 2 <b>x</b>": "1 &lt; 2 <b>x</b>",
+            "<a <b>": "&lt;a <b>",
+            "x<!-- c -->y<!-- open": "xy",
+            "<!DOCTYPE html><?php x ?><![CDATA[y]]></ b>z": "z",
+            "a <": "a &lt;",
+        }
+        for html, expected in cases.items():
+            with self.subTest(html):
+                self.assertEqual(spam._tame(html), expected)
+
+
+# What these were before they were made linear: exact, but quadratic on long runs.
+_FORMER_PLACEHOLDER = re.compile(r"\{\{.*?\}\}|\{%.*?%\}|\{#.*?#\}", re.DOTALL)
+_FORMER_CURRENCY = r"(?:[$€£¥₹]|\b(?:USD|EUR|GBP|dollars?|euros?|bucks)\b)"
+_FORMER_AMOUNT = r"\d[\d.,]*\d|\d"
+_FORMER_MONEY = re.compile(
+    rf"{_FORMER_CURRENCY}\s?(?:{_FORMER_AMOUNT})|(?:{_FORMER_AMOUNT})\s?{_FORMER_CURRENCY}", re.IGNORECASE)
+
+if given is not None:
+
+    class TestSameResults(unittest.TestCase):
+        """The linear versions find what the former regular expressions found."""
+
+        @settings(max_examples=500, deadline=None)
+        @given(st.lists(st.sampled_from(["1", "2", ",", ".", " ", "\n", "$", "€", "USD", "usd", "dollars",
+                                         "dollar", "EUR", "euro", "bucks", "a", "x", "9"]), max_size=14).map("".join))
+        def test_money(self, text):
+            self.assertEqual(list(spam._money(text)), [match.group() for match in _FORMER_MONEY.finditer(text)])
+
+        @settings(max_examples=500, deadline=None)
+        @given(st.lists(st.sampled_from(["{", "}", "%", "#", "{{", "}}", "{%", "%}", "{#", "#}", "x", " ", "\n"]),
+                        max_size=16).map("".join))
+        def test_placeholders(self, text):
+            self.assertEqual(spam.strip_placeholders(text), _FORMER_PLACEHOLDER.sub(" ", text))
+
+        @settings(max_examples=300, deadline=None)
+        @given(st.lists(st.sampled_from([
+            "<p>", "</p>", "<b>", "</b>", "<br/>", '<a href="https://x.example.com/a">', '<a href="#top">',
+            "</a>", '<img src="https://x.example.com/i.png"/>', "&amp;", "&lt;", "free", "word ", "Click here",
+            "$5", "!!", "<style>p{}</style>",
+        ]), max_size=20).map("".join))
+        def test_well_formed_html_is_read_as_before(self, html):
+            """On sanitized HTML (every "<" opens a tag, no comments), taming
+            changes nothing that is read.  (A comment inside a link used to
+            split its text into two link words, "free<!-- -->free".)"""
+            def read(parser_input):
+                parser = spam._BodyParser()
+                parser.feed(parser_input)
+                parser.close()
+                return "".join(parser._parts).split(), parser.links, parser.images, parser.link_words
+            self.assertEqual(read(spam._tame(html)), read(html))

@@ -2,7 +2,7 @@ import doctest
 import unittest
 from datetime import datetime
 
-from odoo.addons.sales_sequence.tools import workcal
+from odoo.addons.sales_sequence.tools import clock, workcal
 
 WEEKDAYS_9_TO_17 = tuple((day, 9.0, 17.0) for day in range(5))
 
@@ -42,3 +42,24 @@ class TestWorkCalendar(unittest.TestCase):
         # Friday 27 March 09:00 CET + 1 working day = Monday 30 March 09:00 CEST (07:00 UTC)
         self.assertEqual(workcal.compute_due(datetime(2026, 3, 27, 8, 0), cal, business_days=1),
                          datetime(2026, 3, 30, 7, 0))
+
+
+class TestClock(unittest.TestCase):
+    """One clock for every scheduling question: the window, or the calendar."""
+
+    def test_doctests(self):
+        result = doctest.testmod(clock)
+        self.assertGreater(result.attempted, 0)
+        self.assertEqual(result.failed, 0)
+
+    def test_calendar_clock_follows_the_calendar(self):
+        cal = workcal.WorkCalendar("UTC", WEEKDAYS_9_TO_17,
+                                   holidays=((datetime(2026, 3, 3), datetime(2026, 3, 4)),))
+        on_calendar = clock.Clock("UTC", 9.0, 17.0, calendar=cal)
+        # Monday 17:00 + 1 business day: Tuesday is a holiday, so Wednesday
+        self.assertEqual(on_calendar.due(datetime(2026, 3, 2, 16, 0), business_days=1), datetime(2026, 3, 4, 16, 0))
+        self.assertEqual(on_calendar.next_opening(datetime(2026, 3, 3, 10, 0)), datetime(2026, 3, 4, 9, 0))
+
+    def test_local_date_is_the_recipients(self):
+        tokyo = clock.Clock("Asia/Tokyo")
+        self.assertEqual(str(tokyo.local_date(datetime(2026, 3, 2, 20, 0))), "2026-03-03")

@@ -39,9 +39,6 @@ def pick_variant(variants, seed):
 # Auto-winner: two-proportion z-test
 # ----------------------------------------------------------------------
 
-CONFIDENCE_LEVELS = (0.90, 0.95, 0.99)
-
-
 @dataclass(frozen=True)
 class Decision:
     """Outcome of :func:`pick_winner`.

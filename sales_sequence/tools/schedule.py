@@ -34,7 +34,6 @@ import pytz
 _logger = logging.getLogger(__name__)
 
 SECONDS_PER_HOUR = 3600
-SECONDS_PER_DAY = 24 * SECONDS_PER_HOUR
 SATURDAY = 5
 # Any sane window opens within a week; the margin covers days where the
 # whole window falls into a DST gap.
@@ -232,34 +231,17 @@ def _add_wall_clock_days(local_dt, business_days, days):
     return localize_wall_clock(wall, local_dt.tzinfo)
 
 
-def delay_in_words(business_days=0, days=0, hours=0, minutes=0):
-    """Short English description of a delay, for the UI.
+def delay_parts(business_days=0, days=0, hours=0, minutes=0):
+    """The non-zero parts of a delay, in the order they stack, for the UI
+    to put in words (in the user's language).
 
-    >>> delay_in_words()
-    'immediately'
-    >>> delay_in_words(business_days=2, days=1, minutes=30)
-    '2 business days, 1 day, 30 minutes'
+    >>> delay_parts()
+    []
+    >>> delay_parts(business_days=2, days=1, minutes=30)
+    [('business_days', 2), ('days', 1), ('minutes', 30)]
     """
-    parts = [
-        _quantity(business_days, 'business day'),
-        _quantity(days, 'day'),
-        _quantity(hours, 'hour'),
-        _quantity(minutes, 'minute'),
-    ]
-    parts = [part for part in parts if part]
-    if not parts:
-        return 'immediately'
-    return ', '.join(parts)
-
-
-def _quantity(amount, unit):
-    """'1 day', '3 days', '1.5 hours'; empty string for zero."""
-    if not amount:
-        return ''
-    number = '%g' % amount
-    if number == '1':
-        return '1 %s' % unit
-    return '%s %ss' % (number, unit)
+    parts = [('business_days', business_days), ('days', days), ('hours', hours), ('minutes', minutes)]
+    return [(unit, amount) for unit, amount in parts if amount]
 
 
 # ---------------------------------------------------------------------------

@@ -18,6 +18,13 @@ Jinja placeholders (``{{ ... }}``, ``{% ... %}``, ``{# ... #}``) are neither
 text nor links: they are removed before the analysis, so a link whose address
 is ``{{ unsubscribe_link }}`` is not a link.
 
+The score is computed on every read of a steps list, on text a rep typed: it
+takes time linear in the size of the email, whatever the text (no regular
+expression here can backtrack over more than a few characters, the
+placeholders are found by :func:`~.render.tag_spans`, and the HTML is tamed
+before Python's ``HTMLParser``, which rescans the rest of the document from
+every unfinished tag).
+
 Reasons are :class:`Reason` objects: a stable ``code``, the ``points`` it
 costs and ``params`` (strings and numbers) that fill its message;
 ``str(reason)`` is the English message (:data:`REASON_MESSAGES`), which the
@@ -27,6 +34,8 @@ import re
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
 from urllib.parse import urlsplit
+
+from .render import tag_spans
 
 __all__ = [
     "AMBER_FROM",
@@ -97,19 +106,21 @@ REASON_MESSAGES = {
     "money": "Prices or amounts of money: %(examples)s.",
 }
 
-_PLACEHOLDER = re.compile(r"\{\{.*?\}\}|\{%.*?%\}|\{#.*?#\}", re.DOTALL)
 _WORD = re.compile(r"[^\W_]+")
 _EXCLAMATION_RUN = re.compile(r"[!¡](?: ?[!¡])+")
 _BARE_URL = re.compile(r"(?:https?://|www\.)[^\s<>\"']+", re.IGNORECASE)
 _CURRENCY = r"(?:[$€£¥₹]|\b(?:USD|EUR|GBP|dollars?|euros?|bucks)\b)"
-_AMOUNT = r"\d[\d.,]*\d|\d"
-_MONEY = re.compile(
-    rf"{_CURRENCY}\s?(?:{_AMOUNT})|(?:{_AMOUNT})\s?{_CURRENCY}", re.IGNORECASE,
-)
+_CURRENCY_WIDTH = 9                # longest currency and its space ("dollars "), plus one
+_AMOUNT = re.compile(r"\d+(?:[.,]+\d+)*")   # digits, separators inside: "1,000.50"
+_CURRENCY_BEFORE = re.compile(rf"{_CURRENCY}\s?", re.IGNORECASE)
+_CURRENCY_AFTER = re.compile(rf"\s?{_CURRENCY}", re.IGNORECASE)
+_TAG_START = re.compile(r"</?[A-Za-z]")
 _SPAM_PATTERNS = tuple(
     (phrase, re.compile(r"(?<!\w)" + re.escape(phrase) + r"(?!\w)", re.IGNORECASE))
     for phrase in SPAM_PHRASES
 )
+# The non-ASCII letters that re.IGNORECASE matches to ASCII ones (and lower() does not)
+_ASCII_FOLD = str.maketrans({"\u0130": "i", "\u0131": "i", "\u017f": "s", "\u212a": "k"})
 _BENIGN = re.compile("|".join(re.escape(phrase) for phrase in BENIGN_PHRASES), re.IGNORECASE)
 _SKIPPED_TAGS = ("script", "style", "head", "title")
 _INLINE_TAGS = frozenset((
@@ -179,7 +190,11 @@ def strip_placeholders(text):
     >>> strip_placeholders('<a href="{{ unsubscribe_link }}">Hi {{ first_name }}</a>')
     '<a href=" ">Hi  </a>'
     """
-    return _PLACEHOLDER.sub(" ", text)
+    parts, done = [], 0
+    for start, end, _opener in tag_spans(text):
+        parts += (text[done:start], " ")
+        done = end
+    return "".join(parts) + text[done:] if parts else text
 
 
 # ----------------------------------------------------------------------
@@ -193,6 +208,7 @@ class _BodyParser(HTMLParser):
         super().__init__(convert_charrefs=True)
         self._parts = []
         self._anchors = []       # one bool per open <a>: is it a web link?
+        self._in_links = 0       # how many of them are
         self._skipping = 0
         self.link_words = 0
         self.links = []          # host of every web link ("" when unknown)
@@ -201,8 +217,13 @@ class _BodyParser(HTMLParser):
     @classmethod
     def parse(cls, html):
         parser = cls()
-        parser.feed(html)
-        parser.close()
+        try:
+            parser.feed(_tame(html))
+            parser.close()
+        except Exception:  # HTMLParser asserts on some malformed declarations
+            parser = cls()
+            parser.feed(html.replace("<", "&lt;"))
+            parser.close()
         parser.text = " ".join("".join(parser._parts).split())
         parser.words = len(_WORD.findall(parser.text))
         return parser
@@ -220,6 +241,7 @@ class _BodyParser(HTMLParser):
             if host is not None:
                 self.links.append(host)
             self._anchors.append(host is not None)
+            self._in_links += host is not None
 
     def handle_endtag(self, tag):
         if tag not in _INLINE_TAGS:
@@ -227,18 +249,54 @@ class _BodyParser(HTMLParser):
         if tag in _SKIPPED_TAGS:
             self._skipping = max(0, self._skipping - 1)
         elif tag == "a" and self._anchors:
-            self._anchors.pop()
+            self._in_links -= self._anchors.pop()
 
     def handle_data(self, data):
         if self._skipping:
             return
         self._parts.append(data)
-        if any(self._anchors):
+        if self._in_links:
             self.link_words += len(_WORD.findall(data))
             return
         for url in _BARE_URL.findall(data):
             self.links.append(_link_host(url) or "")
             self.link_words += len(_WORD.findall(url))
+
+
+def _tame(html):
+    """``html`` with every ``<`` that does not open a complete tag escaped, and
+    comments, declarations and processing instructions dropped (none is
+    visible text).  Python's HTMLParser rescans the rest of the document from
+    each unfinished construct ("<a <a <a ...": quadratic) and asserts on some
+    declarations ("<![x"); a browser shows such a "<" as text anyway.
+
+    >>> _tame('<p>1 < 2 <b>x</b><!-- c --><!DOCTYPE html><a href="#">y</a> <3</p>')
+    '<p>1 &lt; 2 <b>x</b><a href="#">y</a> &lt;3</p>'
+    """
+    parts, done, size = [], 0, len(html)
+    close = -1                     # the first ">" after the current "<" (size: none)
+    start = html.find("<")
+    while start >= 0:
+        if html.startswith("<!--", start):
+            end = html.find("-->", start + 4)
+            parts.append(html[done:start])
+            done = size if end < 0 else end + 3
+            start = html.find("<", done)
+            continue
+        following = html.find("<", start + 1)
+        if close <= start:
+            close = html.find(">", start + 1) % (size + 1)  # -1 -> size
+        if close >= (size if following < 0 else following):
+            parts += (html[done:start], "&lt;")       # never closed before the next "<"
+            done = start + 1
+        elif not _TAG_START.match(html, start):
+            parts.append(html[done:start])             # <!...>, <?...>, </ ...>, < b>
+            done = close + 1 if html[start + 1] in "!?/" else start
+            if done == start:
+                parts.append("&lt;")
+                done += 1
+        start = following
+    return "".join(parts) + html[done:]
 
 
 def _link_host(href):
@@ -290,7 +348,8 @@ def _spam_phrases(text):
     """The spam phrases found in ``text``, in the order of :data:`SPAM_PHRASES`,
     without those contained in a longer phrase found too ("100%" in "100% free")."""
     text = _BENIGN.sub(" ", text)
-    found = [phrase for phrase, pattern in _SPAM_PATTERNS if pattern.search(text)]
+    folded = text.translate(_ASCII_FOLD).lower()  # a fast first look: the phrases are rare
+    found = [phrase for phrase, pattern in _SPAM_PATTERNS if phrase in folded and pattern.search(text)]
     return [
         phrase for phrase in found
         if not any(phrase != other and phrase in other for other in found)
@@ -341,11 +400,37 @@ def _check_image_only(subject, body):
 
 
 def _check_money(subject, body):
-    amounts = [match.group().strip() for text in (subject, body.text) for match in _MONEY.finditer(text)]
+    amounts = [amount.strip() for text in (subject, body.text) for amount in _money(text)]
     if not amounts:
         return None
     points = POINTS_MONEY_MANY if len(amounts) >= MONEY_MANY else POINTS_MONEY
     return Reason("money", points, {"examples": ", ".join(dict.fromkeys(amounts[:3]))})
+
+
+def _money(text):
+    """The amounts of money in ``text``, each with its currency before or
+    after it ("$49", "299 EUR"), left to right, none sharing a currency."""
+    done = 0
+    for match in _AMOUNT.finditer(text):
+        start, end = match.span()
+        before = _currency_before(text, max(done, start - _CURRENCY_WIDTH), start)
+        if before is not None:
+            done = end
+            yield text[before:end]
+            continue
+        after = _CURRENCY_AFTER.match(text, end)
+        if after:
+            done = after.end()
+            yield text[start:done]
+
+
+def _currency_before(text, lo, start):
+    """Where the currency that ends right before ``start`` begins (from ``lo`` on)."""
+    for pos in range(lo, start):
+        match = _CURRENCY_BEFORE.match(text, pos)
+        if match and match.end() == start:
+            return pos
+    return None
 
 
 _CHECKS = (

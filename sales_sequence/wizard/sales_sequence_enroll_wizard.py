@@ -1,7 +1,7 @@
-from odoo import _, api, fields, models
+from odoo import api, fields, models
 from odoo.exceptions import UserError
 
-DEFAULT_ASYNC_THRESHOLD = 1000
+from ..engine import settings
 
 
 class SalesSequenceEnrollWizard(models.TransientModel):
@@ -137,32 +137,31 @@ class SalesSequenceEnrollWizard(models.TransientModel):
             (recent if self.skip_recent else records.browse())
         plan = sequence._plan_enrollment(records - skipped, self.user_id._origin or None)
         values.update({
-            "preview_enroll_count": len(plan["to_enroll"]),
-            "preview_duplicate_count": len(plan["duplicates"]),
+            "preview_enroll_count": len(plan.to_enroll),
+            "preview_duplicate_count": len(plan.duplicates),
             "preview_elsewhere_count": len(elsewhere),
             "preview_skip_count": len(skipped),
-            "preview_fail_count": len(plan["failed"]),
-            "preview_superseded_count": len(plan["superseded"]),
+            "preview_fail_count": len(plan.failed),
+            "preview_superseded_count": len(plan.superseded),
         })
         return values
 
     @api.model
     def _async_threshold(self):
-        param = self.env["ir.config_parameter"].sudo().get_param("sales_sequence.enroll_async_threshold")
-        return int(param or DEFAULT_ASYNC_THRESHOLD)
+        return settings.get(self.env, "enroll_async_threshold")
 
     def action_enroll(self):
         """Enroll now, or queue a background job for a large selection."""
         self.ensure_one()
         records = self._targets()
         if not records:
-            raise UserError(_("Select at least one contact or lead to enroll."))
+            raise UserError(self.env._("Select at least one contact or lead to enroll."))
         self.sequence_id._check_can_enroll(records)
         batch = self.env["sales.sequence.enroll.batch"].create(self._prepare_batch_values(records))
         batch._run_or_queue(self._async_threshold())
         self.write({"batch_id": batch.id, "state": "queued" if batch.in_background else "done"})
         return {
-            "type": "ir.actions.act_window", "name": _("Enroll in Sequence"),
+            "type": "ir.actions.act_window", "name": self.env._("Enroll in Sequence"),
             "res_model": self._name, "res_id": self.id,
             "view_mode": "form", "views": [(False, "form")], "target": "new",
         }

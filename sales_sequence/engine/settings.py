@@ -1,0 +1,32 @@
+"""The sales sequence settings (CRM › Settings › Sales Sequences), read in
+one place. Each is an ``ir.config_parameter`` (``res.config.settings`` shows
+them); a missing, empty or malformed value means the default."""
+
+SETTINGS = {
+    # name: (config parameter, type, default)
+    "hourly_cap": ("sales_sequence.hourly_cap", int, 0),
+    "domain_daily_cap": ("sales_sequence.domain_daily_cap", int, 0),
+    "bounce_guard_sends": ("sales_sequence.bounce_guard_sends", int, 50),
+    "bounce_guard_rate": ("sales_sequence.bounce_guard_rate", float, 5.0),
+    "batch_size": ("sales_sequence.batch_size", int, 200),
+    "enroll_chunk_size": ("sales_sequence.enroll_chunk_size", int, 500),
+    "enroll_async_threshold": ("sales_sequence.enroll_async_threshold", int, 1000),
+}
+
+
+def key(name):
+    """The config parameter of setting ``name``."""
+    return SETTINGS[name][0]
+
+
+def get(env, name):
+    """The value of setting ``name`` (sudo: settings are the company's)."""
+    param, type_, default = SETTINGS[name]
+    raw = env["ir.config_parameter"].sudo().get_param(param)
+    if raw in (None, False, ""):
+        return default
+    try:
+        value = type_(raw)
+    except (TypeError, ValueError):
+        return default
+    return value if value >= 0 else default
