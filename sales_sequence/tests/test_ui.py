@@ -217,3 +217,47 @@ class TestSalesSequenceUi(HttpCase):
         self.env["mail.thread"].sudo().message_process(None, raw)
         self.assertEqual((manual.state, manual.exit_reason), ("exited", "reply"))
         self.assertTrue(trace.replied_at)
+
+    def test_04_rep_reads_a_team_sequence(self):
+        """(d) A sequence the rep may not change opens read-only; its counts
+        are the sequence's on the card, the form and the analytics, also for
+        enrollments the rep does not send."""
+        now = fields.Datetime.now()
+        other = self.env["res.partner"].create({"name": "Otto Other", "email": "otto@other.example.com"})
+        self.follow_up.enroll(self.lead, user=self.rep, start_at=now)
+        self.follow_up.enroll(other, user=self.manager, start_at=now)
+        self.assertFalse(self.follow_up.with_user(self.rep).can_edit)
+        self.start_tour("/odoo/crm", "sales_sequence_readonly_tour", login=self.rep.login)
+
+
+@tagged("post_install", "-at_install")
+class TestClickEverywhere(HttpCase):
+    """Odoo's own click-everywhere test (web's clickbot) over the CRM app with
+    the addon installed: every menu, view and filter of the app, the
+    Sequences menus included, opens without an error, as an admin and as a
+    salesman."""
+
+    CLICKBOT = ("odoo.loader.modules.get('@web/webclient/clickbot/clickbot_loader')"
+                ".startClickEverywhere('crm.crm_menu_root');")
+
+    def _click_everywhere(self, login):
+        self.browser_js("/odoo", self.CLICKBOT, "odoo.isReady === true", login=login,
+                        timeout=1200, success_signal="clickbot test succeeded")
+
+    def test_click_everywhere_as_admin(self):
+        admin = self.env.ref("base.user_admin")
+        if "tour_enabled" in admin._fields:
+            admin.tour_enabled = False
+        self._click_everywhere("admin")
+
+    def test_click_everywhere_as_salesman(self):
+        salesman = new_test_user(
+            self.env, login="ss_click_salesman", name="Sam Salesman", email="sam.salesman@example.com",
+            groups="base.group_user,sales_team.group_sale_salesman", tz="Europe/Brussels",
+        )
+        if "tour_enabled" in salesman._fields:
+            salesman.tour_enabled = False
+        self.env["crm.team.member"].create({
+            "crm_team_id": self.env.ref("sales_team.team_sales_department").id, "user_id": salesman.id,
+        })
+        self._click_everywhere(salesman.login)

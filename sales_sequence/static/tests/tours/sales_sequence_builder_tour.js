@@ -196,6 +196,13 @@ registry.category("web_tour.tours").add("sales_sequence_builder_tour", {
             {
                 trigger: ".modal .o_field_widget[name=preview_body]:contains(would a short call next week make sense):not(:contains({{))",
             },
+            {
+                content: "Bring the preview into view",
+                trigger: ".modal .o_notebook:has(.o_field_widget[name=preview_body])",
+                run() {
+                    this.anchor.scrollIntoView({ block: "start" });
+                },
+            },
             screenshot("email_preview", ".modal .o_field_widget[name=preview_body]"),
             {
                 content: "Close the step",
@@ -204,6 +211,22 @@ registry.category("web_tour.tours").add("sales_sequence_builder_tour", {
             },
             {
                 trigger: "body:not(:has(.modal))",
+            },
+            {
+                content: "Exit rules: no condition unless asked for",
+                trigger: ".o_form_view .o_notebook .nav-link:contains(Exit Rules)",
+                run: "click",
+            },
+            {
+                trigger: ".o_form_view .o_field_widget[name=exit_on_condition] input:not(:checked)",
+            },
+            {
+                trigger: ".o_form_view:not(:has(.o_field_widget[name=exit_domain]))",
+            },
+            screenshot("exit_rules"),
+            {
+                trigger: ".o_form_view .o_notebook .nav-link:contains(Steps)",
+                run: "click",
             },
             {
                 content: "Save the sequence",
@@ -243,5 +266,42 @@ registry.category("web_tour.tours").add("sales_sequence_builder_tour", {
                 trigger: ".o_kanban_view .o_kanban_record:contains(Cold Outbound)",
             },
             screenshot("enrollment_kanban"),
+            {
+                content: "Compare two sequences",
+                trigger: ".o_main_navbar [data-menu-xmlid='sales_sequence.menu_sales_sequence_root']",
+                run: "click",
+            },
+            {
+                trigger: ".dropdown-item[data-menu-xmlid='sales_sequence.menu_sales_sequence']",
+                run: "click",
+            },
+            {
+                trigger: ".o_control_panel .o_switch_view.o_list",
+                run: "click",
+            },
+            {
+                trigger: ".o_list_view .o_data_row:contains(Cold Outbound) .o_list_record_selector input",
+                run: "click",
+            },
+            {
+                trigger: ".o_list_view .o_data_row:contains(Re-engagement — Lost Deals) .o_list_record_selector input",
+                run: "click",
+            },
+            {
+                trigger: ".o_control_panel .o_cp_action_menus button:has(.fa-cog)",
+                run: "click",
+            },
+            {
+                trigger: ".o-dropdown--menu .o-dropdown-item:contains(Compare)",
+                run: "click",
+            },
+            {
+                content: "A chart of the rates, one bar per sequence",
+                trigger: ".o_graph_view .o_graph_canvas_container canvas",
+            },
+            {
+                trigger: ".o_control_panel .o_facet_value:contains(Rates)",
+            },
+            screenshot("compare_chart"),
         ]),
 });
