@@ -627,6 +627,7 @@ class SalesSequenceStep(models.Model):
         """
         self.ensure_one()
         self.check_access("read")
+        record.check_access("read")
         if not step_types.get(self.step_type).has_email:
             raise UserError(self.env._("Only emails can be sent as a test."))
         user = self.env.user

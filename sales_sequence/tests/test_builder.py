@@ -72,6 +72,23 @@ class TestStepDialog(SalesSequenceCase):
         step.subject = "{{ oops"
         self.assertIn("does not render", step.preview_error)
 
+    def test_manual_email_is_an_email_like_the_others(self):
+        """Subject, body, template, preview and spam score, as an automatic email."""
+        template = self.env["sales.sequence.template"].create({
+            "name": "Follow-up", "subject": "FREE!!! {{ first_name }}", "body_html": "<p>Hi {{ first_name }}</p>",
+        })
+        form = Form(self.sequence)
+        step = self._new_step(form, step_type="manual_email", activity_summary="Write to {{ first_name }}")
+        step.template_id = template
+        self.assertEqual(step.subject, "FREE!!! {{ first_name }}")
+        step.preview_ref = "res.partner,%s" % self.jane.id
+        self.assertEqual(step.preview_subject, "FREE!!! Jane")
+        self.assertTrue(step.spam_band, "scored like an automatic email")
+        self.assertIn("Hi Jane", step.preview_body)
+        arch = self.env["sales.sequence.step"].get_view(view_type="form")["arch"]
+        self.assertIn('name="email_section" invisible="not show_email"', arch)
+        self.assertTrue(self.env["sales.sequence.step"].new({"step_type": "manual_email"}).show_email)
+
     def test_step_names_are_plain_text(self):
         sequence = self._create_sequence([
             self._email(subject="Quick question about {{ company | default('your team') }}"),
@@ -146,6 +163,12 @@ class TestScreens(SalesSequenceCase):
         result = wizard.action_view_enrollments()
         listed = self.env["sales.sequence.enrollment"].search(result["domain"])
         self.assertEqual(listed.partner_id, other, "not the whole sequence")
+
+    def test_ended_enrollments_show_no_next_step(self):
+        Enrollment = self.env["sales.sequence.enrollment"]
+        for view_type in ("list", "kanban", "form"):
+            arch = Enrollment.get_view(view_type=view_type)["arch"]
+            self.assertIn("state not in ('active', 'paused', 'failed')", arch, view_type)
 
     def test_enroll_is_a_header_button_of_the_contact_form(self):
         arch = self.env["res.partner"].with_user(self.user_rep).get_view(view_type="form")["arch"]

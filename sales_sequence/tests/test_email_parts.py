@@ -5,6 +5,7 @@ Test", which mails the step rendered for a record to the current user."""
 
 import base64
 
+from odoo.exceptions import AccessError
 from odoo.tests import Form, tagged, users
 
 from .common import MONDAY_9AM, SalesSequenceCase
@@ -116,6 +117,19 @@ class TestEmailParts(SalesSequenceCase):
         self.assertIn("/sales_sequence/o/", no_links.body_html)
         self.assertIn('href="https://www.example.com/pricing"', no_links.body_html)
 
+    def test_hiveku_names_and_multi_line_values(self):
+        """Other tools' variable names work, and a multi-line value keeps its
+        lines in the HTML body (the templates are tools/render.py's)."""
+        self.jane.street = "Rue Haute 1\nBox 4"
+        sequence = self._create_sequence([self._email(
+            subject="{{ company_name }} / {{ owner_first_name }}",
+            body="<p>{{ custom.street }}</p><p>{{ owner_email }}</p>",
+        )])
+        __, mail = self._send(sequence)
+        self.assertEqual(mail.subject, "Acme Corp / Rachel")
+        self.assertIn("Rue Haute 1<br>Box 4", mail.body_html.replace("<br/>", "<br>"))
+        self.assertIn("rachel.rep@test.example.com", mail.body_html)
+
     # ------------------------------------------------------------------
     # Send Me a Test
     # ------------------------------------------------------------------
@@ -141,6 +155,16 @@ class TestEmailParts(SalesSequenceCase):
         self.assertFalse(self.env["sales.sequence.enrollment"].sudo().search([("sequence_id", "=", sequence.id)]))
         self.assertFalse(self.env["sales.sequence.trace"].sudo().search([("sequence_id", "=", sequence.id)]))
         self.assertFalse(self.env["mail.mail"].sudo().search([("subject", "=", "[TEST] Hello Jane")]), "not kept")
+
+    def test_send_me_a_test_only_for_a_record_i_may_read(self):
+        sequence = self._create_sequence([self._email()], user_id=self.user_rep.id)
+        not_mine = self.env["crm.lead"].create({
+            "name": "Manager's deal", "email_from": "deal@example.com", "user_id": self.user_manager.id,
+        })
+        step = sequence.step_ids.with_user(self.user_rep)
+        with self.mock_mail_gateway(), self.assertRaises(AccessError):
+            step._send_test(not_mine.with_user(self.user_rep))
+        self.assertFalse(self._mails)
 
     def test_send_me_a_test_from_the_preview_and_the_step_form(self):
         sequence = self._create_sequence([self._email(subject="Hello {{ first_name }}")])
