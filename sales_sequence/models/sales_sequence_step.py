@@ -41,6 +41,15 @@ LINKEDIN_ACTIONS = [
     ("engage", "Engage with content"),
 ]
 PREVIEW_MODELS = [("res.partner", "Contact"), ("crm.lead", "Lead")]
+
+
+def own_attachments(records):
+    """Attach to ``records`` the attachments uploaded before they were saved
+    (``res_id`` 0), as Odoo's mail templates do: they then follow the
+    record's access rights rather than their uploader's alone."""
+    for record in records:
+        record.attachment_ids.filtered(lambda a: not a.res_id).write({"res_model": record._name, "res_id": record.id})
+    return records
 # every field that holds a template, whatever the step's type
 TEMPLATE_FIELDS = tuple(dict.fromkeys(
     name for step_type in step_types.REGISTRY.values() for name in step_type.template_fields
@@ -371,6 +380,10 @@ class SalesSequenceStep(models.Model):
                 raise UserError(self.env._("Step “%(step)s” does not render: %(error)s",
                                   step=self.name, error=error)) from error
 
+    @api.model_create_multi
+    def create(self, vals_list):
+        return own_attachments(super().create(vals_list))
+
     def write(self, vals):
         if "step_type" in vals:
             fired = self.filtered(lambda s: s.step_type != vals["step_type"] and s.trace_ids)
@@ -379,7 +392,10 @@ class SalesSequenceStep(models.Model):
                     "The step “%s” has already run for some contacts: its type cannot change. "
                     "Add a new step instead.", fired[0].name,
                 ))
-        return super().write(vals)
+        result = super().write(vals)
+        if "attachment_ids" in vals:
+            own_attachments(self)
+        return result
 
     def unlink(self):
         """Steps that already ran are archived, not deleted, so that their
@@ -652,15 +668,18 @@ class SalesSequenceStep(models.Model):
             "auto_delete": False,
         })
         mail.send(raise_exception=False)
-        sent, failure = mail.state == "sent", mail.failure_reason
-        mail.unlink()
+        failed, failure = mail.state == "exception", mail.failure_reason
+        if mail.state == "outgoing":
+            mail.auto_delete = True  # not sent yet (e.g. no server now): the queue sends it, then deletes it
+        else:
+            mail.unlink()
         return {
             "type": "ir.actions.client",
             "tag": "display_notification",
             "params": {
-                "type": "success" if sent else "danger",
-                "message": self.env._("Test email sent to %s.", user.email) if sent
-                else self.env._("The test email could not be sent: %s", failure or self.env._("unknown error")),
+                "type": "danger" if failed else "success",
+                "message": self.env._("The test email could not be sent: %s", failure or self.env._("unknown error"))
+                if failed else self.env._("Test email sent to %s.", user.email),
             },
         }
 

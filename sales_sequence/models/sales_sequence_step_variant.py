@@ -5,6 +5,7 @@ from .sales_sequence_enrollment import RUNNING_STATES
 
 TEMPLATE_FIELDS = ("subject", "body_html", "email_cc", "email_bcc")
 from .sales_sequence_metrics_mixin import merge
+from .sales_sequence_step import own_attachments
 
 
 class SalesSequenceStepVariant(models.Model):
@@ -42,6 +43,16 @@ class SalesSequenceStepVariant(models.Model):
             siblings = variant.step_id.variant_ids.ids
             position = siblings.index(variant.id) if variant.id in siblings else len(siblings)
             variant.name = "Variant %s" % chr(ord("A") + position % 26)
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        return own_attachments(super().create(vals_list))
+
+    def write(self, vals):
+        result = super().write(vals)
+        if "attachment_ids" in vals:
+            own_attachments(self)
+        return result
 
     @api.constrains(*TEMPLATE_FIELDS)
     def _check_templates(self):

@@ -59,6 +59,18 @@ class TestEmailParts(SalesSequenceCase):
         self.assertEqual(mail.attachment_ids, self.brochure)
         self.assertEqual(self._mails[0]["attachments"], [("brochure.pdf", b"%PDF-1.4 brochure", "application/pdf")])
 
+    def test_attachments_uploaded_in_the_dialog_belong_to_the_step(self):
+        """Uploaded before the step exists (res_id 0), an attachment would be
+        its uploader's alone: saved, it is the step's, readable with it."""
+        upload = self.env["ir.attachment"].with_user(self.user_manager).create({
+            "name": "deck.pdf", "datas": base64.b64encode(b"%PDF deck"),
+            "res_model": "sales.sequence.step", "res_id": 0,
+        })
+        sequence = self._create_sequence([self._email(attachment_ids=[(6, 0, upload.ids)])], team_id=False)
+        step = sequence.step_ids
+        self.assertEqual((upload.res_model, upload.res_id), ("sales.sequence.step", step.id))
+        self.assertEqual(step.with_user(self.user_rep).attachment_ids.mapped("name"), ["deck.pdf"])
+
     def test_a_variant_sends_its_own_copies_and_attachments(self):
         leaflet = self.brochure.copy({"name": "leaflet.pdf"})
         sequence = self._create_sequence([self._email(

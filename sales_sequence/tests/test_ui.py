@@ -143,6 +143,10 @@ class TestSalesSequenceUi(HttpCase):
         self.assertEqual(steps[1].activity_summary, "Research {{ company }} before the next touch")
         self.assertEqual(steps[2].activity_summary, "Call {{ full_name }}")
         self.assertEqual(steps[3].activity_summary, "Connect with {{ first_name }} on LinkedIn")
+        # "Send Me a Test" queued a real email to the manager, and nothing else
+        test_mail = self.env["mail.mail"].search([("subject", "=like", "[TEST] Quick question, %")])
+        self.assertEqual(test_mail.email_to, self.manager.email_formatted)
+        self.assertFalse(self.env["sales.sequence.enrollment"].search([("sequence_id", "=", sequence.id)]))
 
     def test_02_rep_enrolls_lead(self):
         """(b) A rep enrolls one of their leads from its form and sees the enrollment."""

@@ -250,6 +250,29 @@ registry.category("web_tour.tours").add("sales_sequence_builder_tour", {
             },
             screenshot("sequence_builder"),
             {
+                content: "Saved, the email can be sent to me as a test",
+                trigger: `${STEP}:nth-child(1) .o_sales_sequence_timeline_open`,
+                run: "click",
+            },
+            {
+                trigger: ".modal .o_notebook .nav-link:contains(Preview)",
+                run: "click",
+            },
+            {
+                trigger: ".modal button[name=action_send_test]",
+                run: "click",
+            },
+            {
+                trigger: ".o_notification:contains(Test email sent to morgan.manager@example.com)",
+            },
+            {
+                trigger: ".modal .modal-footer .o_form_button_save",
+                run: "click",
+            },
+            {
+                trigger: "body:not(:has(.modal))",
+            },
+            {
                 content: "Open the enrollments board",
                 trigger: ".o_main_navbar [data-menu-xmlid='sales_sequence.menu_sales_sequence_root']",
                 run: "click",
