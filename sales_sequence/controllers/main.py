@@ -17,6 +17,7 @@ def signed_enrollment(enrollment_id, token, check):
     or an enrollment that does not exist, so the answer reveals nothing."""
     if not (0 < enrollment_id <= MAX_ID and isinstance(token, str) and TOKEN_RE.fullmatch(token)):
         raise NotFound()
+    # sudo: a public route; only a signed token gets the enrollment further
     enrollment = request.env["sales.sequence.enrollment"].sudo().browse(enrollment_id).exists()
     if not enrollment or not check(enrollment):
         raise NotFound()

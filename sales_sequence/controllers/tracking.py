@@ -33,26 +33,26 @@ class SalesSequenceTrackingController(Controller):
     @route("/r/<string:code>/ss/<int:enrollment_id>/<int:step_id>/<string:token>", type="http",
            auth="public", methods=["GET"], sitemap=False, save_session=False)
     def track_click(self, code, enrollment_id, step_id, token, **kwargs):
-        trace = self._signed_trace(enrollment_id, step_id, token)
-        redirect_url = request.env["link.tracker"].sudo().get_url_from_code(code)
-        if not redirect_url:
+        trace = self._signed_trace(enrollment_id, step_id, token, code)
+        # sudo: a public route; the token signs this link for this email
+        link = request.env["sales.sequence.link"].sudo().search([("code", "=", code)], limit=1)
+        if not link:
             raise NotFound()
         if self._counts_as_recipient():
-            request.env["link.tracker.click"].sudo().add_click(
-                code, ip=request.httprequest.remote_addr, country_code=request.geoip.country_code,
-            )
             trace._record_click()
         # 302, not link_tracker's 301: a browser must not cache the redirect, so a second click counts
-        return request.redirect(redirect_url, code=302, local=False)
+        return request.redirect(link.url, code=302, local=False)
 
-    def _signed_trace(self, enrollment_id, step_id, token):
+    def _signed_trace(self, enrollment_id, step_id, token, code=""):
         """The trace of the step of the enrollment (possibly empty when it was
-        deleted); NotFound when the token does not sign them."""
+        deleted); NotFound when the token does not sign them (and the link
+        ``code`` of a click)."""
         if not 0 < step_id <= MAX_ID:
             raise NotFound()
         enrollment = signed_enrollment(
-            enrollment_id, token, lambda enrollment: enrollment._check_tracking_token(step_id, token),
+            enrollment_id, token, lambda enrollment: enrollment._check_tracking_token(step_id, token, code),
         )
+        # sudo: a public route; the token signs this enrollment and step
         return request.env["sales.sequence.trace"].sudo().search(
             [("enrollment_id", "=", enrollment.id), ("step_id", "=", step_id)], limit=1,
         )

@@ -109,6 +109,8 @@ class Enroller:
         :return: ``({record id: reason}, superseded enrollments)``
         """
         sequence = self.sequence
+        # sudo: the person's enrollments by any sender count; only those in
+        # sequences the user may edit are superseded (_may_supersede)
         Enrollment = self.env["sales.sequence.enrollment"].sudo()
         running = self.running_elsewhere(records)
         cap = sequence.company_id.sales_sequence_max_concurrent
@@ -161,6 +163,7 @@ class Enroller:
         people = Enrollment._running_domain(records)
         if is_lead:
             people |= Enrollment._running_domain(records.partner_id)
+        # sudo: read only, every sender's enrollments in the company count
         enrollments = Enrollment.sudo().search_fetch(
             people & Domain([
                 ("sequence_id", "!=", self.sequence.id), ("sequence_id.active", "=", True),
@@ -218,11 +221,14 @@ class Enroller:
         audit notes and the engine's wake-up."""
         Enrollment = self.env["sales.sequence.enrollment"]
         # tracking_disable: no per-record follower queries nor "assigned to
-        # you" emails; senders follow their enrollments, subscribed per sender
-        enrollments = Enrollment.with_context(tracking_disable=True).create([
+        # you" emails; senders follow their enrollments, subscribed per sender.
+        # sudo: plan() checked these values with the enrolling user's rights;
+        # the step and timing are the engine's (sales.sequence.guard.mixin)
+        enrollments = Enrollment.sudo().with_context(tracking_disable=True).create([
             self._values(record, start) for record, start in zip(records, starts)
         ]).with_env(Enrollment.env)
         for sender, sent_by in enrollments.grouped("user_id").items():
+            # sudo: the sender follows, whoever enrolled
             sent_by.sudo().message_subscribe(partner_ids=sender.partner_id.ids)
         enrollments._log_enrolled()
         Enrollment._schedule_wakeup(enrollments.mapped("next_run_at"))
@@ -251,11 +257,13 @@ class Enroller:
 
 def conflicts(sequence, other):
     """Two sequences conflict when either refuses to share its people."""
+    # sudo: the other sequence's setting counts even when the user may not read it
     return not (sequence.allow_concurrent and other.sudo().allow_concurrent)
 
 
 def outranks(sequence, other):
     """Strictly higher priority (1 is the highest; a tie keeps the running one)."""
+    # sudo: the other sequence's priority counts even when the user may not read it
     return sequence.priority < other.sudo().priority
 
 

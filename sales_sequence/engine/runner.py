@@ -75,9 +75,8 @@ class StepRunner:
     def _condition_misses(self):
         misses = set()
         for step, enrollments in self.enrollments.filtered("step_id").grouped("step_id").items():
-            domain = step._get_condition_domain()
-            if domain:
-                misses.update((enrollments - enrollments._matching(domain)).ids)
+            if step._get_condition_domain():
+                misses.update((enrollments - enrollments._matching(step._get_condition_domain)).ids)
         return misses
 
     def _engagement_misses(self):
@@ -127,6 +126,7 @@ class StepRunner:
         self.phones.update(phones)
         numbers = [number for number in phones.values() if number]
         if numbers:
+            # sudo: the SMS suppression list is the company's
             blocked = self.env["phone.blacklist"].sudo().search_fetch([("number", "in", numbers)], ["number"])
             self.blocked_phones |= set(blocked.mapped("number"))
 
@@ -319,23 +319,29 @@ class StepRunner:
     def _write(self):
         env = self.env
         self._set_reply_to()
+        # sudo: the engine queues the emails it composed with each sender's rights
         mails = env["mail.mail"].sudo().create([values for __, values in self.mails])
         for (trace, __), mail in zip(self.mails, mails):
             trace.update(mail_mail_id=mail.id, message_id=mail.message_id)
+        # sudo: the tasks the steps give to their assignees
         activities = env["mail.activity"].sudo().with_context(mail_activity_quick_update=True).create(
             [values for __, values in self.activities]
         )
         for (trace, __), activity in zip(self.activities, activities):
             trace["activity_id"] = activity.id
         if self.texts:
+            # sudo: the texts composed with each sender's rights
             env["sms.sms"].sudo().create([values for __, values in self.texts])
             self._log_texts()
+            # sudo: wake the SMS queue
             env.ref("sms.ir_cron_sms_scheduler_action").sudo()._trigger()
+        # sudo: the engine's log
         env["sales.sequence.trace"].sudo().create(self.traces)
         self._move_enrollments()
         for (reason, detail), enrollments in self.failures.items():
             enrollments._fail(reason, detail)
         if mails:
+            # sudo: wake the mail queue
             env.ref("mail.ir_cron_mail_scheduler_action").sudo()._trigger()
 
     def _log_texts(self):
@@ -347,6 +353,7 @@ class StepRunner:
             by_model[target._name][target.id] = Markup("<p>%s</p><p>%s</p>") % (
                 self.env._("Text message to %s:", values["number"]), values["body"])
         for model, bodies in by_model.items():
+            # sudo: the engine notes the texts it sent (an event of the engine)
             self.env[model].browse(bodies).sudo()._message_log_batch(bodies, message_type="sms")
 
     def _move_enrollments(self):

@@ -26,6 +26,7 @@ def load_send_quota(emailing, now, emails):
     throttle = any(sequences.mapped("throttle_seconds"))
     if not (hourly_cap or domain_cap or daily or throttle):
         return None
+    # sudo: the caps count every sender's emails
     Trace = env["sales.sequence.trace"].sudo()
     sent = SENT & Domain("sent_at", "<=", now)
     senders = emailing.user_id

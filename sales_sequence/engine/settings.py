@@ -8,6 +8,7 @@ SETTINGS = {
     "domain_daily_cap": ("sales_sequence.domain_daily_cap", int, 0),
     "bounce_guard_sends": ("sales_sequence.bounce_guard_sends", int, 50),
     "bounce_guard_rate": ("sales_sequence.bounce_guard_rate", float, 5.0),
+    "ooo_max_days": ("sales_sequence.ooo_max_days", int, 60),
     "batch_size": ("sales_sequence.batch_size", int, 200),
     "enroll_chunk_size": ("sales_sequence.enroll_chunk_size", int, 500),
     "enroll_async_threshold": ("sales_sequence.enroll_async_threshold", int, 1000),
@@ -22,6 +23,7 @@ def key(name):
 def get(env, name):
     """The value of setting ``name`` (sudo: settings are the company's)."""
     param, type_, default = SETTINGS[name]
+    # sudo: the settings are the company's, read by anyone
     raw = env["ir.config_parameter"].sudo().get_param(param)
     if raw in (None, False, ""):
         return default

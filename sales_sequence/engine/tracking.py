@@ -1,12 +1,17 @@
 """Open and click tracking of the emails the engine sends, without mass_mailing.
 
-At queue time (``tracked_body``) links are rewritten to link_tracker short
-URLs carrying our own suffix ``/r/<code>/ss/<enrollment>/<step>/<token>`` and
-a 1x1 open pixel ``/sales_sequence/o/<enrollment>/<step>/<token>.gif`` is
-appended. Both are signed over (enrollment, step) by
+At queue time (``tracked_body``) links are rewritten to short URLs
+``/r/<code>/ss/<enrollment>/<step>/<token>`` (``code``: a
+``sales.sequence.link``) and a 1x1 open pixel
+``/sales_sequence/o/<enrollment>/<step>/<token>.gif`` is appended. The pixel
+is signed over (enrollment, step), a link over (enrollment, step, code), by
 ``sales.sequence.enrollment._tracking_token``: the public routes
-(controllers/tracking.py) stamp the trace of that step and nothing else. Only
-the email carries them, not its copy in the chatter.
+(controllers/tracking.py) stamp the trace of that step and follow that link,
+nothing else. Only the email carries them, not its copy in the chatter.
+
+Links are not ``link.tracker`` records: those are public redirects
+(``/r/<code>``) that only administrators and marketing may create; a rep's
+URL must not become one through the engine's rights.
 """
 
 import lxml.html
@@ -14,12 +19,12 @@ from markupsafe import Markup
 
 from odoo.addons.link_tracker.tools.html import find_links_with_urls_and_labels
 from odoo.tools import is_html_empty
-from odoo.tools.mail import URL_SKIP_PROTOCOL_REGEX
+from odoo.tools.mail import URL_SKIP_PROTOCOL_REGEX, validate_url
 
 # links that must reach their target untouched (regexes, as link_tracker takes them)
 UNTRACKED_PATHS = ["/sales_sequence/unsubscribe"]
-# transaction cache of link tracker codes: {(url, label): code}; the cursor
-# clears it on commit and on savepoint rollback, so a code never outlives its tracker
+# transaction cache of link codes: {(url, label): code}; the cursor clears it
+# on commit and on savepoint rollback, so a code never outlives its link
 LINK_CODES_CACHE_KEY = "sales_sequence.link_codes"
 
 
@@ -39,9 +44,10 @@ def tracked_body(enrollment, body, step):
     return body
 
 
-def tracking_suffix(enrollment, step):
-    """``<enrollment>/<step>/<token>``: what the tracking routes verify."""
-    return "%s/%s/%s" % (enrollment.id, step.id, enrollment._tracking_token(step.id))
+def tracking_suffix(enrollment, step, code=""):
+    """``<enrollment>/<step>/<token>``: what the tracking routes verify (the
+    token of a link signs its ``code`` too)."""
+    return "%s/%s/%s" % (enrollment.id, step.id, enrollment._tracking_token(step.id, code))
 
 
 def open_pixel_url(enrollment, step):
@@ -60,24 +66,23 @@ def track_links(enrollment, body, step):
     )
     if not nodes:
         return body
-    codes = link_tracker_codes(enrollment.env, urls_and_labels)
-    suffix = tracking_suffix(enrollment, step)
+    codes = link_codes(enrollment.env, urls_and_labels)
     for node, code in zip(nodes, codes):
-        node.set("href", "%s/r/%s/ss/%s" % (base_url, code, suffix))
+        node.set("href", "%s/r/%s/ss/%s" % (base_url, code, tracking_suffix(enrollment, step, code)))
     tracked = lxml.html.tostring(root, encoding="unicode", method="xml")
     return Markup(tracked) if isinstance(body, Markup) else tracked
 
 
-def link_tracker_codes(env, urls_and_labels):
-    """The short code of each ``{'url', 'label'}``, in order.
+def link_codes(env, urls_and_labels):
+    """The code of the ``sales.sequence.link`` of each ``{'url', 'label'}``,
+    in order.
 
-    Trackers are looked up (or created, with a title so that link_tracker
-    never fetches the page) only for links not seen yet in the current
-    transaction: a batch of emails costs a few queries per distinct link,
-    not per email.
+    Links are looked up (or created) only for those not seen yet in the
+    current transaction: a batch of emails costs a few queries per distinct
+    link, not per email.
     """
     known = env.cr.cache.setdefault(LINK_CODES_CACHE_KEY, {})
-    keys = [(vals["url"], vals["label"] or "") for vals in urls_and_labels]
+    keys = [(validate_url(vals["url"]), vals["label"] or "") for vals in urls_and_labels]
     missing = list(dict.fromkeys(key for key in keys if key not in known))
     if missing:
         known.update(zip(missing, _fetch_link_codes(env, missing)))
@@ -85,14 +90,12 @@ def link_tracker_codes(env, urls_and_labels):
 
 
 def _fetch_link_codes(env, keys):
-    """Codes of the link trackers of ``keys`` (``(url, label)``), created if needed."""
-    trackers = env["link.tracker"].sudo().search_or_create([
-        {"url": url, "label": label or False, "title": label or url} for url, label in keys
-    ])
-    codes = env["link.tracker.code"].sudo().search_fetch(
-        [("link_id", "in", trackers.ids)], ["code", "link_id"], order="id desc",
-    )
-    latest = {}
-    for code in codes:
-        latest.setdefault(code.link_id.id, code.code)
-    return [latest[tracker.id] for tracker in trackers]
+    """Codes of the links of ``keys`` (``(url, label)``), created if needed."""
+    # sudo: the engine's own table of links, followed only through URLs it signed
+    Link = env["sales.sequence.link"].sudo()
+    found = {(link.url, link.label or ""): link.code for link in Link.search_fetch(
+        [("url", "in", list({url for url, __ in keys}))], ["url", "label", "code"], order="id")}
+    new = [key for key in keys if key not in found]
+    created = Link.create([{"url": url, "label": label or False} for url, label in new])
+    found.update(zip(new, created.mapped("code")))
+    return [found[key] for key in keys]

@@ -3,12 +3,14 @@ from . import sales_sequence_spam_mixin
 from . import sales_sequence_ab_test_mixin
 from . import sales_sequence_target_mixin
 from . import sales_sequence_calendar_watcher
+from . import sales_sequence_guard_mixin
 from . import sales_sequence
 from . import sales_sequence_step
 from . import sales_sequence_step_variant
 from . import sales_sequence_template
 from . import sales_sequence_enrollment
 from . import sales_sequence_trace
+from . import sales_sequence_link
 from . import sales_sequence_enroll_batch
 from . import sales_sequence_comparison
 from . import mail_activity

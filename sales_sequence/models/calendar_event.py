@@ -26,4 +26,5 @@ class CalendarEvent(models.Model):
         leads = events.opportunity_id | self.env["crm.lead"].browse(
             event.res_id for event in events if event.res_model == "crm.lead" and event.res_id
         )
+        # sudo: a meeting exits every sender's enrollments of the people (an event, not the user's act)
         self.env["sales.sequence.enrollment"].sudo()._exit_on_meeting(events.partner_ids, leads)

@@ -14,5 +14,6 @@ class CrmLead(models.Model):
     def write(self, vals):
         result = super().write(vals)
         if {"stage_id", "active", "probability", "won_status"} & set(vals):
+            # sudo: a won, lost or moved lead exits every sender's enrollments on it
             self.env["sales.sequence.enrollment"].sudo()._exit_on_lead_change(self)
         return result

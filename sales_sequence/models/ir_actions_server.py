@@ -113,6 +113,7 @@ class IrActionsServer(models.Model):
         records = self._sequence_targets(eval_context or {})
         if not records:
             return False
+        # sudo: the rule (an administrator's) exits every sender's enrollments of the record
         running = self.env["sales.sequence.enrollment"].sudo().search(self._exit_domain(records))
         running.action_exit(self._exit_reason())
         return False

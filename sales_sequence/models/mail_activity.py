@@ -125,10 +125,12 @@ class MailActivity(models.Model):
         """Sequence tasks done or cancelled: their traces follow them (done, or
         skipped when cancelled), also when nobody waits for the task, and the
         enrollments waiting for them go on."""
+        # sudo: a finished task updates its trace and moves its enrollment on, whoever sends it
         traces = self.env["sales.sequence.trace"].sudo().search(
             [("activity_id", "in", self.ids), ("state", "=", "task")]
         )
         traces.write({"state": "done"} if done else {"state": "skipped", "skip_reason": "task_cancelled"})
+        # sudo: the enrollment waiting for the task goes on, whoever sends it
         self.env["sales.sequence.enrollment"].sudo().search(
             [("waiting_activity_id", "in", self.ids)]
         )._on_task_finished()
@@ -142,6 +144,7 @@ class MailActivity(models.Model):
         prospect; sending it marks the task done (see mail.compose.message)."""
         self.ensure_one()
         self.check_access("write")
+        # sudo: the task's step (the assignee may not see the enrollment); the task's access is checked above
         trace = self.sudo().sales_sequence_trace_ids[:1]
         if not (self.sales_sequence_writes_email and self.active):
             raise UserError(self.env._("This task is not an email to write for a sequence."))
@@ -181,6 +184,7 @@ class MailActivity(models.Model):
         task is done, which moves the enrollment on."""
         self.ensure_one()
         self.check_access("write")
+        # sudo: the trace keeps the Message-ID of what the assignee sent (the task's access is checked above)
         self.sudo().sales_sequence_trace_ids.filtered(lambda t: step_types.get(t.step_type).has_email).write({
             "message_id": message.message_id, "mail_subject": message.subject,
         })

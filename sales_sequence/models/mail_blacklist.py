@@ -11,6 +11,7 @@ class MailBlacklist(models.Model):
         emails = [email for email in emails if email]
         if not emails:
             return set()
+        # sudo: the suppression list is the company's, whoever asks
         return set(self.sudo().with_context(active_test=True).search_fetch(
             [("email", "in", emails)], ["email"],
         ).mapped("email"))

@@ -27,6 +27,7 @@ class MailMail(models.Model):
 
     def _postprocess_sent_message(self, success_pids, success_emails, failure_reason=False, failure_type=None):
         if failure_type:
+            # sudo: the mail queue reports the outcome of every sender's emails
             traces = self.env["sales.sequence.trace"].sudo().search([("mail_mail_id", "in", self.ids)])
             if failure_type in PERMANENT_FAILURES:
                 traces._set_bounced(failure_reason or failure_type)

@@ -1,4 +1,7 @@
 from odoo import api, models, tools
+from odoo.tools import email_normalize
+
+from ..tools import mail_reports
 
 
 class MailThread(models.AbstractModel):
@@ -10,6 +13,7 @@ class MailThread(models.AbstractModel):
     @api.model
     def _message_route_process(self, message, message_dict, routes):
         if routes and not message_dict.get("is_bounce"):
+            # sudo: the gateway matches replies to every sender's emails
             self.env["sales.sequence.enrollment"].sudo()._on_incoming_email(message, message_dict, routes)
         return super()._message_route_process(message, message_dict, routes)
 
@@ -17,7 +21,20 @@ class MailThread(models.AbstractModel):
     def _routing_handle_bounce(self, email_message, message_dict):
         super()._routing_handle_bounce(email_message, message_dict)
         if message_dict.get("bounced_msg_ids"):
+            # sudo: the gateway matches the emails of every sender
             traces = self.env["sales.sequence.trace"].sudo().search(
                 [("message_id", "in", message_dict["bounced_msg_ids"])]
             )
+            failed = self._sales_sequence_failed_recipients(email_message, message_dict)
+            traces = traces.filtered(lambda trace: trace._recipient_address() in failed)
             traces._set_bounced(tools.html2plaintext(message_dict.get("body") or ""))
+
+    @api.model
+    def _sales_sequence_failed_recipients(self, email_message, message_dict):
+        """The addresses a bounce reports as failed for good (the DSN's
+        Final-Recipient, else Odoo's reading of it): a bounce carrying the
+        Message-ID of an email sent to someone else does not bounce it."""
+        found = mail_reports.failed_recipients(email_message)
+        if not found and not mail_reports.delivery_statuses(email_message):
+            found = (message_dict.get("bounced_email") or "",)  # no report at all: Odoo's guess
+        return {email_normalize(address) for address in found} - {False}

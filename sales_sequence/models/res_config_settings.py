@@ -32,6 +32,11 @@ class ResConfigSettings(models.TransientModel):
         fields.Float, "bounce_guard_rate", "Bounce Guard: Maximum Rate (%)",
         "A sequence whose last emails bounce more than this pauses, and its owner gets a task.",
     )
+    sales_sequence_ooo_max_days = _setting(
+        fields.Integer, "ooo_max_days", "Out-of-Office Pause (max days)",
+        "An out-of-office reply pauses the enrollment until the return date it gives (else the "
+        "sequence's delay), never longer than this many days (0: no limit but ten years).",
+    )
     sales_sequence_batch_size = _setting(
         fields.Integer, "batch_size", "Engine Batch Size",
         "How many due steps the engine runs per transaction.",

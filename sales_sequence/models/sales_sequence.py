@@ -3,7 +3,7 @@ from datetime import timedelta
 from dateutil.relativedelta import relativedelta
 
 from odoo import Command, api, fields, models
-from odoo.exceptions import UserError, ValidationError
+from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.fields import Domain
 from odoo.addons.base.models.res_partner import _tz_get
 from odoo.tools import SQL, format_amount
@@ -15,10 +15,14 @@ from ..tools import actions, workcal
 from ..tools.clock import Clock
 from .sales_sequence_calendar_watcher import WORK_CALENDAR_CACHE
 from .sales_sequence_enrollment import RUNNING_STATES
+from .sales_sequence_guard_mixin import is_manager
 from .sales_sequence_metrics_mixin import TOUCH_STATES, fold_ending, merge, new_totals, rate
 
 
 ENROLLABLE_MODELS = ("res.partner", "crm.lead")
+# what only a sequence manager changes: who owns a sequence (and so sends for
+# the rules), and how it settles conflicts with the other sequences
+MANAGER_FIELDS = ("user_id", "priority", "allow_concurrent")
 
 
 class SalesSequence(models.Model):
@@ -124,6 +128,8 @@ class SalesSequence(models.Model):
         compute="_compute_can_edit", help="Whether the current user may change the sequence (else it shows read-only).",
     )
     cadence = fields.Json(compute="_compute_cadence", help="The steps in order, for the cadence strip of the cards.")
+    is_sequence_manager = fields.Boolean(
+        compute="_compute_is_manager", help="The current user manages sequences (owner, priority and sharing).")
     # counters
     step_count = fields.Integer(compute="_compute_counts")
     enrollment_count = fields.Integer(compute="_compute_counts")
@@ -185,16 +191,70 @@ class SalesSequence(models.Model):
     def _check_exit_domain(self):
         for sequence in self:
             try:
-                sequence._get_exit_domain()
+                domain = sequence._get_exit_domain()
             except (ValueError, SyntaxError, TypeError) as error:
                 raise ValidationError(self.env._("The exit condition is not a valid domain: %s", error)) from error
+            self._check_condition_readable(domain, self.env._("The exit condition"))
 
-    def _get_exit_domain(self):
+    def _get_exit_domain(self, uid=None):
+        """The exit condition, as a domain for the user ``uid`` (default: the
+        current one; the engine gives each enrollment's sender)."""
         self.ensure_one()
-        domain = safe_eval(self.exit_domain or "[]", {"uid": self.env.uid})
+        domain = safe_eval(self.exit_domain or "[]", {"uid": uid or self.env.uid})
         if not isinstance(domain, (list, tuple)):
             raise ValueError(self.env._("a domain is a list of conditions"))
         return list(domain)
+
+    @api.model
+    def _check_condition_readable(self, domain, what):
+        """Refuse a rep-written condition (``what``: its name) on what the
+        writer may not read: it runs with the sender's rights, and must not
+        be written blind either. (Constraints run as superuser: the writer
+        is ``env.uid``.)"""
+        writer = self.env(su=False)
+        for model in ENROLLABLE_MODELS:
+            try:
+                writer[model].with_context(active_test=False)._search(Domain(domain))
+            except (ValueError, TypeError):
+                continue  # not a condition on this model (lead fields on a contact)
+            except AccessError as error:
+                raise ValidationError(self.env._(
+                    "%(what)s uses data you may not read: %(error)s",
+                    what=what, error=str(error).split("\n", 1)[0],
+                )) from error
+
+    # ------------------------------------------------------------------
+    # Trust: the manager's fields
+    # ------------------------------------------------------------------
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        if not is_manager(self.env):
+            defaults = {"user_id": self.env.uid, "priority": self._fields["priority"].default(self),
+                        "allow_concurrent": self._fields["allow_concurrent"].default(self)}
+            for vals in vals_list:
+                self._refuse_manager_fields([name for name in MANAGER_FIELDS
+                                             if name in vals and vals[name] != defaults[name]])
+        return super().create(vals_list)
+
+    def write(self, vals):
+        if not is_manager(self.env):
+            self._refuse_manager_fields([name for name in MANAGER_FIELDS if name in vals and any(
+                sequence._fields[name].convert_to_write(sequence[name], sequence) != vals[name] for sequence in self
+            )])
+        return super().write(vals)
+
+    def _refuse_manager_fields(self, names):
+        if names:
+            raise AccessError(self.env._(
+                "Only a sequence manager may change %s: the owner sends for the automation rules, and the "
+                "priority and sharing settle which sequence a contact leaves for another.",
+                ", ".join("“%s”" % self._fields[name]._description_string(self.env) for name in names),
+            ))
+
+    @api.depends_context("uid")
+    def _compute_is_manager(self):
+        self.is_sequence_manager = is_manager(self.env)
 
     # ------------------------------------------------------------------
     # Lifecycle
@@ -228,26 +288,32 @@ class SalesSequence(models.Model):
     def _check_bounce_guard(self):
         """Pause active sequences whose last emails bounce too much (settings:
         ``sales_sequence.bounce_guard_sends``, ``sales_sequence.bounce_guard_rate``),
-        say why on their chatter and give their owner a task."""
+        say why on their chatter and give their owner a task.
+
+        The rate counts recipients, not emails: one prospect bouncing (or
+        forging bounces of) every email sent to them is one bad address."""
         sends = settings.get(self.env, "bounce_guard_sends") or 1
         max_rate = settings.get(self.env, "bounce_guard_rate")
+        # sudo: every sender's emails count, the guard protects the sequence
         Trace = self.env["sales.sequence.trace"].sudo()
         for sequence in self.filtered(lambda s: s.state == "active"):
             last = Trace.search_fetch(
-                [("sequence_id", "=", sequence.id), ("message_id", "!=", False)], ["bounced_at"],
+                [("sequence_id", "=", sequence.id), ("message_id", "!=", False)], ["bounced_at", "enrollment_id"],
                 order="sent_at desc, id desc", limit=sends,
             )
-            bounced = len(last.filtered("bounced_at"))
-            if len(last) < sends or 100.0 * bounced / sends <= max_rate:
+            if len(last) < sends:
                 continue
-            sequence._pause_for_bounces(bounced, sends, max_rate)
+            recipients = last.grouped(lambda trace: trace._recipient_address())
+            bounced = sum(1 for traces in recipients.values() if any(traces.mapped("bounced_at")))
+            if 100.0 * bounced / len(recipients) > max_rate:
+                sequence._pause_for_bounces(bounced, len(recipients), sends, max_rate)
 
-    def _pause_for_bounces(self, bounced, sends, max_rate):
+    def _pause_for_bounces(self, bounced, recipients, sends, max_rate):
         self.action_pause()
         reason = self.env._(
-            "Paused by the bounce guard: %(bounced)s of the last %(sends)s emails bounced "
-            "(%(rate).1f%%, above %(max).1f%%). Clean the list, then resume.",
-            bounced=bounced, sends=sends, rate=100.0 * bounced / sends, max=max_rate,
+            "Paused by the bounce guard: %(bounced)s of the %(recipients)s recipients of the last "
+            "%(sends)s emails bounced (%(rate).1f%%, above %(max).1f%%). Clean the list, then resume.",
+            bounced=bounced, recipients=recipients, sends=sends, rate=100.0 * bounced / recipients, max=max_rate,
         )
         self.message_post(body=reason)
         self.activity_schedule(
@@ -262,6 +328,7 @@ class SalesSequence(models.Model):
     def _reschedule_overdue(self):
         """After a pause, overdue steps fire at the next opening, not all at once in the past."""
         now = fields.Datetime.now()
+        # sudo: every sender's overdue enrollments move to the next opening
         overdue = self.env["sales.sequence.enrollment"].sudo().search([
             ("sequence_id", "in", self.ids), ("state", "=", "active"), ("next_run_at", "<", now),
         ])
@@ -387,9 +454,11 @@ class SalesSequence(models.Model):
     def _load_work_calendar(self, calendar):
         attendances = tuple(
             (int(line.dayofweek), line.hour_from, line.hour_to)
+            # sudo: the sender's working hours count, whoever enrolls
             for line in calendar.sudo().attendance_ids
             if line.day_period != "lunch" and not line.display_type
         )
+        # sudo: the company's holidays count, whoever enrolls
         holidays = self.env["resource.calendar.leaves"].sudo().search_fetch(
             [("resource_id", "=", False), ("calendar_id", "in", [calendar.id, False]),
              ("date_to", ">=", fields.Datetime.now() - timedelta(days=1))],
@@ -428,6 +497,7 @@ class SalesSequence(models.Model):
         or exit from them (an exit without a sequence exits from all)."""
         enroll = Domain("state", "=", "sales_sequence_enroll") & Domain("sales_sequence_id", "in", self.ids)
         exit_ = Domain("state", "=", "sales_sequence_exit") & Domain("sales_sequence_id", "in", [*self.ids, False])
+        # sudo: the rules are an administrator's; counted and listed for the sequence
         return self.env["ir.actions.server"].sudo().search_fetch(
             Domain("base_automation_id", "!=", False) & (enroll | exit_),
             ["state", "sales_sequence_id", "base_automation_id"],
@@ -446,6 +516,7 @@ class SalesSequence(models.Model):
         xmlid = "sales_sequence.crm_tag_inbound"
         if self.env.ref(xmlid, raise_if_not_found=False):
             return
+        # sudo: install time, the shipped rule's tag
         Tag = self.env["crm.tag"].sudo()
         tag = Tag.search([("name", "=ilike", "Inbound")], limit=1) or Tag.create({"name": "Inbound"})
         self.env["ir.model.data"]._update_xmlids([{"xml_id": xmlid, "record": tag, "noupdate": True}])
@@ -506,6 +577,7 @@ class SalesSequence(models.Model):
         return merge(totals, self._metric_won_totals(self.ids, "sequence_id"))
 
     def _metric_enrollment_totals(self):
+        # sudo: a sequence's numbers count every sender's enrollments
         rows = self.env["sales.sequence.enrollment"].sudo()._read_group(
             [("sequence_id", "in", self.ids)], ["sequence_id", "state", "exit_reason"], ["__count"],
         )
@@ -576,6 +648,7 @@ class SalesSequence(models.Model):
         return fields.Datetime.to_datetime(today + relativedelta(day=1))
 
     def _meetings_since(self, start):
+        # sudo: the dashboard counts every sender's meetings
         return self.env["sales.sequence.enrollment"].sudo().search_count([
             ("sequence_id", "in", self.ids), ("exit_reason", "=", "meeting"), ("ended_at", ">=", start),
         ])
@@ -605,6 +678,10 @@ class SalesSequence(models.Model):
 
     def copy_data(self, default=None):
         vals_list = super().copy_data(default=default)
+        if not is_manager(self.env):  # a rep's copy is theirs, with the default priority and sharing
+            for vals in vals_list:
+                vals.update(user_id=self.env.uid, priority=self._fields["priority"].default(self),
+                            allow_concurrent=self._fields["allow_concurrent"].default(self))
         if "name" in (default or {}):
             return vals_list
         return [dict(vals, name=self.env._("%s (copy)", sequence.name)) for sequence, vals in zip(self, vals_list)]

@@ -197,6 +197,7 @@ class SalesSequenceAbTestMixin(models.AbstractModel):
         """Resume the A/B test: new enrollments are split between the variants again."""
         for step in self.filtered("ab_winner_id"):
             step.ab_winner_id = False
+            # sudo: whoever may edit the step may log on its sequence
             step.sequence_id.sudo().message_post(
                 body=self.env._(
                     "A/B test of “%(step)s” resumed by %(user)s: new enrollments are split "

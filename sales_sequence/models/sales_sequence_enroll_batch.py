@@ -9,6 +9,7 @@ from odoo.tools import SQL
 
 from ..engine import settings
 from ..engine.composer import recipient_email
+from .sales_sequence_guard_mixin import is_manager
 
 _logger = logging.getLogger(__name__)
 
@@ -23,9 +24,15 @@ class SalesSequenceEnrollBatch(models.Model):
 
     _name = "sales.sequence.enroll.batch"
     _description = "Sales Sequence Bulk Enrollment"
+    _inherit = ["sales.sequence.guard.mixin"]
     _order = "id desc"
     _check_company_auto = True
     _rec_names_search = ["sequence_id"]
+    # what the enroll wizard gives; the progress and the outcome are the engine's
+    _user_create_fields = (
+        "sequence_id", "requested_by_id", "sender_id", "res_model", "record_ids", "record_count",
+        "start_at", "stagger_days", "skip_running", "skip_recent_days",
+    )
 
     sequence_id = fields.Many2one("sales.sequence", required=True, ondelete="cascade", index=True)
     company_id = fields.Many2one(related="sequence_id.company_id", store=True)
@@ -66,6 +73,34 @@ class SalesSequenceEnrollBatch(models.Model):
                                    count=batch.record_count, sequence=batch.sequence_id.name)
 
     # ------------------------------------------------------------------
+    # Trust (sales.sequence.guard.mixin)
+    # ------------------------------------------------------------------
+
+    def _guard_hint(self):
+        return self.env._("Enroll contacts and leads with the Enroll action.")
+
+    def _check_trust(self, fnames):
+        """What the enroll wizard checks: a sequence the requester reads, the
+        requester enrolling as themselves (a manager: anyone of the company),
+        a sender they may send as, a list of record ids."""
+        for batch in self:
+            sequence = batch.sequence_id
+            sequence.check_access("read")
+            requester, sender = batch.requested_by_id, batch.sender_id
+            if requester != self.env.user and not is_manager(self.env):
+                raise AccessError(self.env._("You can only enroll in your own name."))
+            for user in requester | sender:
+                if user.share or sequence.company_id not in user.company_ids:
+                    raise UserError(self.env._("%(user)s cannot enroll for the company %(company)s.",
+                                               user=user.name, company=sequence.company_id.name))
+            if sender and not sequence._may_send_as(sender):
+                raise AccessError(self.env._("Only a sequence manager can send in the name of %s.", sender.name))
+            ids = batch.record_ids
+            if not (isinstance(ids, list) and all(type(i) is int and i > 0 for i in ids)
+                    and len(ids) == batch.record_count):
+                raise UserError(self.env._("The records to enroll must be a list of record ids."))
+
+    # ------------------------------------------------------------------
     # Running
     # ------------------------------------------------------------------
 
@@ -76,6 +111,7 @@ class SalesSequenceEnrollBatch(models.Model):
             self._process(limit=None)
         else:
             self.in_background = True
+            # sudo: wake the cron job (users do not write crons)
             self.env.ref("sales_sequence.ir_cron_enroll_batches").sudo()._trigger()
 
     @api.model
@@ -219,6 +255,7 @@ class SalesSequenceEnrollBatch(models.Model):
             body += Markup("<p>%s</p>") % self.env._("Stopped: %s", error)
         if self.failure_details:
             body += Markup("<pre>%s</pre>") % self.failure_details
+        # sudo: notify the requester on the sequence's thread, whoever may post there
         self.sequence_id.sudo().message_notify(
             partner_ids=self.requested_by_id.partner_id.ids,
             subject=self.env._("Bulk enrollment in %s is done", self.sequence_id.name),

@@ -5,7 +5,7 @@ from datetime import timedelta
 from psycopg2.errors import SerializationFailure
 
 from odoo import api, fields, models
-from odoo.exceptions import UserError
+from odoo.exceptions import AccessError, UserError
 from odoo.fields import Domain
 from odoo.tools import SQL, consteq, email_normalize, html2plaintext, mail as mail_tools
 from odoo.tools.misc import hmac
@@ -14,6 +14,7 @@ from ..engine import settings
 from ..engine.composer import Composer, recipient_email
 from ..engine.runner import StepRunner
 from ..tools import ab, autoreply, render
+from .sales_sequence_guard_mixin import is_manager
 
 _logger = logging.getLogger(__name__)
 
@@ -42,6 +43,8 @@ RUNNING_STATES = ("active", "paused")
 TRACKING_SCOPE = "sales_sequence-tracking"
 UNSUBSCRIBE_SCOPE = "sales_sequence-unsubscribe"
 SNAPSHOT_RETRIES = 10
+# the longest an automatic resume may be put off, whatever the settings say
+MAX_RESUME_DAYS = 3650
 
 
 class SalesSequenceEnrollment(models.Model):
@@ -49,10 +52,14 @@ class SalesSequenceEnrollment(models.Model):
 
     _name = "sales.sequence.enrollment"
     _description = "Sales Sequence Enrollment"
-    _inherit = ["mail.thread"]
+    _inherit = ["mail.thread", "sales.sequence.guard.mixin"]
     _order = "id desc"
     _check_company_auto = True
     _rec_names_search = ["lead_id", "partner_id", "sequence_id"]
+    # reps enroll through sales.sequence.enroll() (the wizard, the buttons, the
+    # rules) and change the state with the buttons; they may only pick the
+    # date a paused enrollment resumes on. The rest is the engine's.
+    _user_write_fields = ("resume_at",)
 
     sequence_id = fields.Many2one(
         "sales.sequence", required=True, ondelete="cascade", index=True, tracking=True,
@@ -156,25 +163,76 @@ class SalesSequenceEnrollment(models.Model):
         return people & Domain("state", "in", RUNNING_STATES)
 
     # ------------------------------------------------------------------
+    # Trust (sales.sequence.guard.mixin): direct create / write
+    # ------------------------------------------------------------------
+
+    def _guard_hint(self):
+        return self.env._(
+            "Enroll contacts and leads with the Enroll action, and use the Pause, "
+            "Resume and Exit buttons: the sequence does the rest."
+        )
+
+    def _check_trust(self, fnames):
+        """What ``enroll()`` checks, for a manager's direct create / write:
+        the sequence and the record readable, one company, a sender the
+        caller may send as, the next step of this sequence."""
+        def changed(*names):
+            return fnames is None or not fnames.isdisjoint(names)
+
+        for enrollment in self:
+            sequence = enrollment.sequence_id
+            if changed("sequence_id", "lead_id", "partner_id"):
+                sequence.check_access("read")
+                for record in (enrollment.lead_id, enrollment.partner_id):
+                    record.check_access("read")
+                    if record.company_id and record.company_id != sequence.company_id:
+                        raise UserError(self.env._(
+                            "%(record)s belongs to %(company)s, not to the sequence's company.",
+                            record=record.display_name, company=record.company_id.name))
+            if changed("sequence_id", "user_id"):
+                enrollment._check_sender()
+            step = enrollment.step_id
+            if changed("sequence_id", "step_id") and step and step.sequence_id != sequence:
+                raise UserError(self.env._("The step “%(step)s” is not a step of the sequence %(sequence)s.",
+                                           step=enrollment.step_id.name, sequence=sequence.name))
+
+    def _check_sender(self):
+        sender, sequence = self.user_id, self.sequence_id
+        if sender.share or not sender.active or sequence.company_id not in sender.company_ids:
+            raise UserError(self.env._("%(sender)s cannot send for the company %(company)s.",
+                                       sender=sender.name, company=sequence.company_id.name))
+        if not sequence._may_send_as(sender):
+            raise AccessError(self.env._("Only a sequence manager can send in the name of %s.", sender.name))
+
+    def _write_engine(self, vals):
+        """Write what only the engine decides (state, step, timing): the
+        public actions check the caller's access first; the engine itself
+        runs as superuser."""
+        # sudo: the fields are the engine's (sales.sequence.guard.mixin), the caller was checked
+        return self.sudo().write(vals)
+
+    # ------------------------------------------------------------------
     # Rep actions
     # ------------------------------------------------------------------
 
     def action_pause(self):
+        self.check_access("write")
         running = self.filtered(lambda e: e.state == "active")
-        running.write({"state": "paused", "resume_at": False})
+        running._write_engine({"state": "paused", "resume_at": False})
         running._log_event(self.env._("Paused."))
         return True
 
     def action_resume(self):
         """Resume paused (or retry failed) enrollments; the pending step's delay
         counts again from now."""
+        self.check_access("write")
         self._resume(fields.Datetime.now())
         return True
 
     def _resume(self, now):
         for enrollment in self.filtered(lambda e: e.state in ("paused", "failed")):
             enrollment._check_can_resume()
-            enrollment.write({
+            enrollment._write_engine({
                 "state": "active", "resume_at": False, "failure_reason": False, "failure_message": False,
                 "exit_reason": False, "ended_at": False, "last_run_at": now,
                 "next_run_at": (
@@ -197,6 +255,11 @@ class SalesSequenceEnrollment(models.Model):
             raise UserError(self.env._("%s is already running in this sequence again.", self._target().display_name))
 
     def action_exit(self, reason="manual"):
+        """Stop these enrollments; a person's reason is ``manual`` (the others
+        are the engine's: only a sequence manager may record one by hand)."""
+        self.check_access("write")
+        if reason != "manual" and not is_manager(self.env):
+            raise AccessError(self.env._("Only a sequence manager may record why an enrollment exited."))
         running = self.filtered(lambda e: e.state in RUNNING_STATES)
         running._end("exited", reason)
         return True
@@ -205,7 +268,7 @@ class SalesSequenceEnrollment(models.Model):
         """End these enrollments: ``completed``, or ``exited`` for ``reason``."""
         if not self:
             return
-        self.write({
+        self._write_engine({
             "state": state, "exit_reason": reason, "ended_at": fields.Datetime.now(),
             "next_run_at": False, "resume_at": False,
         })
@@ -225,7 +288,9 @@ class SalesSequenceEnrollment(models.Model):
     def _fail(self, reason, detail=False):
         """Stop these enrollments on an error (``failure_reason`` code and its
         ``detail``) until someone fixes it and resumes them."""
-        self.write({"state": "failed", "failure_reason": reason, "failure_message": detail, "next_run_at": False})
+        self._write_engine({
+            "state": "failed", "failure_reason": reason, "failure_message": detail, "next_run_at": False,
+        })
         label = dict(self._fields["failure_reason"]._description_selection(self.env))[reason]
         self._log_event(self.env._("Failed: %s", "%s (%s)" % (label, detail) if detail else label))
 
@@ -235,14 +300,26 @@ class SalesSequenceEnrollment(models.Model):
 
     def _log_event(self, body):
         """Audit trail on the lead (or contact): what happened in which
-        sequence. The enrollment's own chatter tracks its fields instead."""
+        sequence (the enrollment's own chatter tracks its fields).
+
+        What the engine does (as superuser: the cron, replies, bounces,
+        unsubscribes, meetings, stage changes) is the system's record and is
+        noted on every lead or contact. What a person does (a button, an
+        enrollment) is noted only on the leads and contacts that person may
+        read; for the others, on the enrollment itself."""
         if not self:
             return
+        noted = self.browse()
         for model, enrollments in self.filtered(lambda e: e._target()).grouped(lambda e: e._target()._name).items():
             targets = self.env[model].browse(e._target().id for e in enrollments)
-            text = {target.id: self.env._("%(sequence)s: %(event)s", sequence=e.sequence_id.name, event=body)
-                    for target, e in zip(targets, enrollments)}
-            targets.sudo()._message_log_batch(text)
+            if not self.env.su:
+                targets = targets._filtered_access("read")
+            enrollments = enrollments.filtered(lambda e: e._target().id in targets._ids)
+            text = {e._target().id: self.env._("%(sequence)s: %(event)s", sequence=e.sequence_id.name, event=body)
+                    for e in enrollments}
+            targets._message_log_batch(text)
+            noted |= enrollments
+        (self - noted)._message_log_batch(dict.fromkeys((self - noted).ids, body))
 
     def action_open_target(self):
         self.ensure_one()
@@ -269,11 +346,11 @@ class SalesSequenceEnrollment(models.Model):
         """Point the enrollment at ``step`` (complete it when there is none)."""
         self.ensure_one()
         if not step:
-            self.write({"step_id": False})
+            self._write_engine({"step_id": False})
             if not self.waiting_activity_id and self.state in RUNNING_STATES:
                 self._end("completed", "completed")
             return
-        self.write({
+        self._write_engine({
             "step_id": step.id,
             "next_run_at": False if self.waiting_activity_id else self._due(step, anchor),
         })
@@ -282,7 +359,7 @@ class SalesSequenceEnrollment(models.Model):
         """The task this enrollment waited for is done (or cancelled): go on."""
         now = fields.Datetime.now()
         for enrollment in self:
-            enrollment.write({"waiting_activity_id": False, "last_run_at": now})
+            enrollment._write_engine({"waiting_activity_id": False, "last_run_at": now})
             if enrollment.state == "active":
                 enrollment._move_to(enrollment.step_id, now)
         self._schedule_wakeup(self.mapped("next_run_at"))
@@ -330,14 +407,19 @@ class SalesSequenceEnrollment(models.Model):
         return email_traces.sorted(lambda t: (t.sent_at, t.id))[-1:]
 
     def _pause_out_of_office(self, text):
+        """Pause until the return date the reply gives, else for the
+        sequence's delay; never longer than the ``ooo_max_days`` setting (an
+        "I am back on 31/12/2099" must not hold the prospect for decades)."""
         today = fields.Date.context_today(self)
-        back = autoreply.find_return_date(text, today)
+        max_days = min(settings.get(self.env, "ooo_max_days") or MAX_RESUME_DAYS, MAX_RESUME_DAYS)
+        back = autoreply.cap_return_date(autoreply.find_return_date(text, today), today, max_days)
         for enrollment in self.filtered(lambda e: e.state == "active"):
+            days = min(max(enrollment.sequence_id.ooo_resume_days, 0), max_days)
             resume_at = (
                 fields.Datetime.to_datetime(back) if back
-                else fields.Datetime.now() + timedelta(days=enrollment.sequence_id.ooo_resume_days)
+                else fields.Datetime.now() + timedelta(days=days)
             )
-            enrollment.write({"state": "paused", "resume_at": resume_at})
+            enrollment._write_engine({"state": "paused", "resume_at": resume_at})
             enrollment._log_event(self.env._("Out of office: paused until %s.", fields.Date.to_string(resume_at.date())))
         self._schedule_wakeup(self.mapped("resume_at"))
 
@@ -353,6 +435,7 @@ class SalesSequenceEnrollment(models.Model):
     def _exit_on_target_deleted(self, records):
         """Contacts or leads about to be deleted: their running enrollments exit
         (a contact's only when it runs without a lead) and keep their history."""
+        # sudo: a deleted record exits every sender's enrollments on it
         running = self.sudo().search(self._running_domain(records, through_leads=False))
         # noted on the enrollment: the lead or contact is going away
         running._message_log_batch(dict.fromkeys(running.ids, self.env._("The record was deleted.")))
@@ -372,6 +455,7 @@ class SalesSequenceEnrollment(models.Model):
 
     def _unsubscribe_token(self):
         self.ensure_one()
+        # su: the database secret signs the public URL
         return hmac(self.env(su=True), UNSUBSCRIBE_SCOPE, (self.id, self._recipient_email()))
 
     def _recipient_email(self):
@@ -389,6 +473,7 @@ class SalesSequenceEnrollment(models.Model):
         self.ensure_one()
         email = self._recipient_email()
         if email:
+            # sudo: the recipient's own request, from the public route
             self.env["mail.blacklist"].sudo()._add(email, message=self.env._(
                 "Unsubscribed from the sales sequence %s.", self.sequence_id.name))
         (self | self._running_for_email(email)).action_exit("unsubscribed")
@@ -397,6 +482,7 @@ class SalesSequenceEnrollment(models.Model):
     def _running_for_email(self, email):
         if not email:
             return self.browse()
+        # sudo: every enrollment to that address, whoever sends it
         return self.sudo().search([
             ("state", "in", RUNNING_STATES),
             "|", ("lead_id.email_normalized", "=", email), ("partner_id.email_normalized", "=", email),
@@ -412,13 +498,18 @@ class SalesSequenceEnrollment(models.Model):
     # Open and click tracking (engine/tracking.py builds the URLs)
     # ------------------------------------------------------------------
 
-    def _tracking_token(self, step_id):
+    def _tracking_token(self, step_id, code=""):
+        """The token of the open pixel of a step's email, or of one of its
+        links (``code``: a ``sales.sequence.link``): a link's token opens
+        that link only."""
         self.ensure_one()
-        return hmac(self.env(su=True), TRACKING_SCOPE, (self.id, step_id))
+        signed = (self.id, step_id, code) if code else (self.id, step_id)
+        # su: the database secret signs the public URL
+        return hmac(self.env(su=True), TRACKING_SCOPE, signed)
 
-    def _check_tracking_token(self, step_id, token):
+    def _check_tracking_token(self, step_id, token, code=""):
         self.ensure_one()
-        return bool(token) and consteq(self._tracking_token(step_id), token)
+        return bool(token) and consteq(self._tracking_token(step_id, code), token)
 
     # ------------------------------------------------------------------
     # Manual emails (written by the rep in the composer)
@@ -560,6 +651,7 @@ class SalesSequenceEnrollment(models.Model):
         if moments:
             cron = self.env.ref("sales_sequence.ir_cron_process_due", raise_if_not_found=False)
             if cron:
+                # sudo: wake the engine (users do not write crons)
                 cron.sudo()._trigger(min(moments))
 
     def _process_batch(self, now):
@@ -611,9 +703,8 @@ class SalesSequenceEnrollment(models.Model):
         if not with_condition:
             return exits
         for sequence, enrollments in remaining.grouped("sequence_id").items():
-            domain = sequence._get_exit_domain()
-            if domain:
-                exits["condition"] |= enrollments._matching(domain)
+            if sequence._get_exit_domain():
+                exits["condition"] |= enrollments._matching(sequence._get_exit_domain)
         return exits
 
     def _lead_exit_reason(self):
@@ -626,20 +717,38 @@ class SalesSequenceEnrollment(models.Model):
                 return "stage_changed"
         return False
 
-    def _matching(self, domain):
-        """The enrollments of ``self`` whose record matches ``domain``: the lead
-        for lead enrollments, the contact for the others. A condition written
-        on fields the contact does not have (lead fields) matches no contact."""
+    def _matching(self, get_domain):
+        """The enrollments of ``self`` whose record matches a rep-written
+        condition: the lead for lead enrollments, the contact for the others.
+
+        The condition is evaluated with the rights of each enrollment's
+        sender, never as superuser (``get_domain(uid)`` gives the domain for
+        that user): a record, a relation or a field the sender may not read
+        matches nothing. A condition on fields the record does not have (lead
+        fields for a contact) matches no contact."""
         matched = self.browse()
-        for field_name, subset in (("lead_id", self.filtered("lead_id")),
-                                   ("partner_id", self.filtered(lambda e: not e.lead_id))):
-            if not subset:
-                continue
-            model = self.env[subset._fields[field_name].comodel_name].with_context(active_test=False)
+        for sender, sent in self.grouped("user_id").items():
             try:
-                hits = model.search(Domain.AND([domain, [("id", "in", subset[field_name].ids)]]))
-            except ValueError:
-                _logger.info("Condition %s does not apply to %s: ignored", domain, model._name)
+                domain = get_domain(sender.id)
+            except (ValueError, SyntaxError, TypeError, NameError) as error:
+                _logger.info("Condition of %s does not evaluate: %s", sent.sequence_id, error)
                 continue
-            matched |= subset.filtered(lambda e: e[field_name] in hits)
+            as_sender = self.env(user=sender.id, su=False, context=dict(
+                self.env.context, active_test=False, allowed_company_ids=sender.company_ids.ids))
+            for field_name, subset in (("lead_id", sent.filtered("lead_id")),
+                                       ("partner_id", sent.filtered(lambda e: not e.lead_id))):
+                if subset:
+                    matched |= subset._matching_records(as_sender, field_name, domain)
         return matched
+
+    def _matching_records(self, env, field_name, domain):
+        model = env[self._fields[field_name].comodel_name]
+        try:
+            hits = model.search(Domain.AND([domain, [("id", "in", self[field_name].ids)]]))
+        except (ValueError, TypeError):
+            _logger.info("Condition %s does not apply to %s: ignored", domain, model._name)
+            return self.browse()
+        except AccessError:
+            _logger.info("Condition %s reads what %s may not read: no match", domain, env.user.login)
+            return self.browse()
+        return self.filtered(lambda e: e[field_name].id in hits._ids)

@@ -197,6 +197,7 @@ class SalesSequenceMetricsMixin(models.AbstractModel):
     def _metric_trace_totals(self, domain, level):
         """Email, task and call counts of the traces of ``domain``, per
         ``level`` (``sequence_id``, ``step_id`` or ``variant_id``): one query."""
+        # sudo: a sequence's numbers count every sender's traces
         rows = self.env["sales.sequence.trace"].sudo()._read_group(
             domain, [level, "step_type", "state", "call_outcome"],
             ["__count", "message_id:count", "opened_at:count", "clicked_at:count",
@@ -232,6 +233,7 @@ class SalesSequenceMetricsMixin(models.AbstractModel):
     def _last_step_query(self, sequence_ids):
         """SELECT the last step that ran (enrollment_id, sequence_id,
         step_id, variant_id) of each ended enrollment of ``sequence_ids``."""
+        # sudo: a sequence's numbers count every sender's traces
         Trace = self.env["sales.sequence.trace"].sudo()
         Trace.flush_model(["enrollment_id", "sequence_id", "step_id", "variant_id", "sent_at"])
         query = Trace._search(

@@ -340,15 +340,19 @@ class SalesSequenceStep(models.Model):
     def _check_condition_domain(self):
         for step in self:
             try:
-                step._get_condition_domain()
+                domain = step._get_condition_domain()
             except (ValueError, SyntaxError, TypeError, NameError) as error:
                 raise ValidationError(
                     self.env._("The condition of step “%(step)s” is not a valid domain: %(error)s",
                       step=step.name, error=error)
                 ) from error
+            self.env["sales.sequence"]._check_condition_readable(
+                domain, self.env._("The condition of step “%s”", step.name))
 
-    def _get_condition_domain(self):
-        domain = safe_eval(self.condition_domain or "[]", {"uid": self.env.uid})
+    def _get_condition_domain(self, uid=None):
+        """The step's condition, as a domain for the user ``uid`` (default: the
+        current one; the engine gives each enrollment's sender)."""
+        domain = safe_eval(self.condition_domain or "[]", {"uid": uid or self.env.uid})
         if not isinstance(domain, (list, tuple)):
             raise ValueError(self.env._("a domain is a list of conditions"))
         return list(domain)
@@ -385,6 +389,9 @@ class SalesSequenceStep(models.Model):
         return own_attachments(super().create(vals_list))
 
     def write(self, vals):
+        if vals.get("sequence_id") and not self.env.su:
+            # the record rules check the sequence the step leaves, not the one it joins
+            self.env["sales.sequence"].browse(vals["sequence_id"]).check_access("write")
         if "step_type" in vals:
             fired = self.filtered(lambda s: s.step_type != vals["step_type"] and s.trace_ids)
             if fired:
@@ -446,8 +453,20 @@ class SalesSequenceStep(models.Model):
             variant = self._variants_for_sending()[:1] or None
         return Composer(self.env).compose(
             self, record if is_lead else record.browse(), record.partner_id if is_lead else record,
-            user or self.sequence_id._default_sender(record), variant=variant or None,
+            self._preview_sender(record, user), variant=variant or None,
         )
+
+    def _preview_sender(self, record, user=None):
+        """Who a preview (or a test) of this step for ``record`` is written
+        by: ``user``, else the record's default sender; the current user when
+        they may not send as that sender."""
+        sender = user or self.sequence_id._default_sender(record)
+        if not self.sequence_id._may_send_as(sender):
+            # {{ custom.<field> }} reads with the sender's rights: nobody previews with rights not theirs
+            if user:
+                raise UserError(self.env._("Only a sequence manager can preview in the name of %s.", user.name))
+            sender = self.env.user
+        return sender
 
     def _activity_type(self):
         """The activity type of the step's tasks: the chosen one, else its step type's."""
@@ -461,6 +480,7 @@ class SalesSequenceStep(models.Model):
     def _metric_totals(self):
         sequence_ids = self.sequence_id.ids
         totals = self._metric_trace_totals(Domain("step_id", "in", self.ids), "step_id")
+        # sudo: a step's numbers count every sender's enrollments
         waiting = self.env["sales.sequence.enrollment"].sudo()._read_group(
             [("step_id", "in", self.ids), ("state", "in", RUNNING_STATES)], ["step_id"], ["__count"],
         )
@@ -607,7 +627,7 @@ class SalesSequenceStep(models.Model):
         composer = Composer(self.env)
         values = composer.template_values(
             record if is_lead else record.browse(), record.partner_id if is_lead else record,
-            self.sequence_id._default_sender(record), "",
+            self._preview_sender(record), "",
         )
         warnings = []
         for field_name, label in fields:
@@ -661,7 +681,7 @@ class SalesSequenceStep(models.Model):
                 "Test of “%(step)s”, rendered for %(record)s (%(to)s). Nobody else received it.",
                 step=self.name, record=record.display_name, to=email.email_to or self.env._("no address"),
             ) + email.body,
-            "email_from": (sender or self.sequence_id._default_sender(record)).email_formatted,
+            "email_from": self._preview_sender(record, sender).email_formatted,
             "email_to": user.email_formatted,
             "attachment_ids": [(6, 0, email.attachment_ids)],
             "is_notification": False,

@@ -49,6 +49,9 @@ class SalesSequenceStepVariant(models.Model):
         return own_attachments(super().create(vals_list))
 
     def write(self, vals):
+        if vals.get("step_id") and not self.env.su:
+            # the record rules check the step the variant leaves, not the one it joins
+            self.env["sales.sequence.step"].browse(vals["step_id"]).check_access("write")
         result = super().write(vals)
         if "attachment_ids" in vals:
             own_attachments(self)
@@ -97,6 +100,7 @@ class SalesSequenceStepVariant(models.Model):
             variant.currency_id = variant.step_id.company_id.currency_id or self.env.company.currency_id
 
     def _metric_totals(self):
+        # sudo: a variant's numbers count every sender's traces
         Trace = self.env["sales.sequence.trace"].sudo()
         sequence_ids = self.step_id.sequence_id.ids
         mine = Domain("variant_id", "in", self.ids)

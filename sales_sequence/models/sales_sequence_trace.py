@@ -1,6 +1,6 @@
 from odoo import fields, models
 from odoo.exceptions import UserError
-from odoo.tools import SQL
+from odoo.tools import SQL, email_normalize
 
 from ..engine import step_types
 
@@ -32,6 +32,7 @@ class SalesSequenceTrace(models.Model):
 
     _name = "sales.sequence.trace"
     _description = "Sales Sequence Trace"
+    _inherit = ["sales.sequence.guard.mixin"]
     _order = "sent_at desc, id desc"
     _rec_name = "step_id"
 
@@ -74,6 +75,30 @@ class SalesSequenceTrace(models.Model):
     _unique_step = models.UniqueIndex(
         "(enrollment_id, step_id)", "A step runs only once per enrollment.",
     )
+
+    # ------------------------------------------------------------------
+    # Trust (sales.sequence.guard.mixin): the engine writes the log
+    # ------------------------------------------------------------------
+
+    def _guard_hint(self):
+        return self.env._("The engine keeps this log as the steps run.")
+
+    def _check_trust(self, fnames):
+        """A manager's correction stays a trace of that enrollment, of a step
+        of its sequence (and a variant of that step)."""
+        for trace in self:
+            trace.enrollment_id.check_access("write")
+            if trace.step_id.sequence_id != trace.enrollment_id.sequence_id:
+                raise UserError(self.env._("The step “%(step)s” is not a step of the sequence %(sequence)s.",
+                                           step=trace.step_id.name, sequence=trace.enrollment_id.sequence_id.name))
+            if trace.variant_id and trace.variant_id.step_id != trace.step_id:
+                raise UserError(self.env._("The variant is not a variant of the step “%s”.", trace.step_id.name))
+
+    def _recipient_address(self):
+        """The normalized address this trace's email went to: the one on the
+        queued email, else the enrollment's (its mail was deleted)."""
+        self.ensure_one()
+        return email_normalize(self.mail_mail_id.email_to or "") or self.enrollment_id._recipient_email()
 
     def _set_bounced(self, detail):
         """The email of these traces bounced: stamp them and exit their

@@ -25,3 +25,4 @@ from . import test_workspace
 from . import test_search
 from . import test_languages
 from . import test_concurrency
+from . import test_attacks

@@ -15,7 +15,7 @@ Rules under test (security/sales_sequence_security.xml):
 """
 
 from odoo import Command
-from odoo.exceptions import AccessError, UserError, ValidationError
+from odoo.exceptions import AccessError, UserError
 from odoo.tests import tagged, users
 from odoo.tools import mute_logger
 
@@ -206,8 +206,10 @@ class TestSequenceRules(SecurityCase):
         self.assertEqual(mine.user_id, self.env.user)
         with self.assertRaises(AccessError):
             Sequence.create({"name": "For someone else", "user_id": self.user_rep2.id})
-        # as in crm, a rep may hand their own sequence over; then it is no longer theirs to edit
-        mine.write({"user_id": self.user_rep2.id, "team_id": self.team_a.id})
+        # the owner sends for the automation rules: only a manager hands a sequence over (issue 14, finding 9)
+        with self.assertRaisesRegex(AccessError, "Only a sequence manager"):
+            mine.write({"user_id": self.user_rep2.id, "team_id": self.team_a.id})
+        mine.with_user(self.user_manager).write({"user_id": self.user_rep2.id})
         with self.assertRaises(AccessError):
             mine.write({"name": "Taken back"})
 

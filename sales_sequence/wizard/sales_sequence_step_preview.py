@@ -52,6 +52,8 @@ class SalesSequenceStepPreview(models.TransientModel):
             email = self.step_id._render_preview(record, user=self.user_id or None)
         except render.TemplateError as error:
             return dict(empty, error=self.env._("This email does not render: %s", error))
+        except UserError as error:
+            return dict(empty, error=str(error))
         return dict(empty, email_to=email.email_to or False, email_cc=", ".join(email.cc) or False,
                     email_bcc=", ".join(email.bcc) or False, subject=email.subject, body_html=email.body)
 
