@@ -89,6 +89,7 @@ class MailActivity(models.Model):
         """Log the outcome of this sequence call (see
         ``sales.sequence.trace.action_log_call``), which marks it done."""
         self.ensure_one()
+        # sudo: the assignee may not read the enrollment's trace; action_log_call checks their right on the task
         trace = self.sudo().sales_sequence_trace_ids[:1]
         if not trace:
             raise UserError(self.env._("This task is not a call of a sequence."))
@@ -156,7 +157,8 @@ class MailActivity(models.Model):
         # gets their own email: the prospect never sees them)
         copies = target._partner_find_from_emails_single(email.cc + email.bcc, no_create=False) \
             if email.cc or email.bcc else self.env["res.partner"]
-        # the step's attachments, copied for the composer as Odoo's templates do
+        # the step's attachments, copied for the composer as Odoo's templates do (sudo: the
+        # rep may not read the step of another team's sequence; the copies are the rep's)
         attachments = self.env["ir.attachment"].sudo().browse(email.attachment_ids).copy(
             {"res_model": "mail.compose.message", "res_id": 0})
         return {

@@ -278,9 +278,14 @@ class SalesSequenceEnrollment(models.Model):
             labels = dict(self._fields["exit_reason"]._description_selection(self.env))
             self._log_event(self.env._("Exited (%s).", labels[reason]))
 
-    def _end_on_connect(self):
+    def _exit_on_call(self, outcome):
+        """A call reached a wrong number or a prospect not interested: the
+        running enrollments exit, with the outcome as reason."""
+        self.filtered(lambda e: e.state in RUNNING_STATES)._end("exited", outcome)
+
+    def _end_on_call_connected(self):
         """A call connected at a step that ends the sequence on a connect:
-        the enrollment completes, whatever steps are left."""
+        the running enrollments complete, whatever steps are left."""
         running = self.filtered(lambda e: e.state in RUNNING_STATES)
         running._log_event(self.env._("Call connected: the sequence ends here."))
         running._end("completed", "completed")

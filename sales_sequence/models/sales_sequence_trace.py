@@ -132,13 +132,14 @@ class SalesSequenceTrace(models.Model):
             raise UserError(self.env._("“%s” is not a call outcome.", outcome))
         for trace in self:
             trace._check_can_log_call()
+        # sudo: the outcome and the exit are the engine's bookkeeping, once the right to the task is checked
         for trace in self.sudo():
             trace._log_call(outcome, labels[outcome], note)
         return True
 
     def _check_can_log_call(self):
         self.ensure_one()
-        trace = self.sudo()
+        trace = self.sudo()  # sudo: the assignee may not read the trace; the check is on its task below
         if not trace.exists() or not step_types.get(trace.step_type).logs_call:
             raise UserError(self.env._("Only the calls of a sequence have an outcome."))
         activity = trace.with_context(active_test=False).activity_id
@@ -155,9 +156,9 @@ class SalesSequenceTrace(models.Model):
         self.call_outcome = outcome
         enrollment = self.enrollment_id
         if outcome in EXITING_OUTCOMES:
-            enrollment.action_exit(outcome)
+            enrollment._exit_on_call(outcome)
         elif outcome == "connected" and self.step_id.exit_when_connected:
-            enrollment._end_on_connect()
+            enrollment._end_on_call_connected()
         activity = self.with_context(active_test=False).activity_id.with_env(self.env(su=False))
         feedback = self.env._("Call outcome: %s", label) + ("\n%s" % note if note else "")
         if activity.active:

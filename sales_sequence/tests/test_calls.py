@@ -12,6 +12,7 @@ from odoo.addons.mail.tests.common import mail_new_test_user
 from odoo.addons.mail.tools.discuss import Store
 
 from .common import MONDAY_9AM, SalesSequenceCase
+from .common_attacks import AttackCase
 
 MONDAY_10AM = datetime(2026, 3, 2, 9, 0)
 TUESDAY_10AM = datetime(2026, 3, 3, 9, 0)
@@ -202,3 +203,34 @@ class TestCalls(SalesSequenceCase):
         self.assertAlmostEqual(call_step.connect_rate, 33.3, places=1)
         self.assertEqual((email_step.call_count, email_step.connect_rate), (0, 0.0))
         self.assertEqual((self.sequence.call_count, self.sequence.connected_count), (3, 1))
+
+
+@tagged("post_install", "-at_install")
+class TestCallsThroughTheApi(AttackCase):
+    """What the Log Call buttons do, called by a rep through Odoo's external
+    API (JSON-2): checked at the model level."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        calls = cls._create_sequence([cls._task("call"), cls._email(delay_days=1)], name="API calls", team_id=False)
+        cls.mine = calls.enroll(cls.jane, start_at=MONDAY_9AM, user=cls.user_rep)["enrolled"]
+        cls.theirs = calls.enroll(cls.lead_rep2, start_at=MONDAY_9AM, user=cls.user_rep2)["enrolled"]
+        cls.env["sales.sequence.enrollment"]._cron_process_due(now=MONDAY_9AM)
+
+    def test_rep_logs_a_call_of_someone_else(self):
+        trace, call = self.theirs.trace_ids, self.theirs.waiting_activity_id
+        self.assertRefused("sales.sequence.trace", "action_log_call", trace.ids, outcome="not_interested")
+        self.assertRefused("mail.activity", "action_sales_sequence_log_call", call.ids, outcome="not_interested")
+        self.assertRefused("sales.sequence.trace", "write", trace.ids, vals={"call_outcome": "not_interested"})
+        self.assertEqual((trace.call_outcome, self.theirs.state), (False, "active"))
+        self.assertTrue(call.active)
+
+    def test_rep_logs_their_own_call_with_a_made_up_outcome(self):
+        trace = self.mine.trace_ids
+        self.assertRefused("sales.sequence.trace", "action_log_call", trace.ids, outcome="meeting",
+                           message="is not a call outcome")
+        self.assertFalse(trace.call_outcome)
+        self.api("sales.sequence.trace", "action_log_call", trace.ids, outcome="wrong_number", note="Fax machine")
+        self.assertEqual(trace.call_outcome, "wrong_number")
+        self.assertEqual((self.mine.state, self.mine.exit_reason), ("exited", "wrong_number"))
