@@ -3,7 +3,7 @@
  * (Day 1 · email, Day 3 · call, ...), each step with its channel icon and its
  * title rendered as plain text. Steps are dragged to reorder, "Add a step
  * here" inserts one between any two, and the title and the delay in business
- * days are edited in place; the step dialog (a click on the step) keeps the
+ * days are edited in place; the step dialog (the pencil) keeps the
  * details. Everything goes through the one2many's records, saved with the
  * sequence like any other change of the form.
  */
