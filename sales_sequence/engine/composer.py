@@ -143,13 +143,21 @@ class Composer:
             lang=lang, values=values, in_reply_to=in_reply_to,
             cc=self.addresses(copies.email_cc, values, exclude=email),
             bcc=self.addresses(copies.email_bcc, values, exclude=email),
-            attachment_ids=((variant.attachment_ids if variant else None) or step.attachment_ids).ids,
+            attachment_ids=self._attachment_ids(step, variant),
             headers={
                 "List-Unsubscribe": "<%s>" % unsubscribe_url,
                 "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
                 "X-Sales-Sequence": str(step.sequence_id.id),
             },
         )
+
+    @staticmethod
+    def _attachment_ids(step, variant):
+        """The attachments sent: the variant's, else the step's (read only
+        when there are some: the engine's hot path)."""
+        if variant and variant.has_attachments:
+            return variant.attachment_ids.ids
+        return step.attachment_ids.ids if step.has_attachments else []
 
     @classmethod
     def addresses(cls, source, values, exclude=""):

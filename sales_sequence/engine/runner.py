@@ -15,13 +15,14 @@ from markupsafe import Markup
 
 from odoo.fields import Command
 
-from ..tools import ab, render
+from ..tools import ab, caps, render
 from . import step_types, tracking
 from .composer import Composer, recipient_email, recipient_lang
 from .send_quota import load_send_quota
 
 # the hidden copies of a queued email, read when it is sent (models/mail_mail.py)
 BCC_HEADER = "X-Sales-Sequence-Bcc"
+NOT_WAITING = {"waiting_reason": False, "waiting_detail": False}
 
 
 class StepRunner:
@@ -37,10 +38,11 @@ class StepRunner:
         self.activities = []      # (trace values, mail.activity values)
         self.texts = []           # (trace values, sms.sms values)
         self.moves = []           # (enrollment, next step, trace values of the task it waits for)
-        self.deferrals = []       # (enrollment, earliest moment): over a sending cap
+        self.deferrals = []       # (enrollment, tools.caps.Deferral): over a sending cap
         self.failures = defaultdict(enrollments.browse)  # (reason code, detail) -> enrollments
         # filled by the step types' prefetch
         self.emails, self.suppressed = {}, set()
+        self.mail_servers = {}    # {sender id: their own outgoing mail server}
         self.phones, self.blocked_phones = {}, set()
         self._values = {}
         self._note_subtype_id = self.env["ir.model.data"]._xmlid_to_res_id("mail.mt_note")
@@ -56,7 +58,9 @@ class StepRunner:
         self.previous_mails = self._previous_mails()
         for code, enrollments in self.enrollments.filtered("step_id").grouped(lambda e: e.step_id.step_type).items():
             step_types.get(code).prefetch(self, enrollments)
-        self.quota = load_send_quota(self._sending(self.enrollments), self.now, self.emails)
+        emailing = self._sending(self.enrollments)
+        self.mail_servers = emailing.user_id._sales_sequence_mail_servers() if emailing else {}
+        self.quota = load_send_quota(emailing, self.now, self.emails, self.mail_servers)
 
     @staticmethod
     def _sending(enrollments):
@@ -184,18 +188,18 @@ class StepRunner:
 
     def _defer_over_cap(self, enrollment):
         """True when a sending cap holds this email back (it is planned again
-        at the earliest allowed moment)."""
+        at the earliest allowed moment, and the enrollment says why)."""
         if not self.quota:
             return False
         sequence = enrollment.sequence_id
-        slot = self.quota.reserve(
+        deferral = self.quota.reserve(
             sender=enrollment.user_id.id, daily_limit=sequence.daily_limit,
             throttle_seconds=sequence.throttle_seconds,
             domain=self.emails[enrollment.id].rpartition("@")[2],
         )
-        if slot:
-            self.deferrals.append((enrollment, slot))
-        return bool(slot)
+        if deferral:
+            self.deferrals.append((enrollment, deferral))
+        return bool(deferral)
 
     @staticmethod
     def _sender_failure(sender):
@@ -257,6 +261,8 @@ class StepRunner:
             "is_notification": True,
             "state": "outgoing",
             "record_company_id": enrollment.company_id.id,
+            # the sender's own mailbox when they have one (the cron creates the mail)
+            "mail_server_id": self.mail_servers[sender.id].id if sender.id in self.mail_servers else False,
         }
 
     def queue_activity(self, trace, enrollment, step, values):
@@ -319,8 +325,7 @@ class StepRunner:
     def _write(self):
         env = self.env
         self._set_reply_to()
-        # sudo: the engine queues the emails it composed with each sender's rights
-        mails = env["mail.mail"].sudo().create([values for __, values in self.mails])
+        mails = self._create_mails()
         for (trace, __), mail in zip(self.mails, mails):
             trace.update(mail_mail_id=mail.id, message_id=mail.message_id)
         # sudo: the tasks the steps give to their assignees
@@ -344,6 +349,23 @@ class StepRunner:
             # sudo: wake the mail queue
             env.ref("mail.ir_cron_mail_scheduler_action").sudo()._trigger()
 
+    def _create_mails(self):
+        """Create the queued mails, in order: one ``create`` for those that
+        go through the company's servers, one per sender for those that go
+        through the sender's own server (Odoo sends through a personal
+        server only the mails its owner created)."""
+        owners = {server.id: sender_id for sender_id, server in self.mail_servers.items()}
+        positions = defaultdict(list)
+        for position, (__, values) in enumerate(self.mails):
+            positions[owners.get(values["mail_server_id"])].append(position)
+        created = [None] * len(self.mails)
+        for owner_id, group in positions.items():
+            # sudo: the engine queues the emails it composed with each sender's rights
+            Mail = self.env["mail.mail"].with_user(owner_id).sudo() if owner_id else self.env["mail.mail"].sudo()
+            for position, mail in zip(group, Mail.create([self.mails[position][1] for position in group])):
+                created[position] = mail
+        return created
+
     def _log_texts(self):
         """The text messages on the chatter of their lead (or contact)."""
         by_model = defaultdict(dict)
@@ -362,17 +384,41 @@ class StepRunner:
             waiting = waiting_trace["activity_id"] if waiting_trace else False
             if not next_step and not waiting:
                 completed |= enrollment
-                enrollment.write({"step_id": False, "last_run_at": self.now})
+                enrollment.write({"step_id": False, "last_run_at": self.now, **NOT_WAITING})
                 continue
             enrollment.write({
                 "step_id": next_step.id,
                 "last_run_at": self.now,
                 "waiting_activity_id": waiting,
                 "next_run_at": False if waiting else enrollment._due(next_step, self.now),
+                **NOT_WAITING,
             })
         completed._end("completed", "completed")
-        for enrollment, slot in self.deferrals:
-            enrollment.next_run_at = enrollment._next_opening(slot)
+        for enrollment, deferral in self.deferrals:
+            enrollment.write({
+                "next_run_at": enrollment._next_opening(deferral.until),
+                "waiting_reason": deferral.reason,
+                "waiting_detail": self._waiting_detail(enrollment, deferral),
+            })
+
+    def _waiting_detail(self, enrollment, deferral):
+        """Why ``enrollment`` waits, in a sentence (``deferral``: the cap)."""
+        _ = self.env._
+        sender, limit = enrollment.user_id.name, deferral.limit
+        return {
+            caps.SEQUENCE_DAILY: _("%(sender)s sent %(limit)s emails today, this sequence's daily limit.",
+                                   sender=sender, limit=limit),
+            caps.SENDER_DAILY: _("%(sender)s sent %(limit)s sequence emails today, their daily limit.",
+                                 sender=sender, limit=limit),
+            caps.WARMUP: _("%(sender)s is warming up their mailbox: %(limit)s emails today.",
+                           sender=sender, limit=limit),
+            caps.MAILBOX_RATE: _("%(sender)s's own mail server takes %(limit)s emails a minute.",
+                                 sender=sender, limit=limit),
+            caps.THROTTLE: _("%(limit)s seconds between two emails of %(sender)s.", sender=sender, limit=limit),
+            caps.HOURLY: _("All sequence emails together reached the cap of %s this hour.", limit),
+            caps.DOMAIN: _("%(limit)s emails went to %(domain)s today, the cap per recipient domain.",
+                           limit=limit, domain=self.emails[enrollment.id].rpartition("@")[2]),
+        }[deferral.reason]
 
 
 def engagement_met(condition, trace):

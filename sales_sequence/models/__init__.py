@@ -13,6 +13,7 @@ from . import sales_sequence_trace
 from . import sales_sequence_link
 from . import sales_sequence_enroll_batch
 from . import sales_sequence_comparison
+from . import sales_sequence_sending_health
 from . import mail_activity
 from . import mail_blacklist
 from . import mail_mail
@@ -23,5 +24,6 @@ from . import resource_calendar_leaves
 from . import res_partner
 from . import crm_lead
 from . import res_company
+from . import res_users
 from . import res_config_settings
 from . import ir_actions_server

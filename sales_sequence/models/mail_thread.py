@@ -6,9 +6,24 @@ from ..tools import mail_reports
 
 class MailThread(models.AbstractModel):
     """Sequence exits driven by the mail gateway: replies and out-of-office
-    messages matched on the Message-IDs of sequence emails, and bounces."""
+    messages matched on the Message-IDs of sequence emails, bounces and spam
+    complaints."""
 
     _inherit = "mail.thread"
+
+    @api.model
+    def message_route(self, message, message_dict, model=None, thread_id=None, custom_values=None):
+        """A spam complaint about a sequence email is handled here, before
+        Odoo routes it: an ARF report is a ``multipart/report``, which Odoo
+        takes for a bounce (it would count against the address and the bounce
+        guard), and a forwarded abuse message would land in the catchall or
+        open a lead. Complaints about other emails go on as before."""
+        complaint = mail_reports.find_complaint(message)
+        # sudo: the gateway matches complaints to the emails of every sender
+        if complaint and self.env["sales.sequence.trace"].sudo()._on_complaint(complaint):
+            return []
+        return super().message_route(message, message_dict, model=model, thread_id=thread_id,
+                                     custom_values=custom_values)
 
     @api.model
     def _message_route_process(self, message, message_dict, routes):
@@ -28,6 +43,7 @@ class MailThread(models.AbstractModel):
             failed = self._sales_sequence_failed_recipients(email_message, message_dict)
             traces = traces.filtered(lambda trace: trace._recipient_address() in failed)
             traces._set_bounced(tools.html2plaintext(message_dict.get("body") or ""))
+            traces._suppress_unknown(mail_reports.unknown_recipients(email_message))
 
     @api.model
     def _sales_sequence_failed_recipients(self, email_message, message_dict):

@@ -32,6 +32,25 @@ class ResConfigSettings(models.TransientModel):
         fields.Float, "bounce_guard_rate", "Bounce Guard: Maximum Rate (%)",
         "A sequence whose last emails bounce more than this pauses, and its owner gets a task.",
     )
+    sales_sequence_complaint_rate = _setting(
+        fields.Float, "complaint_rate", "Bounce Guard: Maximum Complaint Rate (%)",
+        "A sequence whose last emails draw more spam complaints than this pauses, and its owner gets a task. "
+        "Mailbox providers start filtering a sender above 0.3%: one complaint in the last 50 emails is 2%.",
+    )
+    sales_sequence_sender_daily_limit = _setting(
+        fields.Integer, "sender_daily_limit", "Emails per Sender per Day",
+        "At most this many sequence emails a day from one sender, all sequences together, unless the "
+        "sender's own sending profile says otherwise (0: no limit). Counted in the sender's timezone.",
+    )
+    sales_sequence_warmup_start = _setting(
+        fields.Integer, "warmup_start", "Warm-up: Emails on Day 1",
+        "A sender whose mailbox warms up sends this many sequence emails on the first day "
+        "(the default of new warm-ups; each sender's profile can say otherwise).",
+    )
+    sales_sequence_warmup_increment = _setting(
+        fields.Integer, "warmup_increment", "Warm-up: More Each Day",
+        "Then this many more each day, up to the sender's daily limit.",
+    )
     sales_sequence_ooo_max_days = _setting(
         fields.Integer, "ooo_max_days", "Out-of-Office Pause (max days)",
         "An out-of-office reply pauses the enrollment until the return date it gives (else the "

@@ -286,38 +286,59 @@ class SalesSequence(models.Model):
         return True
 
     def _check_bounce_guard(self):
-        """Pause active sequences whose last emails bounce too much (settings:
-        ``sales_sequence.bounce_guard_sends``, ``sales_sequence.bounce_guard_rate``),
-        say why on their chatter and give their owner a task.
+        """Pause active sequences whose last emails bounce or are reported as
+        spam too much (settings: ``bounce_guard_sends`` emails looked at,
+        ``bounce_guard_rate`` and ``complaint_rate``), say why on their
+        chatter and give their owner a task.
 
-        The rate counts recipients, not emails: one prospect bouncing (or
-        forging bounces of) every email sent to them is one bad address."""
+        The bounce rate counts recipients, not emails: one prospect bouncing
+        (or forging bounces of) every email sent to them is one bad address;
+        it waits for a full window of emails. The complaint rate is, as
+        mailbox providers count it, complaints per email, each recipient
+        complaining once at most, over the whole window from the first email
+        on (the emails not yet sent count as clean): a young sequence that
+        draws complaints pauses before its 50th email."""
         sends = settings.get(self.env, "bounce_guard_sends") or 1
         max_rate = settings.get(self.env, "bounce_guard_rate")
+        max_complaints = settings.get(self.env, "complaint_rate")
         # sudo: every sender's emails count, the guard protects the sequence
         Trace = self.env["sales.sequence.trace"].sudo()
         for sequence in self.filtered(lambda s: s.state == "active"):
             last = Trace.search_fetch(
-                [("sequence_id", "=", sequence.id), ("message_id", "!=", False)], ["bounced_at", "enrollment_id"],
+                [("sequence_id", "=", sequence.id), ("message_id", "!=", False)],
+                ["bounced_at", "complained_at", "enrollment_id"],
                 order="sent_at desc, id desc", limit=sends,
             )
+            recipients = last.grouped(lambda trace: trace._recipient_address())
+            complained = sum(1 for traces in recipients.values() if any(traces.mapped("complained_at")))
+            if complained and 100.0 * complained / sends > max_complaints:
+                sequence._pause_for_complaints(complained, sends, max_complaints)
+                continue
             if len(last) < sends:
                 continue
-            recipients = last.grouped(lambda trace: trace._recipient_address())
             bounced = sum(1 for traces in recipients.values() if any(traces.mapped("bounced_at")))
             if 100.0 * bounced / len(recipients) > max_rate:
                 sequence._pause_for_bounces(bounced, len(recipients), sends, max_rate)
 
     def _pause_for_bounces(self, bounced, recipients, sends, max_rate):
-        self.action_pause()
-        reason = self.env._(
+        self._pause_by_guard(self.env._("Too many bounces"), self.env._(
             "Paused by the bounce guard: %(bounced)s of the %(recipients)s recipients of the last "
             "%(sends)s emails bounced (%(rate).1f%%, above %(max).1f%%). Clean the list, then resume.",
             bounced=bounced, recipients=recipients, sends=sends, rate=100.0 * bounced / recipients, max=max_rate,
-        )
+        ))
+
+    def _pause_for_complaints(self, complained, sends, max_rate):
+        self._pause_by_guard(self.env._("Spam complaints"), self.env._(
+            "Paused by the bounce guard: %(complained)s of the last %(sends)s emails were reported as spam "
+            "(%(rate).1f%%, above %(max).1f%%). Review who gets this sequence and what it says, then resume.",
+            complained=complained, sends=sends, rate=100.0 * complained / sends, max=max_rate,
+        ))
+
+    def _pause_by_guard(self, summary, reason):
+        self.action_pause()
         self.message_post(body=reason)
         self.activity_schedule(
-            "mail.mail_activity_data_todo", summary=self.env._("Too many bounces"), note=reason,
+            "mail.mail_activity_data_todo", summary=summary, note=reason,
             user_id=(self.user_id or self.env.user).id,
         )
 
@@ -640,7 +661,31 @@ class SalesSequence(models.Model):
             "reply_rate": round(rate(replied, contacted), 1),
             "meetings_this_month": sequences._meetings_since(self._month_start()),
             "won_revenue": format_amount(self.env, revenue, self.env.company.currency_id),
+            **self._dashboard_sending_health(sequences),
         }
+
+    @api.model
+    def _dashboard_sending_health(self, sequences):
+        """Bounces and spam complaints of the last 30 days, for managers
+        (the card opens the sending health report)."""
+        if not self.env.user.has_group("sales_sequence.group_sales_sequence_manager"):
+            return {"show_sending_health": False}
+        health = self.env["sales.sequence.sending.health"]._read_group(
+            [("sequence_id", "in", sequences.ids)], [], ["bounced_30d:sum", "complaint_30d:sum"],
+        )
+        bounced, complaints = health[0] if health else (0, 0)
+        return {"show_sending_health": True, "bounced_30d": bounced or 0, "complaint_30d": complaints or 0}
+
+    def action_view_sending_health(self):
+        """Sending health of these sequences, per sender."""
+        action = self.env["ir.actions.act_window"]._for_xml_id("sales_sequence.action_sales_sequence_sending_health")
+        action["domain"] = [("sequence_id", "in", self.ids)]
+        return action
+
+    @api.model
+    def action_open_sending_health(self, domain=None):
+        """Sending health of the sequences matching ``domain`` (the dashboard's search)."""
+        return self.search(Domain(domain or [])).action_view_sending_health()
 
     @api.model
     def _month_start(self):

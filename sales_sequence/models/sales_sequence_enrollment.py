@@ -13,7 +13,7 @@ from odoo.tools.misc import hmac
 from ..engine import settings
 from ..engine.composer import Composer, recipient_email
 from ..engine.runner import StepRunner
-from ..tools import ab, autoreply, render
+from ..tools import ab, autoreply, caps, render
 from .sales_sequence_guard_mixin import is_manager
 
 _logger = logging.getLogger(__name__)
@@ -38,6 +38,15 @@ FAILURE_REASONS = [
     ("sender_archived", "The sender is archived"),
     ("sender_no_email", "The sender has no email address"),
     ("error", "Unexpected error"),
+]
+WAITING_REASONS = [
+    (caps.SEQUENCE_DAILY, "Daily limit of the sequence"),
+    (caps.SENDER_DAILY, "Daily limit of the sender"),
+    (caps.WARMUP, "Sender's mailbox warm-up"),
+    (caps.MAILBOX_RATE, "Sender's mail server per-minute limit"),
+    (caps.THROTTLE, "Time between two emails"),
+    (caps.HOURLY, "Hourly cap"),
+    (caps.DOMAIN, "Daily cap per recipient domain"),
 ]
 RUNNING_STATES = ("active", "paused")
 TRACKING_SCOPE = "sales_sequence-tracking"
@@ -94,6 +103,11 @@ class SalesSequenceEnrollment(models.Model):
     failure_reason = fields.Selection(FAILURE_REASONS, tracking=True)
     failure_message = fields.Text(help="What failed, as the engine saw it (the template error, the sender...).")
     resume_at = fields.Datetime("Resume On", tracking=True, help="A paused enrollment resumes by itself then.")
+    waiting_reason = fields.Selection(
+        WAITING_REASONS, "Held Back By", index="btree_not_null",
+        help="The sending limit that holds the next email back: it goes at the next allowed moment.",
+    )
+    waiting_detail = fields.Char("Why It Waits")
     start_stage_id = fields.Many2one("crm.stage", "Stage at Enrollment")
     start_won_status = fields.Char("Won Status at Enrollment")
     trace_ids = fields.One2many("sales.sequence.trace", "enrollment_id", "Activity Log")
@@ -218,7 +232,7 @@ class SalesSequenceEnrollment(models.Model):
     def action_pause(self):
         self.check_access("write")
         running = self.filtered(lambda e: e.state == "active")
-        running._write_engine({"state": "paused", "resume_at": False})
+        running._write_engine({"state": "paused", "resume_at": False, "waiting_reason": False, "waiting_detail": False})
         running._log_event(self.env._("Paused."))
         return True
 
@@ -235,6 +249,7 @@ class SalesSequenceEnrollment(models.Model):
             enrollment._write_engine({
                 "state": "active", "resume_at": False, "failure_reason": False, "failure_message": False,
                 "exit_reason": False, "ended_at": False, "last_run_at": now,
+                "waiting_reason": False, "waiting_detail": False,
                 "next_run_at": (
                     False if enrollment.waiting_activity_id
                     else enrollment._due(enrollment.step_id, now)
@@ -270,7 +285,7 @@ class SalesSequenceEnrollment(models.Model):
             return
         self._write_engine({
             "state": state, "exit_reason": reason, "ended_at": fields.Datetime.now(),
-            "next_run_at": False, "resume_at": False,
+            "next_run_at": False, "resume_at": False, "waiting_reason": False, "waiting_detail": False,
         })
         if state == "completed":
             self._log_event(self.env._("Completed the sequence."))
@@ -295,6 +310,7 @@ class SalesSequenceEnrollment(models.Model):
         ``detail``) until someone fixes it and resumes them."""
         self._write_engine({
             "state": "failed", "failure_reason": reason, "failure_message": detail, "next_run_at": False,
+            "waiting_reason": False, "waiting_detail": False,
         })
         label = dict(self._fields["failure_reason"]._description_selection(self.env))[reason]
         self._log_event(self.env._("Failed: %s", "%s (%s)" % (label, detail) if detail else label))
@@ -478,9 +494,11 @@ class SalesSequenceEnrollment(models.Model):
         self.ensure_one()
         email = self._recipient_email()
         if email:
-            # sudo: the recipient's own request, from the public route
-            self.env["mail.blacklist"].sudo()._add(email, message=self.env._(
-                "Unsubscribed from the sales sequence %s.", self.sequence_id.name))
+            # the recipient's own request, from the public route (the list is written in sudo)
+            self.env["mail.blacklist"]._sales_sequence_suppress(
+                email, "unsubscribed", self.sequence_id,
+                message=self.env._("Unsubscribed from the sales sequence %s.", self.sequence_id.name),
+            )
         (self | self._running_for_email(email)).action_exit("unsubscribed")
 
     @api.model

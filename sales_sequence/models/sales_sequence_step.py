@@ -113,6 +113,8 @@ class SalesSequenceStep(models.Model):
         "ir.attachment", "sales_sequence_step_attachment_rel", "step_id", "attachment_id",
         string="Attachments", help="Sent with every email of this step.",
     )
+    # stored: the engine reads the attachments only of the steps that have some
+    has_attachments = fields.Boolean(compute="_compute_has_attachments", store=True)
     track_opens = fields.Boolean(
         "Track Opens", default=True,
         help="Know when this email is opened (when the sequence tracks opens too).",
@@ -216,6 +218,11 @@ class SalesSequenceStep(models.Model):
             if step.title:
                 step.name += " · %s" % step.title
             step.icon = step_type.icon
+
+    @api.depends("attachment_ids")
+    def _compute_has_attachments(self):
+        for step in self:
+            step.has_attachments = bool(step.attachment_ids)
 
     @api.depends("step_type")
     def _compute_sections(self):

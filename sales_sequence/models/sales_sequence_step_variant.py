@@ -28,6 +28,8 @@ class SalesSequenceStepVariant(models.Model):
         "ir.attachment", "sales_sequence_step_variant_attachment_rel", "variant_id", "attachment_id",
         string="Attachments", help="Empty: the step's attachments.",
     )
+    # stored: the engine reads the attachments only of the variants that have some
+    has_attachments = fields.Boolean(compute="_compute_has_attachments", store=True)
     trace_ids = fields.One2many("sales.sequence.trace", "variant_id")
     # A/B statistics on the step's metric (sent emails only)
     ab_sent_count = fields.Integer("A/B Sent", compute="_compute_ab_stats")
@@ -43,6 +45,11 @@ class SalesSequenceStepVariant(models.Model):
             siblings = variant.step_id.variant_ids.ids
             position = siblings.index(variant.id) if variant.id in siblings else len(siblings)
             variant.name = "Variant %s" % chr(ord("A") + position % 26)
+
+    @api.depends("attachment_ids")
+    def _compute_has_attachments(self):
+        for variant in self:
+            variant.has_attachments = bool(variant.attachment_ids)
 
     @api.model_create_multi
     def create(self, vals_list):

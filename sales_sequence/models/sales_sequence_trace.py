@@ -1,4 +1,4 @@
-from odoo import fields, models
+from odoo import api, fields, models
 from odoo.exceptions import UserError
 from odoo.tools import SQL, email_normalize
 
@@ -70,6 +70,10 @@ class SalesSequenceTrace(models.Model):
     call_outcome = fields.Selection(
         CALL_OUTCOMES, "Call Outcome", index="btree_not_null",
         help="How the call went, as the rep logged it.",
+    )
+    complained_at = fields.Datetime(
+        "Spam Complaint", help="When the recipient reported the email as spam (a feedback report or "
+        "an abuse message received by the mail gateway).",
     )
 
     _unique_step = models.UniqueIndex(
@@ -165,6 +169,49 @@ class SalesSequenceTrace(models.Model):
             activity.action_feedback(feedback=feedback)
         else:
             enrollment._log_event(feedback)
+
+    def _suppress_unknown(self, addresses):
+        """The bounce says these ``addresses`` do not exist: put those that
+        these traces wrote to on the suppression list (reason ``bounced``)."""
+        addresses = set(addresses)
+        for trace in self:
+            email = trace._recipient_address()
+            if email in addresses:
+                self.env["mail.blacklist"]._sales_sequence_suppress(
+                    email, "bounced", trace.sequence_id,
+                    message=self.env._("The address does not exist: an email of the sales sequence %s bounced.",
+                                       trace.sequence_id.name),
+                )
+
+    @api.model
+    def _on_complaint(self, complaint):
+        """A spam complaint (``tools.mail_reports.Complaint``) about emails
+        of ours (matched on their Message-IDs): stamp the traces, suppress
+        the addresses, exit every running enrollment sent to them
+        (``unsubscribed``) and let the guard weigh the complaint rate.
+        Returns the traces concerned (empty: none of ours)."""
+        # sudo: the gateway matches complaints to the emails of every sender
+        traces = self.sudo().search([("message_id", "in", list(complaint.message_ids))]) \
+            if complaint.message_ids else self.sudo().browse()
+        if not traces:
+            return traces
+        traces.filtered(lambda t: not t.complained_at).write({"complained_at": fields.Datetime.now()})
+        # sudo: the address leaves every sequence, whoever sends them
+        Enrollment = self.env["sales.sequence.enrollment"].sudo()
+        for trace in traces:
+            enrollment = trace.enrollment_id
+            email = trace._recipient_address()
+            label = self.env._(
+                "Spam complaint (%(kind)s) about an email of the sales sequence %(sequence)s.",
+                kind=complaint.feedback_type or self.env._("forwarded to abuse"), sequence=trace.sequence_id.name,
+            )
+            if email:
+                self.env["mail.blacklist"]._sales_sequence_suppress(
+                    email, "complaint", trace.sequence_id, message=label)
+            enrollment._log_event(label)
+            (enrollment | Enrollment._running_for_email(email)).action_exit("unsubscribed")
+        traces.sequence_id._check_bounce_guard()
+        return traces
 
     def _set_send_failed(self, detail):
         """The mail server refused the email of these traces (for now)."""

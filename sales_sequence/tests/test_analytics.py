@@ -187,6 +187,7 @@ class TestAnalytics(AnalyticsCase):
         self.assertEqual(self.env["sales.sequence"].get_dashboard_data([("id", "=", other.id)]), {
             "active_sequences": 0, "enrolled_now": 0, "reply_rate": 0.0, "meetings_this_month": 0,
             "won_revenue": data["won_revenue"].replace("10,000.00", "0.00"),
+            "show_sending_health": True, "bounced_30d": 0, "complaint_30d": 0,
         })
 
     def test_compare(self):

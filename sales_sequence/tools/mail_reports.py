@@ -58,6 +58,7 @@ __all__ = [
     "DeliveryStatus",
     "delivery_statuses",
     "failed_recipients",
+    "unknown_recipients",
     "find_complaint",
 ]
 
@@ -133,6 +134,28 @@ def failed_recipients(message):
                  for address in (status.final_recipient, status.original_recipient) if address]
     else:
         found = _addresses(message.get_all("X-Failed-Recipients") or [])
+    return tuple(dict.fromkeys(found))
+
+
+def unknown_recipients(message):
+    """The addresses that do not exist: failed DSN entries whose status is
+    5.1.x (bad mailbox, bad domain, bad syntax, moved, no mail accepted),
+    each once, in order. Other permanent failures (a full mailbox, a
+    policy refusal) may clear up: they are not here, nor are the addresses
+    of a bounce without a DSN part (no status to tell).
+
+    >>> from email import message_from_string
+    >>> dsn = message_from_string(
+    ...     "Content-Type: multipart/report; report-type=delivery-status; boundary=b\\n\\n--b\\n"
+    ...     "Content-Type: message/delivery-status\\n\\nReporting-MTA: dns; mx\\n\\n"
+    ...     "Final-Recipient: rfc822; gone@acme.com\\nAction: failed\\nStatus: 5.1.1\\n\\n"
+    ...     "Final-Recipient: rfc822; full@acme.com\\nAction: failed\\nStatus: 5.2.2\\n\\n--b--\\n")
+    >>> unknown_recipients(dsn)
+    ('gone@acme.com',)
+    """
+    found = [address for status in delivery_statuses(message)
+             if status.failed and status.status.startswith("5.1.")
+             for address in (status.final_recipient, status.original_recipient) if address]
     return tuple(dict.fromkeys(found))
 
 

@@ -1,7 +1,9 @@
 /**
  * Summary cards above the sequences list and kanban: active sequences,
  * prospects in progress, reply rate, meetings booked this month and won
- * revenue, for the sequences of the current search (reloaded when it changes).
+ * revenue, for the sequences of the current search (reloaded when it changes);
+ * for managers, bounces and spam complaints of the last 30 days, opening the
+ * sending health report.
  */
 import { registry } from "@web/core/registry";
 import { formatFloat } from "@web/core/utils/numbers";
@@ -18,6 +20,7 @@ export class SalesSequenceDashboard extends Component {
 
     setup() {
         this.orm = useService("orm");
+        this.action = useService("action");
         this.state = useState({ data: null });
         onWillStart(() => this.load(this.props.list));
         onWillUpdateProps((nextProps) => {
@@ -35,6 +38,14 @@ export class SalesSequenceDashboard extends Component {
 
     get replyRate() {
         return formatFloat(this.state.data.reply_rate, { digits: [16, 1] });
+    }
+
+    /** The sending health of the sequences of the current search, per sender. */
+    async openSendingHealth() {
+        const action = await this.orm.call("sales.sequence", "action_open_sending_health", [], {
+            domain: this.props.list.domain,
+        });
+        return this.action.doAction(action);
     }
 
     /** Show only the sequences of the card (replaces the current filters). */
