@@ -1,5 +1,5 @@
 # Each target is idempotent and does its own setup on a fresh machine.
-.PHONY: setup run test bench lint screenshots pot
+.PHONY: setup run test bench bench-large lint screenshots pot
 
 setup:          ## Python deps, Odoo 19.0 (ODOO_SRC, installed, or upstream), config
 	scripts/setup.sh --browser
@@ -16,9 +16,13 @@ screenshots:    ## re-take the README's screenshots: the browser tours, saving P
 pot:            ## export the translation template sales_sequence/i18n/sales_sequence.pot (from DB, default: the test database)
 	python3 -m odoo i18n export -c var/odoo.conf -d $${DB:-sales_sequence_test} sales_sequence -o sales_sequence/i18n/sales_sequence.pot
 
-bench:          ## performance benchmark (N=10000 by default)
+bench:          ## performance benchmark (N=10000 by default; PARALLEL=20000 due emails on two real servers, 0 skips)
 	scripts/setup.sh
-	python3 bench/bench.py --n $${N:-10000}
+	python3 bench/bench.py --n $${N:-10000} --parallel $${PARALLEL:-20000} --db $${BENCH_DB:-ss_bench}
+
+bench-large:    ## large data benchmark, not run by CI: idle tick over 1,000,000 enrollments, 100,000 bulk enrollments
+	scripts/setup.sh
+	python3 bench/large.py --enrollments $${ENROLLMENTS:-1000000} --bulk $${BULK:-100000} --db $${BENCH_DB:-ss_bench}_large
 
 lint:           ## pyflakes on every Python file (package __init__ imports and odoo-shell scripts aside)
 	python3 -m pyflakes $$(git ls-files '*.py' | grep -v -e '__init__.py$$' -e '^scripts/demo_setup.py$$')

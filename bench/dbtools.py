@@ -1,9 +1,11 @@
 """Throw-away databases for the benchmark.
 
 A *template* database (``<db>_template``) holds sales_sequence freshly installed
-without demo data, stamped with a hash of the addon's sources. Each run copies
-it to the working database, so every run starts from the same empty state; the
-template is rebuilt only when the addon changed (or with ``--fresh``).
+without demo data (with, for some benchmarks, other modules such as Odoo's
+``mass_mailing``), stamped with a hash of the addons' sources and of the module
+list. Each run copies it to the working database, so every run starts from the
+same empty state; the template is rebuilt only when an addon of this repository
+changed (or with ``--fresh``).
 """
 import hashlib
 import subprocess
@@ -18,23 +20,26 @@ from odoo.service import db as db_service
 from odoo.tools import config
 
 ROOT = Path(__file__).resolve().parents[1]
-ADDON = ROOT / "sales_sequence"
 HASH_KEY = "sales_sequence_bench.source_hash"
 
 
 def load_odoo(config_path):
-    """Configure Odoo as a library (no server, warnings only)."""
+    """Configure Odoo as a library (no server, warnings only), its addons
+    importable as ``odoo.addons.<name>``."""
     config.parse_config(["-c", str(config_path), "--log-level=warn"], setup_logging=True)
+    odoo.modules.module.initialize_sys_path()
 
 
-def source_hash():
-    """A hash of what the install depends on: the addon's files, tests excepted."""
-    digest = hashlib.sha256()
-    for path in sorted(ADDON.rglob("*")):
-        relative = path.relative_to(ADDON)
-        if path.is_file() and "__pycache__" not in relative.parts and relative.parts[0] != "tests":
-            digest.update(str(relative).encode())
-            digest.update(path.read_bytes())
+def source_hash(modules=("sales_sequence",)):
+    """A hash of what the install depends on: the module list and the files of
+    those modules that are this repository's addons, tests excepted."""
+    digest = hashlib.sha256(",".join(modules).encode())
+    for addon in (ROOT / module for module in modules if (ROOT / module / "__manifest__.py").exists()):
+        for path in sorted(addon.rglob("*")):
+            relative = path.relative_to(ROOT)
+            if path.is_file() and "__pycache__" not in relative.parts and relative.parts[1] != "tests":
+                digest.update(str(relative).encode())
+                digest.update(path.read_bytes())
     return digest.hexdigest()
 
 
@@ -50,17 +55,18 @@ def _installed_hash(name):
     return row[0] if row else None
 
 
-def ensure_template(name, config_path, fresh=False):
-    """The template database, installed (again) when missing or out of date."""
-    wanted = source_hash()
+def ensure_template(name, config_path, fresh=False, modules=("sales_sequence",)):
+    """The template database with ``modules`` installed (again when missing or
+    out of date)."""
+    wanted = source_hash(modules)
     if not fresh and database_exists(name) and _installed_hash(name) == wanted:
         print(f"[bench] reusing the template database {name}", flush=True)
         return name
     drop_database(name)
-    print(f"[bench] installing sales_sequence (no demo data) into {name}", flush=True)
+    print(f"[bench] installing {', '.join(modules)} (no demo data) into {name}", flush=True)
     subprocess.run([
         sys.executable, "-m", "odoo", "-c", str(config_path), "-d", name,
-        "-i", "sales_sequence", "--stop-after-init", "--log-level=warn",
+        "-i", ",".join(modules), "--stop-after-init", "--log-level=warn",
     ], check=True, cwd=ROOT)
     with closing(odoo.sql_db.db_connect(name).cursor()) as cr:
         cr.execute("INSERT INTO ir_config_parameter (key, value) VALUES (%s, %s)", [HASH_KEY, wanted])
@@ -88,11 +94,11 @@ def environment(dbname):
 
 
 @contextmanager
-def throwaway_environment(dbname, config_path, fresh=False, keep=False, say=print):
+def throwaway_environment(dbname, config_path, fresh=False, keep=False, say=print, modules=("sales_sequence",)):
     """A superuser environment on ``dbname``, a fresh copy of the template
-    ``<dbname>_template`` (built when missing or stale); the copy is dropped
-    afterwards unless ``keep``."""
-    template = ensure_template(dbname + "_template", config_path, fresh=fresh)
+    ``<dbname>_template`` with ``modules`` (built when missing or stale); the
+    copy is dropped afterwards unless ``keep``."""
+    template = ensure_template(dbname + "_template", config_path, fresh=fresh, modules=modules)
     say("copying %s to %s" % (template, dbname))
     copy_database(template, dbname)
     try:

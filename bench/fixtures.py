@@ -1,11 +1,14 @@
 """The benchmark's data: a sender, N contacts spread over companies, the
-3-step sequence, the equivalent base.automation rule, and the 100,000 idle
-enrollments (the latter with plain SQL).
+3-step sequence, the equivalent base.automation rule and mass mailing, and the
+100,000 idle enrollments (the latter with plain SQL).
 
 The engine's step and the base.automation template render the same content
-(first name, company, city, the sender's name, title and phone, an
-unsubscribe link), each with its own template language.
+(first name, company, city, the sender's name, title and phone, an unsubscribe
+link), each with its own template language; the mailing, as a user would write
+it, has one placeholder (the first name) in a text of the same shape.
 """
+from markupsafe import escape
+
 from odoo import Command
 
 COMPANIES = 200
@@ -114,6 +117,39 @@ def create_time_based_rule(env):
             "mail_post_method": "email",
             "template_id": template.id,
         })],
+    })
+
+
+MAILING_SUBJECT = "A question about your team"
+MAILING_BODY = """<div>
+<p>Hi <t t-out="(object.name or '').split(' ')[0] or 'there'"/>,</p>
+<p>I follow your company and the way it grows.</p>
+<p>%(signature)s</p>
+<p style="margin-top:24px;font-size:12px;color:#888888;">Not interested?
+<a href="/unsubscribe_from_list" style="color:#888888;">Unsubscribe</a></p>
+</div>"""  # mass_mailing turns /unsubscribe_from_list into the recipient's signed link
+
+
+def create_mailing(env, sender):
+    """What a Community user reaches for to send N personalised emails: an
+    Odoo Email Marketing mailing (mass_mailing, installed in the benchmark's
+    database only) to the same contacts, from the same sender, personalised
+    with one placeholder (the first name, in QWeb), its archives kept so that
+    each email stays logged on the contact's chatter, and replies routed to
+    the contact (as ours)."""
+    signature = escape("%s, %s · %s" % (sender.name.split()[0], sender.function, sender.phone))
+    body = MAILING_BODY % {"signature": signature}
+    return env["mailing.mailing"].create({
+        "subject": MAILING_SUBJECT,
+        "body_arch": body,
+        "body_html": body,
+        "mailing_type": "mail",
+        "mailing_model_id": env["ir.model"]._get_id("res.partner"),
+        "mailing_domain": repr([("ref", "=like", REF_PREFIX + "%")]),
+        "email_from": sender.email_formatted,
+        "user_id": sender.id,
+        "keep_archives": True,
+        "reply_to_mode": "update",
     })
 
 

@@ -9,6 +9,7 @@ import pstats
 import threading
 import time
 import uuid
+import warnings
 from contextlib import contextmanager
 from dataclasses import dataclass
 
@@ -119,6 +120,22 @@ def base_automation(env, profile_path=None):
     before = last_mail_id(env)
     with measuring(profile_path) as holder:
         env["base.automation"]._cron_process_time_based_actions()
+        env.cr.commit()
+    measure = holder["measure"]
+    measure.items = mails_after(env, before)
+    return measure
+
+
+def mass_mailing(env, mailing, profile_path=None):
+    """Odoo's own bulk mailer as a user runs it (*Send* puts the mailing in the
+    queue; its cron, or this call, renders and queues the emails): it commits
+    after every batch of ``mail.batch_size`` emails."""
+    env.invalidate_all()
+    before = last_mail_id(env)
+    with measuring(profile_path) as holder, warnings.catch_warnings():
+        # mail's composer still calls the deprecated ir.cron._notify_progress
+        warnings.simplefilter("ignore", DeprecationWarning)
+        mailing._action_send_mail()
         env.cr.commit()
     measure = holder["measure"]
     measure.items = mails_after(env, before)

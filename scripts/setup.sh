@@ -3,8 +3,10 @@
 #   1. the Python dependencies of the addon and its tooling (requirements.txt);
 #   2. Odoo 19.0: from $ODOO_SRC when set, nothing when `import odoo` already
 #      gives 19.0, else a clone of the upstream 19.0 branch;
-#   3. with --browser: Chromium for the browser tests (Debian's package);
-#   4. a check that PostgreSQL answers.
+#   3. OCA queue_job 19.0 from PyPI, for the sales_sequence_queue bridge
+#      (requirements-queue.txt, without its dependencies: Odoo stays as it is);
+#   4. with --browser: Chromium for the browser tests (Debian's package);
+#   5. a check that PostgreSQL answers.
 # Writes var/odoo.conf, which the other scripts read.
 set -euo pipefail
 
@@ -53,11 +55,24 @@ ensure_odoo() {
     fi
 }
 
-odoo_root() {  # the folder holding odoo/ and addons/ (odoo's namespace also
-    # spans site-packages/odoo once an addon such as queue_job is pip-installed)
+odoo_root() {  # the folder holding odoo/ and addons/ (odoo is a namespace package: addons
+    # installed from PyPI, such as queue_job, add a site-packages/odoo/addons portion to it)
     "$PYTHON" - <<'EOF'
 import os, odoo.release
 print(os.path.dirname(os.path.dirname(os.path.realpath(odoo.release.__file__))))
+EOF
+}
+
+ensure_queue_job() {
+    say "installing OCA queue_job (requirements-queue.txt)"
+    pip_install --no-deps -r "$here/requirements-queue.txt"
+}
+
+queue_job_dir() {  # the folder holding queue_job/, found as Odoo finds addons (odoo.addons namespace)
+    "$PYTHON" - <<'EOF'
+import importlib.util, os
+spec = importlib.util.find_spec("odoo.addons.queue_job")
+print(os.path.dirname(list(spec.submodule_search_locations)[0]) if spec else "")
 EOF
 }
 
@@ -75,9 +90,12 @@ ensure_browser() {
 }
 
 write_config() {
-    local root addons
+    local root addons queue
     root=$(odoo_root)
-    addons="$root/odoo/addons,$root/addons,$here"
+    addons="$root/odoo/addons,$root/addons"
+    queue=$(queue_job_dir)
+    case ",$addons," in *",$queue,"*) ;; *) [ -n "$queue" ] && addons="$addons,$queue" ;; esac
+    addons="$addons,$here"
     mkdir -p "$here/var"
     {
         echo "[options]"
@@ -97,6 +115,7 @@ write_config() {
 say "installing the addon's Python requirements"
 pip_install -r "$here/requirements.txt"
 ensure_odoo
+ensure_queue_job
 [ $with_browser -eq 1 ] && ensure_browser
 pg_isready -q ${PGHOST:+-h "$PGHOST"} ${PGPORT:+-p "$PGPORT"} \
     || { echo "PostgreSQL does not answer (set PGHOST / PGPORT / PGUSER)" >&2; exit 2; }

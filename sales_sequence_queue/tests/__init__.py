@@ -1,0 +1,2 @@
+from . import test_queue_engine
+from . import test_queue_processes
