@@ -34,6 +34,7 @@
         "views/sales_sequence_menus.xml",
         "views/sales_sequence_template_views.xml",
         "wizard/sales_sequence_step_preview_views.xml",
+        "wizard/sales_sequence_log_call_views.xml",
         "views/ir_actions_server_views.xml",
         "views/res_config_settings_views.xml",
         "data/base_automation_data.xml",

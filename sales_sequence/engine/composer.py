@@ -20,7 +20,7 @@ from markupsafe import Markup
 
 from odoo.exceptions import AccessError
 from odoo.tools import formataddr, html2plaintext, is_html_empty
-from odoo.tools.mail import html_sanitize
+from odoo.tools.mail import email_normalize, email_split_and_format_normalize, html_sanitize
 
 from ..tools import render
 
@@ -52,6 +52,9 @@ class Email:
     values: dict                # the template values it was rendered with
     headers: dict = field(default_factory=dict)
     in_reply_to: str = ""       # Message-ID of the email it replies to
+    cc: list = field(default_factory=list)              # formatted addresses in copy
+    bcc: list = field(default_factory=list)             # formatted hidden copies
+    attachment_ids: list = field(default_factory=list)  # ir.attachment ids sent with it
 
 
 class Composer:
@@ -127,15 +130,20 @@ class Composer:
         if step.add_signature and not is_html_empty(sender.signature):
             body += Markup('<div class="o_signature">%s</div>') % sender.signature
         if "unsubscribe_link" not in (content.body_html or ""):
-            body += self._footer(env, unsubscribe_url)
+            body += self._footer(env, unsubscribe_url, step.sequence_id.unsubscribe_style)
         in_reply_to = ""
         if step.thread_with_previous and previous:
             subject, in_reply_to = self._reply_subject(env, previous.mail_subject), previous.message_id
         email = recipient_email(lead, partner)
+        # a variant with its own copies or attachments sends those, else the step's
+        copies = variant if variant and (variant.email_cc or variant.email_bcc) else step
         return Email(
             subject=subject, body=body, email=email,
             email_to=formataddr((values["full_name"] or "", email)) if email else "",
             lang=lang, values=values, in_reply_to=in_reply_to,
+            cc=self.addresses(copies.email_cc, values, exclude=email),
+            bcc=self.addresses(copies.email_bcc, values, exclude=email),
+            attachment_ids=self._attachment_ids(step, variant),
             headers={
                 "List-Unsubscribe": "<%s>" % unsubscribe_url,
                 "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
@@ -144,12 +152,41 @@ class Composer:
         )
 
     @staticmethod
+    def _attachment_ids(step, variant):
+        """The attachments sent: the variant's, else the step's (read only
+        when there are some: the engine's hot path)."""
+        if variant and variant.has_attachments:
+            return variant.attachment_ids.ids
+        return step.attachment_ids.ids if step.has_attachments else []
+
+    @classmethod
+    def addresses(cls, source, values, exclude=""):
+        """The addresses of a Cc or Bcc template rendered with ``values``:
+        formatted, without duplicates, invalid ones and ``exclude`` (the
+        recipient)."""
+        if not (source or "").strip():
+            return []
+        seen, result = {exclude} if exclude else set(), []
+        for address in email_split_and_format_normalize(cls.render(source, values)):
+            normalized = email_normalize(address)
+            if normalized and normalized not in seen:
+                seen.add(normalized)
+                result.append(address)
+        return result
+
+    @staticmethod
     def _reply_subject(env, subject):
         subject = subject or ""
         return subject if subject.lower().startswith("re:") else env._("Re: %s", subject)
 
     @staticmethod
-    def _footer(env, unsubscribe_url):
+    def _footer(env, unsubscribe_url, style="footer"):
+        """The unsubscribe text added to an email whose body has no
+        ``{{ unsubscribe_link }}``: a small grey footer, or a plain line
+        written like the rest of the email (``style`` ``link``)."""
+        if style == "link":
+            return Markup('<p>%s <a href="%s">%s</a></p>') % (
+                env._("If you would rather not hear from me again,"), unsubscribe_url, env._("let me know here"))
         return Markup(
             '<p style="margin-top:24px;font-size:12px;color:#888888;">%s '
             '<a href="%s" style="color:#888888;">%s</a></p>'

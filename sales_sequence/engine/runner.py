@@ -9,9 +9,11 @@ creates the mails, the activities, the texts and the traces with one
 """
 
 from collections import defaultdict
+from datetime import timedelta
 
 from markupsafe import Markup
 
+from odoo.fields import Command
 from odoo.tools import format_date
 
 from ..tools import ab, caps, render, workcal
@@ -19,6 +21,8 @@ from . import step_types, tracking
 from .composer import Composer, recipient_email, recipient_lang
 from .send_quota import load_send_quota
 
+# the hidden copies of a queued email, read when it is sent (models/mail_mail.py)
+BCC_HEADER = "X-Sales-Sequence-Bcc"
 NOT_WAITING = {"waiting_reason": False, "waiting_detail": False}
 SENDER_AWAY = "sender_away"  # a waiting reason beside the caps': the sender is on leave
 
@@ -275,12 +279,16 @@ class StepRunner:
         if email.in_reply_to:
             headers["In-Reply-To"] = email.in_reply_to
             references = "%s %s" % (email.in_reply_to, message_id)
-        return {
+        if email.bcc:
+            headers[BCC_HEADER] = ", ".join(email.bcc)
+        attachments = {"attachment_ids": [Command.set(email.attachment_ids)]} if email.attachment_ids else {}
+        return attachments | {
             "model": target._name,
             "res_id": target.id,
             "author_id": sender.partner_id.id,
             "email_from": sender.email_formatted,
             "email_to": email.email_to,
+            "email_cc": ", ".join(email.cc) or False,
             "subject": email.subject,
             "body": email.body,
             "body_html": email.body,
@@ -312,23 +320,26 @@ class StepRunner:
             "res_id": target.id,
             "activity_type_id": activity_type.id,
             **self._task_assignment(enrollment, step),
+            "sales_sequence_priority": step.task_priority,
             "automated": True,
         }))
 
     def _task_assignment(self, enrollment, step):
-        """Who works the task of ``step`` and by when: its assignee, due
-        today; an assignee on leave gets it due the day they are back, or the
-        sequence owner gets it today (``sender_away_tasks``)."""
+        """Who works the task of ``step`` and by when: its assignee, due the
+        day the step fires plus the step's ``due_days``; an assignee on leave
+        gets it counted from the day they are back, or the sequence owner gets
+        it as usual (``sender_away_tasks``)."""
         assignee = self._assignee(enrollment, step)
-        clock = enrollment._clock()
+        start = self.now
         back = self.back_at(enrollment, assignee)
         if back:
             owner = enrollment.sequence_id.user_id
             if enrollment.sequence_id.sender_away_tasks == "owner" and owner and not self.back_at(enrollment, owner):
                 assignee = owner
             else:
-                return {"user_id": assignee.id, "date_deadline": clock.local_date(back)}
-        return {"user_id": assignee.id, "date_deadline": clock.local_date(self.now)}
+                start = back
+        day = enrollment._clock().local_date(start) + timedelta(days=step.due_days)
+        return {"user_id": assignee.id, "date_deadline": day}
 
     @staticmethod
     def _assignee(enrollment, step):

@@ -18,7 +18,7 @@ runner what the step produces (``runner.queue_mail``, ``queue_activity``,
 activity it created before going on.
 """
 
-from markupsafe import Markup
+from markupsafe import Markup, escape
 
 from odoo.exceptions import UserError
 from odoo.tools import is_html_empty
@@ -59,6 +59,27 @@ def labelled_block(label, text):
     return Markup("<p><strong>%s</strong></p><p>%s</p>") % (label, Markup("<br/>").join(text.splitlines()))
 
 
+def labelled_html(label, html):
+    """``html`` (sanitized Markup) under a bold ``label``."""
+    return Markup("<p><strong>%s</strong></p>%s") % (label, html)
+
+
+def labelled_line(label, value):
+    """One line: a bold ``label``, then ``value`` (escaped unless Markup)."""
+    return Markup("<p><strong>%s</strong> %s</p>") % (label, value)
+
+
+def call_number(lead, partner):
+    """The number a rep calls: the lead's, else its contact's ('' when none)."""
+    return (lead.phone if lead else "") or partner.phone or ""
+
+
+def phone_link(number):
+    """A click-to-dial ``tel:`` link to ``number`` (Markup)."""
+    dial = "".join(char for char in number if char.isdigit() or char == "+")
+    return Markup('<a href="tel:%s">%s</a>') % (dial, escape(number))
+
+
 class StepType:
     """What a kind of step is and does (base: does nothing, never skipped)."""
 
@@ -70,8 +91,11 @@ class StepType:
     sends_email = False
     # the step has an email: subject, body, variants, templates, preview, spam score
     has_email = False
-    # the step creates an activity for its assignee (due on the day it fires)
+    # the step creates an activity for its assignee (due on the day it fires,
+    # plus the step's due_days)
     creates_activity = False
+    # the rep logs how the call went (sales.sequence.trace call_outcome)
+    logs_call = False
     default_activity_type = "mail.mail_activity_data_todo"
     # counts as a touch of the prospect in analytics (everything but waits)
     is_touch = True
@@ -99,10 +123,10 @@ class StepType:
 
 
 class EmailContentMixin:
-    """Steps with an email (subject and body, variants)."""
+    """Steps with an email (subject and body, Cc and Bcc, attachments, variants)."""
 
     has_email = True
-    template_fields = ("subject", "body_html")
+    template_fields = ("subject", "body_html", "email_cc", "email_bcc")
 
     def check_ready(self, step):
         contents = [(step.subject, step.body_html)] + [
@@ -125,11 +149,13 @@ class ActivityStepType(StepType):
         return step.wait_for_completion
 
     def activity_values(self, runner, enrollment, step):
-        """``mail.activity`` values (the runner adds the record, type and deadline)."""
+        """``mail.activity`` values (the runner adds the record, type, deadline
+        and priority). The rep's instructions come first, under a label."""
         values = runner.template_values(enrollment)
+        note = runner.composer.render(step.activity_note, values, html=True)
         return {
             "summary": runner.composer.render(step.activity_summary, values),
-            "note": runner.composer.render(step.activity_note, values, html=True),
+            "note": labelled_html(step.env._("Instructions"), note) if note else Markup(),
         }
 
     def default_summary(self, step):
@@ -179,32 +205,78 @@ class ManualEmailStep(EmailContentMixin, ActivityStepType):
 
 @register
 class CallStep(ActivityStepType):
+    """A call for the rep: the number to dial (a ``tel:`` link), the expected
+    duration, the script and the voicemail script on the task; the rep logs
+    the outcome (``sales.sequence.trace.action_log_call``)."""
+
     code = "call"
     label = "Call"
     icon = "fa-phone"
     default_activity_type = "mail.mail_activity_data_call"
-    template_fields = ActivityStepType.template_fields + ("call_script",)
+    logs_call = True
+    template_fields = ActivityStepType.template_fields + ("call_script", "voicemail_script")
     sections = frozenset({"activity", "call"})
 
     def activity_values(self, runner, enrollment, step):
         values = super().activity_values(runner, enrollment, step)
-        if step.call_script:
-            script = runner.composer.render(step.call_script, runner.template_values(enrollment), html=True)
-            values["note"] += labelled_block(step.env._("Call script"), script)
+        template_values = runner.template_values(enrollment)
+        _ = step.env._
+        header = Markup()
+        number = call_number(enrollment.lead_id, enrollment.partner_id)
+        if number:
+            header += labelled_line(_("Phone:"), phone_link(number))
+        if step.call_duration:
+            header += labelled_line(_("Expected duration:"), _("%s min", step.call_duration))
+        blocks = Markup()
+        for field_name, label in (("call_script", _("Call script")), ("voicemail_script", _("Voicemail script"))):
+            if step[field_name]:
+                text = runner.composer.render(step[field_name], template_values, html=True)
+                blocks += labelled_block(label, text)
+        values["note"] = header + values["note"] + blocks
         return values
 
 
 @register
 class LinkedinStep(ActivityStepType):
+    """A LinkedIn touch (connection request, InMail, message, profile view,
+    comment, engagement) with the copy the rep may paste, rendered for the
+    prospect."""
+
     code = "linkedin"
     label = "LinkedIn"
     icon = "fa-linkedin"
     default_activity_type = "sales_sequence.mail_activity_type_linkedin"
+    template_fields = ActivityStepType.template_fields + ("linkedin_copy",)
     sections = frozenset({"activity", "linkedin"})
 
     def default_summary(self, step):
         actions = dict(step._fields["linkedin_action"]._description_selection(step.env))
         return step.env._("LinkedIn: %s", actions.get(step.linkedin_action) or step.env._("touch"))
+
+    def activity_values(self, runner, enrollment, step):
+        values = super().activity_values(runner, enrollment, step)
+        if step.linkedin_copy:
+            text = runner.composer.render(step.linkedin_copy, runner.template_values(enrollment), html=True)
+            values["note"] += labelled_block(step.env._("Suggested copy"), text)
+        return values
+
+    @staticmethod
+    def suggested_copy(env, action):
+        """The copy proposed for a LinkedIn ``action`` (a template), or ''."""
+        _ = env._
+        return {
+            "connect": _("Hi {{ first_name | default('there') }}, I work with teams like "
+                         "{{ company | default('yours') }} and would be glad to connect. {{ sender.first_name }}"),
+            "inmail": _("Hi {{ first_name | default('there') }}, a quick question about how "
+                        "{{ company | default('your team') }} handles its sales follow-ups: would a 15-minute "
+                        "call next week be useful? {{ sender.first_name }}"),
+            "message": _("Thanks for connecting, {{ first_name | default('there') }}! Happy to share what "
+                         "similar teams do, if useful. {{ sender.first_name }}"),
+            "view": _("Look at {{ first_name | default('their') }}'s recent posts and role before the next touch."),
+            "comment": _("Great point, {{ first_name | default('') }}. We see the same at the teams we work with."),
+            "engage": _("Like or share a recent post of {{ first_name | default('the contact') }} or of "
+                        "{{ company | default('their company') }}."),
+        }.get(action, "")
 
 
 @register

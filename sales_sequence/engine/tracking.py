@@ -30,14 +30,14 @@ LINK_CODES_CACHE_KEY = "sales_sequence.link_codes"
 
 def tracked_body(enrollment, body, step):
     """``body`` as sent for ``step`` of ``enrollment``: links tracked and the
-    open pixel appended, as the sequence's ``track_clicks`` and
-    ``track_opens`` say."""
+    open pixel appended when both the sequence and the step say so
+    (``track_clicks``, ``track_opens``)."""
     if not body or is_html_empty(body):
         return body
     sequence = enrollment.sequence_id
-    if sequence.track_clicks:
+    if sequence.track_clicks and step.track_clicks:
         body = track_links(enrollment, body, step)
-    if sequence.track_opens:
+    if sequence.track_opens and step.track_opens:
         body = Markup(body) + Markup(
             '<img src="%s" alt="" width="1" height="1" style="border:0;height:1px;width:1px;"/>'
         ) % open_pixel_url(enrollment, step)

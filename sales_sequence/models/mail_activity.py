@@ -8,6 +8,7 @@ from odoo import api, fields, models
 from odoo.exceptions import UserError
 
 from ..engine import step_types
+from .sales_sequence_step import TASK_PRIORITIES
 
 
 class MailActivity(models.Model):
@@ -32,6 +33,17 @@ class MailActivity(models.Model):
     sales_sequence_lead_id = fields.Many2one("crm.lead", "Lead", compute="_compute_sales_sequence_task")
     sales_sequence_company = fields.Char("Company", compute="_compute_sales_sequence_task")
     sales_sequence_phone = fields.Char("Phone", compute="_compute_sales_sequence_task")
+    sales_sequence_logs_call = fields.Boolean(
+        "Call to Log", compute="_compute_sales_sequence_task",
+        help="The task is a sequence call: the rep logs its outcome.",
+    )
+    sales_sequence_call_outcome = fields.Selection(
+        related="sales_sequence_trace_ids.call_outcome", string="Call Outcome",
+    )
+    sales_sequence_priority = fields.Selection(
+        TASK_PRIORITIES, "Task Priority", default="0", readonly=True,
+        help="The priority the sequence step gives its tasks.",
+    )
 
     @api.depends("sales_sequence_trace_ids")
     def _compute_sales_sequence_task(self):
@@ -52,7 +64,8 @@ class MailActivity(models.Model):
                 lead.partner_name or partner.commercial_company_name
                 or (partner.name if partner.is_company else "") or ""
             )
-            activity.sales_sequence_phone = lead.phone or partner.phone or ""
+            activity.sales_sequence_phone = step_types.call_number(lead, partner)
+            activity.sales_sequence_logs_call = step_type.logs_call
 
     def _search_is_sales_sequence_task(self, operator, value):
         if operator != "in":
@@ -62,6 +75,40 @@ class MailActivity(models.Model):
         if True in value:
             return [("id", "in", traces.subselect("activity_id"))]
         return [("id", "not in", traces.subselect("activity_id"))]
+
+    def _to_store_defaults(self, target):
+        """The chatter's activities know which ones are sequence calls (their
+        "Mark Done" asks for the call's outcome) and emails to write."""
+        return super()._to_store_defaults(target) + ["sales_sequence_logs_call", "sales_sequence_writes_email"]
+
+    # ------------------------------------------------------------------
+    # Calls: the outcome, logged from the Done dialog or My Sequence Tasks
+    # ------------------------------------------------------------------
+
+    def action_sales_sequence_log_call(self, outcome, note=False):
+        """Log the outcome of this sequence call (see
+        ``sales.sequence.trace.action_log_call``), which marks it done."""
+        self.ensure_one()
+        # sudo: the assignee may not read the enrollment's trace; action_log_call checks their right on the task
+        trace = self.sudo().sales_sequence_trace_ids[:1]
+        if not trace:
+            raise UserError(self.env._("This task is not a call of a sequence."))
+        return trace.with_env(self.env).action_log_call(outcome, note=note)
+
+    def action_sales_sequence_open_log_call(self):
+        """The dialog asking how the call went."""
+        self.ensure_one()
+        if not (self.sales_sequence_logs_call and self.active):
+            raise UserError(self.env._("This task is not a call of a sequence waiting for its outcome."))
+        return {
+            "type": "ir.actions.act_window",
+            "name": self.env._("Log Call"),
+            "res_model": "sales.sequence.log.call",
+            "view_mode": "form",
+            "views": [(False, "form")],
+            "target": "new",
+            "context": {"default_activity_id": self.id},
+        }
 
     # ------------------------------------------------------------------
     # Done or cancelled: the enrollment goes on
@@ -104,8 +151,16 @@ class MailActivity(models.Model):
             raise UserError(self.env._("This task is not an email to write for a sequence."))
         enrollment = trace.enrollment_id
         recipient = enrollment._manual_email_recipient()
-        subject, body = enrollment._manual_email_draft(trace.step_id)
+        email = enrollment._manual_email_draft(trace.step_id)
         target = enrollment._target()
+        # copies in Cc and Bcc become recipients the rep sees (each recipient
+        # gets their own email: the prospect never sees them)
+        copies = target._partner_find_from_emails_single(email.cc + email.bcc, no_create=False) \
+            if email.cc or email.bcc else self.env["res.partner"]
+        # the step's attachments, copied for the composer as Odoo's templates do (sudo: the
+        # rep may not read the step of another team's sequence; the copies are the rep's)
+        attachments = self.env["ir.attachment"].sudo().browse(email.attachment_ids).copy(
+            {"res_model": "mail.compose.message", "res_id": 0})
         return {
             "type": "ir.actions.act_window",
             "name": self.env._("Write Email"),
@@ -117,9 +172,10 @@ class MailActivity(models.Model):
                 "default_composition_mode": "comment",
                 "default_model": target._name,
                 "default_res_ids": target.ids,
-                "default_subject": subject,
-                "default_body": body,
-                "default_partner_ids": recipient.ids,
+                "default_subject": email.subject,
+                "default_body": email.body,
+                "default_partner_ids": (recipient | copies).ids,
+                "default_attachment_ids": attachments.ids,
                 "default_sales_sequence_activity_id": self.id,
             },
         }

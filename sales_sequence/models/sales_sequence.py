@@ -171,6 +171,16 @@ class SalesSequence(models.Model):
         "Exit Condition", default="[]",
         help="Enrollments whose lead (or contact) matches this condition exit before the next step.",
     )
+    exit_on_condition = fields.Boolean(
+        "Exit on a Condition", compute="_compute_exit_on_condition", store=True, readonly=False,
+        help="Exit the enrollments whose lead (or contact) matches a condition of yours.",
+    )
+    unsubscribe_style = fields.Selection(
+        [("footer", "Small footer"), ("link", "Line in the email")], "Unsubscribe Text",
+        default="footer", required=True,
+        help="How emails without an {{ unsubscribe_link }} of their own offer to unsubscribe: a small grey "
+        "footer, or a plain line written like the rest of the email. Both carry the one-click unsubscribe header.",
+    )
     # tracking
     track_opens = fields.Boolean(
         "Track Opens", default=True,
@@ -180,6 +190,10 @@ class SalesSequence(models.Model):
         "Track Clicks", default=True,
         help="Send links through a tracked redirect to know when they are followed.",
     )
+    can_edit = fields.Boolean(
+        compute="_compute_can_edit", help="Whether the current user may change the sequence (else it shows read-only).",
+    )
+    cadence = fields.Json(compute="_compute_cadence", help="The steps in order, for the cadence strip of the cards.")
     is_sequence_manager = fields.Boolean(
         compute="_compute_is_manager", help="The current user manages sequences (owner, priority and sharing).")
     # counters
@@ -210,19 +224,38 @@ class SalesSequence(models.Model):
     )
 
     def _compute_counts(self):
-        Enrollment = self.env["sales.sequence.enrollment"]
-        by_state = Enrollment._read_group(
-            [("sequence_id", "in", self.ids)], ["sequence_id", "state"], ["__count"],
-        )
-        totals, running = {}, {}
-        for sequence, state, count in by_state:
-            totals[sequence.id] = totals.get(sequence.id, 0) + count
-            if state in ("active", "paused"):
-                running[sequence.id] = running.get(sequence.id, 0) + count
+        """The sequence's own numbers, whoever looks: the same definitions
+        (and query) as its analytics (``enrolled_count``, ``active_count``)."""
+        origins = self._origin.filtered("id")
+        totals = origins._metric_enrollment_totals() if origins else {}
         for sequence in self:
+            counts = totals.get(sequence._origin.id, {})
             sequence.step_count = len(sequence.step_ids)
-            sequence.enrollment_count = totals.get(sequence.id, 0)
-            sequence.active_enrollment_count = running.get(sequence.id, 0)
+            sequence.enrollment_count = counts.get("enrolled_count", 0)
+            sequence.active_enrollment_count = counts.get("active_count", 0)
+
+    @api.depends_context("uid")
+    def _compute_can_edit(self):
+        for sequence in self:
+            sequence.can_edit = not sequence._origin.id or sequence._origin.has_access("write")
+
+    @api.depends("step_ids.step_type", "step_ids.day_number", "step_ids.name")
+    def _compute_cadence(self):
+        for sequence in self:
+            sequence.cadence = [
+                {"day": step.day_number, "type": step.step_type, "icon": step.icon, "name": step.name}
+                for step in sequence.step_ids
+            ]
+
+    @api.depends("exit_domain")
+    def _compute_exit_on_condition(self):
+        for sequence in self:
+            sequence.exit_on_condition = (sequence.exit_domain or "[]").strip() not in ("[]", "")
+
+    @api.onchange("exit_on_condition")
+    def _onchange_exit_on_condition(self):
+        if not self.exit_on_condition:
+            self.exit_domain = "[]"
 
     @api.constrains("exit_domain")
     def _check_exit_domain(self):
@@ -914,18 +947,14 @@ class SalesSequence(models.Model):
         ])
 
     def action_compare(self):
-        """The selected sequences side by side, one row each, on the same metrics."""
+        """The selected sequences side by side on the same metrics, as a
+        chart (rates by default; counts, pivot and list one click away)."""
         if len(self) < 2:
             raise UserError(self.env._("Select at least two sequences to compare."))
-        return {
-            "type": "ir.actions.act_window",
-            "name": self.env._("Compare Sequences"),
-            "res_model": "sales.sequence",
-            "view_mode": "list",
-            "views": [(self.env.ref("sales_sequence.sales_sequence_view_list_compare").id, "list")],
-            "domain": [("id", "in", self.ids)],
-            "context": {"active_test": False, "create": False},
-        }
+        rows = self.env["sales.sequence.comparison"]._create_for(self)
+        action = self.env["ir.actions.act_window"]._for_xml_id("sales_sequence.action_sales_sequence_comparison")
+        action["domain"] = [("id", "in", rows.ids)]
+        return action
 
     def action_view_performance(self):
         """Traces of this sequence over time (graph by week, per step)."""

@@ -33,6 +33,8 @@ EXIT_REASONS = [
     ("manual", "Manual"),
     ("other_sequence", "Other Sequence"),
     ("condition", "Exit Condition"),
+    ("wrong_number", "Wrong Number"),
+    ("not_interested", "Not Interested"),
     ("deal_created", "Deal Created"),
     ("company_reply", "Company Replied"),
 ]
@@ -321,6 +323,18 @@ class SalesSequenceEnrollment(models.Model):
         else:
             labels = dict(self._fields["exit_reason"]._description_selection(self.env))
             self._log_event(self.env._("Exited (%s).", labels[reason]))
+
+    def _exit_on_call(self, outcome):
+        """A call reached a wrong number or a prospect not interested: the
+        running enrollments exit, with the outcome as reason."""
+        self.filtered(lambda e: e.state in RUNNING_STATES)._end("exited", outcome)
+
+    def _end_on_call_connected(self):
+        """A call connected at a step that ends the sequence on a connect:
+        the running enrollments complete, whatever steps are left."""
+        running = self.filtered(lambda e: e.state in RUNNING_STATES)
+        running._log_event(self.env._("Call connected: the sequence ends here."))
+        running._end("completed", "completed")
 
     def _fail(self, reason, detail=False):
         """Stop these enrollments on an error (``failure_reason`` code and its
@@ -645,18 +659,18 @@ class SalesSequenceEnrollment(models.Model):
     # ------------------------------------------------------------------
 
     def _manual_email_draft(self, step):
-        """Subject and body of a manual email step for this enrollment,
-        composed as the engine composes its emails (recipient's language,
-        signature, footer with the enrollment's own unsubscribe link)."""
+        """The email of a manual email step for this enrollment
+        (``composer.Email``), composed as the engine composes its emails
+        (recipient's language, signature, footer with the enrollment's own
+        unsubscribe link, Cc and Bcc, attachments)."""
         self.ensure_one()
         variant = ab.pick_variant(step.variant_ids, self.id) if step.variant_ids else None
         try:
-            email = Composer(self.env).compose(
+            return Composer(self.env).compose(
                 step, self.lead_id, self.partner_id, self.user_id, enrollment=self, variant=variant,
             )
         except render.TemplateError as error:
             raise UserError(self.env._("The step “%(step)s” does not render: %(error)s", step=step.name, error=error)) from error
-        return email.subject, email.body
 
     def _manual_email_recipient(self):
         """The contact to write to: the one with the enrollment's recipient

@@ -24,13 +24,15 @@ Definitions:
   a reply, a meeting or a win; a step (variant) counts the enrollments whose
   last step that ran (skipped steps and waits aside) it was
 - *tasks*, *tasks done*: activities created by the steps, and those done
+- *calls logged*, *connected*: call traces with an outcome logged by the
+  rep, and those connected
 - *won*, *won revenue*: won leads (and their expected revenue) whose last
   touch before the win (the latest touch before ``date_closed``, across all
   sequences, on the lead or on its contact) belongs to the sequence, step or variant
 - *positive replies*: prospects (sequence), emails (step, variant) whose
   reply says yes (``tools.replies``: the trace's ``reply_kind``)
 - rates: opened / sent, clicked / sent, replied / contacted, positive
-  replies / contacted (percentages)
+  replies / contacted, connected / calls logged (percentages)
 """
 from collections import defaultdict
 
@@ -51,7 +53,8 @@ METRIC_LEVELS = ("sequence_id", "step_id", "variant_id")
 COUNT_FIELDS = (
     "enrolled_count", "active_count", "completed_count", "contacted_count", "sent_count",
     "opened_count", "clicked_count", "replied_count", "bounced_count", "unsubscribed_count",
-    "meeting_count", "dropped_count", "task_count", "task_done_count", "won_count", "positive_reply_count",
+    "meeting_count", "dropped_count", "task_count", "task_done_count", "won_count",
+    "call_count", "connected_count", "positive_reply_count",
 )
 
 
@@ -67,6 +70,7 @@ def metric_values(totals):
     values["open_rate"] = rate(values["opened_count"], values["sent_count"])
     values["click_rate"] = rate(values["clicked_count"], values["sent_count"])
     values["reply_rate"] = rate(values["replied_count"], values["contacted_count"])
+    values["connect_rate"] = rate(values["connected_count"], values["call_count"])
     values["positive_reply_rate"] = rate(values["positive_reply_count"], values["contacted_count"])
     return values
 
@@ -82,8 +86,8 @@ def sent_emails(step_type, state, count, mailed, bounced):
     return 0
 
 
-def fold_trace_group(totals, step_type, state, count, mailed, opened, clicked, replied, bounced):
-    """Add one group of traces (same step type and state) to ``totals``."""
+def fold_trace_group(totals, step_type, state, call_outcome, count, mailed, opened, clicked, replied, bounced):
+    """Add one group of traces (same step type, state and call outcome) to ``totals``."""
     totals["enrolled_count"] += count
     totals["sent_count"] += sent_emails(step_type, state, count, mailed, bounced)
     totals["opened_count"] += opened
@@ -97,6 +101,10 @@ def fold_trace_group(totals, step_type, state, count, mailed, opened, clicked, r
         totals["task_count"] += count
         if state == "done":
             totals["task_done_count"] += count
+    if call_outcome:
+        totals["call_count"] += count
+        if call_outcome == "connected":
+            totals["connected_count"] += count
 
 
 def fold_ending(totals, state, reason, count):
@@ -156,6 +164,10 @@ class SalesSequenceMetricsMixin(models.AbstractModel):
     won_count = fields.Integer(
         "Won", compute="_compute_metrics", help="Won leads whose last touch before the win was this one.",
     )
+    call_count = fields.Integer(
+        "Calls Logged", compute="_compute_metrics", help="Calls whose outcome the rep logged.",
+    )
+    connected_count = fields.Integer("Calls Connected", compute="_compute_metrics")
     won_revenue = fields.Monetary(
         "Won Revenue", compute="_compute_metrics", currency_field="currency_id",
         help="Expected revenue of the won leads whose last touch before the win was this one.",
@@ -166,6 +178,10 @@ class SalesSequenceMetricsMixin(models.AbstractModel):
     positive_reply_rate = fields.Float(
         "Positive Reply Rate (%)", compute="_compute_metrics", digits=(16, 1),
         help="Positive replies per prospect (or touch) contacted.",
+    )
+    connect_rate = fields.Float(
+        "Connect Rate (%)", compute="_compute_metrics", digits=(16, 1),
+        help="Calls connected, out of the calls whose outcome was logged.",
     )
     currency_id = fields.Many2one("res.currency", compute="_compute_currency_id")
 
@@ -190,18 +206,19 @@ class SalesSequenceMetricsMixin(models.AbstractModel):
 
     @api.model
     def _metric_trace_totals(self, domain, level):
-        """Email, task and positive reply counts of the traces of ``domain``,
-        per ``level`` (``sequence_id``, ``step_id`` or ``variant_id``): one query."""
+        """Email, task, call and positive reply counts of the traces of
+        ``domain``, per ``level`` (``sequence_id``, ``step_id`` or
+        ``variant_id``): one query."""
         # sudo: a sequence's numbers count every sender's traces
         rows = self.env["sales.sequence.trace"].sudo()._read_group(
-            domain, [level, "step_type", "state", "reply_kind"],
+            domain, [level, "step_type", "state", "call_outcome", "reply_kind"],
             ["__count", "message_id:count", "opened_at:count", "clicked_at:count",
              "replied_at:count", "bounced_at:count"],
         )
         totals = new_totals()
-        for record, step_type, state, reply_kind, *counts in rows:
+        for record, step_type, state, call_outcome, reply_kind, *counts in rows:
             if record:
-                fold_trace_group(totals[record.id], step_type, state, *counts)
+                fold_trace_group(totals[record.id], step_type, state, call_outcome, *counts)
                 if reply_kind == POSITIVE:
                     totals[record.id]["positive_reply_count"] += counts[0]
         return totals

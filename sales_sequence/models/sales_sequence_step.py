@@ -30,6 +30,26 @@ SAMPLE_VALUES = {
 }
 # the sections of the step form, shown as the step type says (show_<section>)
 FORM_SECTIONS = ("email", "activity", "call", "linkedin", "sms", "wait")
+DELAY_FIELDS = ("delay_business_days", "delay_days", "delay_hours", "delay_minutes")
+TASK_PRIORITIES = [("0", "Normal"), ("1", "High"), ("2", "Urgent")]
+LINKEDIN_ACTIONS = [
+    ("connect", "Send connection request"),
+    ("inmail", "Send InMail"),
+    ("message", "Send message"),
+    ("view", "View profile"),
+    ("comment", "Comment on a post"),
+    ("engage", "Engage with content"),
+]
+PREVIEW_MODELS = [("res.partner", "Contact"), ("crm.lead", "Lead")]
+
+
+def own_attachments(records):
+    """Attach to ``records`` the attachments uploaded before they were saved
+    (``res_id`` 0), as Odoo's mail templates do: they then follow the
+    record's access rights rather than their uploader's alone."""
+    for record in records:
+        record.attachment_ids.filtered(lambda a: not a.res_id).write({"res_model": record._name, "res_id": record.id})
+    return records
 # every field that holds a template, whatever the step's type
 TEMPLATE_FIELDS = tuple(dict.fromkeys(
     name for step_type in step_types.REGISTRY.values() for name in step_type.template_fields
@@ -52,6 +72,9 @@ class SalesSequenceStep(models.Model):
     sequence = fields.Integer("Order", default=10)
     active = fields.Boolean(default=True)
     name = fields.Char(compute="_compute_name")
+    title = fields.Char(
+        compute="_compute_name", help="What the step does, as plain text (its subject or task summary).",
+    )
     company_id = fields.Many2one(related="sequence_id.company_id", store=True)
     step_type = fields.Selection(step_types.selection(), "Type", required=True, default="email")
     icon = fields.Char(compute="_compute_name")
@@ -80,6 +103,26 @@ class SalesSequenceStep(models.Model):
     add_signature = fields.Boolean(
         "Add Sender Signature", help="Append the sender's Odoo signature to the email.",
     )
+    email_cc = fields.Char(
+        "Cc", help="Addresses in copy, separated by commas; variables allowed (e.g. {{ sender.email }}).",
+    )
+    email_bcc = fields.Char(
+        "Bcc", help="Hidden copies, separated by commas (e.g. your CRM's logging address); variables allowed.",
+    )
+    attachment_ids = fields.Many2many(
+        "ir.attachment", "sales_sequence_step_attachment_rel", "step_id", "attachment_id",
+        string="Attachments", help="Sent with every email of this step.",
+    )
+    # stored: the engine reads the attachments only of the steps that have some
+    has_attachments = fields.Boolean(compute="_compute_has_attachments", store=True)
+    track_opens = fields.Boolean(
+        "Track Opens", default=True,
+        help="Know when this email is opened (when the sequence tracks opens too).",
+    )
+    track_clicks = fields.Boolean(
+        "Track Clicks", default=True,
+        help="Know when the links of this email are followed (when the sequence tracks clicks too).",
+    )
     variant_ids = fields.One2many("sales.sequence.step.variant", "step_id", string="Variants", copy=True)
     template_id = fields.Many2one(
         "sales.sequence.template", "Start from Template", ondelete="set null",
@@ -97,12 +140,25 @@ class SalesSequenceStep(models.Model):
     assign_user_id = fields.Many2one(
         "res.users", "Assign To User", domain="[('share', '=', False)]", check_company=True,
     )
-    linkedin_action = fields.Selection(
-        [("view", "View profile"), ("connect", "Send connection request"),
-         ("message", "Send message"), ("interact", "Interact with a post")],
-        "LinkedIn Action", default="connect",
+    due_days = fields.Integer(
+        "Due After (days)", default=0,
+        help="The task is due this many days after the step fires (0: the same day).",
+    )
+    task_priority = fields.Selection(TASK_PRIORITIES, "Priority", default="0", required=True)
+    linkedin_action = fields.Selection(LINKEDIN_ACTIONS, "LinkedIn Action", default="connect")
+    linkedin_copy = fields.Text(
+        "Suggested Copy", translate=True,
+        help="The text the rep may paste on LinkedIn, rendered for the prospect; variables allowed.",
     )
     call_script = fields.Text(translate=True)
+    voicemail_script = fields.Text(
+        translate=True, help="What to say when the call lands on voicemail; variables allowed.",
+    )
+    call_duration = fields.Integer("Expected Duration (min)", help="How long the call should take, in minutes.")
+    exit_when_connected = fields.Boolean(
+        "End the Sequence on a Connect",
+        help="When the rep logs this call as connected, the enrollment completes: no further step runs.",
+    )
     sms_body = fields.Text("SMS Text", translate=True)
     wait_for_completion = fields.Boolean(
         default=True, help="Hold the enrollment until this task is marked done.",
@@ -124,6 +180,19 @@ class SalesSequenceStep(models.Model):
     )
     condition_text = fields.Char("Condition", compute="_compute_condition_text")
     trace_ids = fields.One2many("sales.sequence.trace", "step_id")
+    # the step as it is being edited: warnings and a preview, also before it is saved
+    content_warnings = fields.Text("Warnings", compute="_compute_content_warnings")
+    preview_ref = fields.Reference(
+        PREVIEW_MODELS, "Preview For", compute="_compute_preview_ref", readonly=False,
+        help="The contact or lead the preview and the warnings about empty variables use (not saved: "
+        "by default, the first one enrolled in the sequence, else a contact with an email address).",
+    )
+    preview_email_to = fields.Char("Preview To", compute="_compute_preview")
+    preview_email_cc = fields.Char("Preview Cc", compute="_compute_preview")
+    preview_email_bcc = fields.Char("Preview Bcc", compute="_compute_preview")
+    preview_subject = fields.Char("Preview Subject", compute="_compute_preview")
+    preview_body = fields.Html("Preview Body", compute="_compute_preview", sanitize=False)
+    preview_error = fields.Text("Preview Problem", compute="_compute_preview")
 
     _ab_min_sends_positive = models.Constraint(
         "CHECK (ab_min_sends > 0)", "An A/B test needs at least one send per variant.",
@@ -133,17 +202,27 @@ class SalesSequenceStep(models.Model):
         "AND delay_minutes >= 0)",
         "Delays cannot be negative.",
     )
+    _due_days_positive = models.Constraint("CHECK (due_days >= 0)", "A task cannot be due before its step fires.")
+    _call_duration_positive = models.Constraint("CHECK (call_duration >= 0)", "A call cannot last a negative time.")
 
-    @api.depends("step_type", "subject", "activity_summary", "day_number")
+    @api.depends("step_type", "subject", "activity_summary", "linkedin_action", "day_number")
     def _compute_name(self):
         labels = dict(self._fields["step_type"]._description_selection(self.env))
         for step in self:
             step_type = step_types.get(step.step_type)
-            detail = step.subject if step_type.has_email else step.activity_summary
+            source = step.subject if step_type.has_email else step.activity_summary
+            step.title = render.plain_title(source or "") or (
+                step_type.default_summary(step) if step_type.creates_activity else ""
+            ) or ""
             step.name = self.env._("Day %(day)s · %(label)s", day=step.day_number, label=labels.get(step.step_type, ""))
-            if detail:
-                step.name += " · %s" % detail
+            if step.title:
+                step.name += " · %s" % step.title
             step.icon = step_type.icon
+
+    @api.depends("attachment_ids")
+    def _compute_has_attachments(self):
+        for step in self:
+            step.has_attachments = bool(step.attachment_ids)
 
     @api.depends("step_type")
     def _compute_sections(self):
@@ -160,6 +239,9 @@ class SalesSequenceStep(models.Model):
                  "sequence_id.step_ids")
     def _compute_delay_text(self):
         for step in self:
+            if any(step[field_name] < 0 for field_name in DELAY_FIELDS):
+                step.delay_text = self.env._("Invalid: a delay cannot be negative")
+                continue
             words = step._delay_words()
             is_first = step == step.sequence_id.step_ids[:1]
             if not words:
@@ -194,7 +276,9 @@ class SalesSequenceStep(models.Model):
         for sequence in self.sequence_id:
             elapsed = 0.0
             for step in sequence.step_ids.sorted(lambda s: (s.sequence, s.id or 0)):
-                elapsed += step.delay_business_days + step.delay_days + step.delay_hours / 24.0
+                # a negative delay (refused on save) does not move the day back while editing
+                elapsed += max(0, step.delay_business_days) + max(0, step.delay_days) \
+                    + max(0, step.delay_hours) / 24.0
                 days[step] = 1 + int(elapsed)
         for step in self:
             step.day_number = days.get(step, 1)
@@ -241,6 +325,13 @@ class SalesSequenceStep(models.Model):
         step_type = step_types.get(self.step_type)
         self.activity_type_id = step_type.creates_activity and self.env.ref(
             step_type.default_activity_type, raise_if_not_found=False)
+
+    @api.onchange("linkedin_action")
+    def _onchange_linkedin_action(self):
+        """Propose the action's copy, unless the rep wrote their own."""
+        proposed = {step_types.LinkedinStep.suggested_copy(self.env, code) for code, __ in LINKEDIN_ACTIONS}
+        if not self.linkedin_copy or self.linkedin_copy in proposed:
+            self.linkedin_copy = step_types.LinkedinStep.suggested_copy(self.env, self.linkedin_action)
 
     # ------------------------------------------------------------------
     # Validation
@@ -300,6 +391,10 @@ class SalesSequenceStep(models.Model):
                 raise UserError(self.env._("Step “%(step)s” does not render: %(error)s",
                                   step=self.name, error=error)) from error
 
+    @api.model_create_multi
+    def create(self, vals_list):
+        return own_attachments(super().create(vals_list))
+
     def write(self, vals):
         if vals.get("sequence_id") and not self.env.su:
             # the record rules check the sequence the step leaves, not the one it joins
@@ -311,7 +406,10 @@ class SalesSequenceStep(models.Model):
                     "The step “%s” has already run for some contacts: its type cannot change. "
                     "Add a new step instead.", fired[0].name,
                 ))
-        return super().write(vals)
+        result = super().write(vals)
+        if "attachment_ids" in vals:
+            own_attachments(self)
+        return result
 
     def unlink(self):
         """Steps that already ran are archived, not deleted, so that their
@@ -348,23 +446,34 @@ class SalesSequenceStep(models.Model):
             "hours": self.delay_hours, "minutes": self.delay_minutes,
         }
 
-    def _render_preview(self, record, user=None):
-        """Subject and body of this step's email for ``record`` (a contact or
-        a lead), exactly as the engine would send it now (the A/B winner, else
-        the first variant, else the main version)."""
+    def _render_preview(self, record, user=None, variant=None):
+        """This step's email for ``record`` (a contact or a lead), exactly as
+        the engine would send it now: of ``variant`` when given, else the A/B
+        winner, else the first variant, else the main version. Raises
+        ``render.TemplateError``.
+
+        :return: ``composer.Email``
+        """
         self.ensure_one()
         is_lead = record._name == "crm.lead"
+        if variant is None:
+            variant = self._variants_for_sending()[:1] or None
+        return Composer(self.env).compose(
+            self, record if is_lead else record.browse(), record.partner_id if is_lead else record,
+            self._preview_sender(record, user), variant=variant or None,
+        )
+
+    def _preview_sender(self, record, user=None):
+        """Who a preview (or a test) of this step for ``record`` is written
+        by: ``user``, else the record's default sender; the current user when
+        they may not send as that sender."""
         sender = user or self.sequence_id._default_sender(record)
         if not self.sequence_id._may_send_as(sender):
             # {{ custom.<field> }} reads with the sender's rights: nobody previews with rights not theirs
             if user:
                 raise UserError(self.env._("Only a sequence manager can preview in the name of %s.", user.name))
             sender = self.env.user
-        email = Composer(self.env).compose(
-            self, record if is_lead else record.browse(), record.partner_id if is_lead else record,
-            sender, variant=self._variants_for_sending()[:1] or None,
-        )
-        return {"subject": email.subject, "body": email.body, "email_to": email.email_to}
+        return sender
 
     def _activity_type(self):
         """The activity type of the step's tasks: the chosen one, else its step type's."""
@@ -396,9 +505,10 @@ class SalesSequenceStep(models.Model):
         super()._compute_spam()
 
     def _spam_contents(self):
-        """The main version and the variants of an email sent by the engine."""
+        """The main version and the variants of the step's email (automatic or
+        written by the rep from the draft)."""
         self.ensure_one()
-        return [self, *self.variant_ids] if step_types.get(self.step_type).sends_email else []
+        return [self, *self.variant_ids] if step_types.get(self.step_type).has_email else []
 
     def _notify_spam_risk(self):
         """Warn, without blocking, about the email steps at high spam risk: a
@@ -430,6 +540,175 @@ class SalesSequenceStep(models.Model):
         return Markup("<p>%s</p><ul>%s</ul>") % (
             self.env._("Activated with emails at high spam risk: reword them to reach the inbox."), items,
         )
+
+    # ------------------------------------------------------------------
+    # Content: warnings and preview while editing (saved or not)
+    # ------------------------------------------------------------------
+
+    @api.depends("sequence_id")
+    def _compute_preview_ref(self):
+        for step in self:
+            record = step._default_preview_record()
+            step.preview_ref = "%s,%s" % (record._name, record.id) if record else False
+
+    def _default_preview_record(self):
+        """The first contact (or lead) enrolled in the step's sequence, else a
+        contact with an email address (that the user may read)."""
+        sequence_id = self.sequence_id._origin.id
+        enrollment = self.env["sales.sequence.enrollment"].search(
+            [("sequence_id", "=", sequence_id)], order="enrolled_at, id", limit=1,
+        ) if sequence_id else None
+        if enrollment and (enrollment.lead_id or enrollment.partner_id).has_access("read"):
+            return enrollment.lead_id or enrollment.partner_id
+        return self.env["res.partner"].search(
+            [("email", "!=", False), ("is_company", "=", False), ("user_ids", "=", False)], limit=1,
+        )
+
+    def _preview_record(self):
+        """The record to preview for: ``preview_ref`` when the user may read it."""
+        record = self.preview_ref
+        return record if record and record.exists() and record.has_access("read") else None
+
+    @api.depends("step_type", "subject", "body_html", "email_cc", "email_bcc", "add_signature",
+                 "thread_with_previous", "preview_ref", "sequence_id.unsubscribe_style")
+    def _compute_preview(self):
+        for step in self:
+            step.update(step._preview_values())
+
+    def _preview_values(self):
+        """The step's email (its main version) rendered for the preview record."""
+        values = dict.fromkeys(
+            ("preview_email_to", "preview_email_cc", "preview_email_bcc", "preview_subject",
+             "preview_body", "preview_error"), False)
+        if not step_types.get(self.step_type).has_email:
+            return values
+        record = self._preview_record()
+        if not record:
+            return dict(values, preview_error=self.env._("Pick a contact or a lead to see the email as they would get it."))
+        try:
+            email = self._render_preview(record, variant=False)
+        except render.TemplateError as error:
+            return dict(values, preview_error=self.env._("This email does not render: %s", error))
+        return dict(
+            values, preview_email_to=email.email_to or False, preview_email_cc=", ".join(email.cc) or False,
+            preview_email_bcc=", ".join(email.bcc) or False, preview_subject=email.subject,
+            preview_body=email.body,
+        )
+
+    @api.depends(lambda self: (
+        "step_type", "preview_ref", "sequence_id.step_ids", *DELAY_FIELDS, *TEMPLATE_FIELDS,
+    ))
+    def _compute_content_warnings(self):
+        for step in self:
+            step.content_warnings = "\n".join(step._content_warnings()) or False
+
+    def _content_warnings(self):
+        """What is wrong with the step as it is being edited, one sentence
+        each: a delay below zero, templates that do not compile (with the
+        line, unknown variables included), and variables without a fallback
+        that are empty for the preview record."""
+        self.ensure_one()
+        warnings = []
+        negative = [self._fields[name]._description_string(self.env) for name in DELAY_FIELDS if self[name] < 0]
+        if negative:
+            warnings.append(self.env._("“%(step)s”: a delay cannot be negative (%(delays)s).",
+                              step=self.name, delays=", ".join(negative)))
+        fields_ok = []
+        for field_name in step_types.get(self.step_type).template_fields:
+            error = render.validate_error(self[field_name] or "")
+            label = self._fields[field_name]._description_string(self.env)
+            if error:
+                warnings.append(self.env._("%(field)s: %(error)s", field=label, error=error))
+            elif self[field_name]:
+                fields_ok.append((field_name, label))
+        warnings += self._empty_variable_warnings(fields_ok)
+        return warnings
+
+    def _empty_variable_warnings(self, fields):
+        """Warnings about the variables of ``fields`` (``[(name, label)]``)
+        that would render empty for the preview record."""
+        record = self._preview_record()
+        if not record or not fields:
+            return []
+        is_lead = record._name == "crm.lead"
+        composer = Composer(self.env)
+        values = composer.template_values(
+            record if is_lead else record.browse(), record.partner_id if is_lead else record,
+            self._preview_sender(record), "",
+        )
+        warnings = []
+        for field_name, label in fields:
+            names = render.empty_variables(self[field_name] or "", values)
+            if names:
+                warnings.append(self.env._(
+                    "%(field)s: %(variables)s would be empty for %(record)s. Add a fallback, "
+                    "e.g. {{ %(example)s | default(\"there\") }}, or a condition.",
+                    field=label, variables=", ".join("{{ %s }}" % name for name in names),
+                    record=record.display_name, example=names[0],
+                ))
+        return warnings
+
+    def action_send_test(self):
+        """Send this step's email, rendered for the preview record (the one
+        picked in the form, passed in the context as ``sales_sequence_preview_ref``),
+        to the current user (see ``_send_test``)."""
+        self.ensure_one()
+        picked = self.env.context.get("sales_sequence_preview_ref")
+        if picked:
+            self.preview_ref = picked
+        record = self._preview_record()
+        if not record:
+            raise UserError(self.env._("Pick a contact or a lead to render the test email for."))
+        return self._send_test(record)
+
+    def _send_test(self, record, sender=None):
+        """Send this step's email rendered for ``record`` (as ``sender``
+        would send it) to the current user: a real email, marked as a test in
+        its subject, that no enrollment or trace knows of.
+
+        :return: a notification action
+        """
+        self.ensure_one()
+        self.check_access("read")
+        record.check_access("read")
+        if not step_types.get(self.step_type).has_email:
+            raise UserError(self.env._("Only emails can be sent as a test."))
+        user = self.env.user
+        if not user.email:
+            raise UserError(self.env._("Set an email address on your user to receive test emails."))
+        try:
+            email = self._render_preview(record, user=sender)
+        except render.TemplateError as error:
+            raise UserError(self.env._("This email does not render: %s", error)) from error
+        # sudo: a test goes to the current user only; like Odoo's mailing
+        # tests, it is sent at once and not kept
+        mail = self.env["mail.mail"].sudo().create({
+            "subject": self.env._("[TEST] %s", email.subject),
+            "body_html": Markup('<p style="padding:8px;background-color:#fff3cd;">%s</p>') % self.env._(
+                "Test of “%(step)s”, rendered for %(record)s (%(to)s). Nobody else received it.",
+                step=self.name, record=record.display_name, to=email.email_to or self.env._("no address"),
+            ) + email.body,
+            "email_from": self._preview_sender(record, sender).email_formatted,
+            "email_to": user.email_formatted,
+            "attachment_ids": [(6, 0, email.attachment_ids)],
+            "is_notification": False,
+            "auto_delete": False,
+        })
+        mail.send(raise_exception=False)
+        failed, failure = mail.state == "exception", mail.failure_reason
+        if mail.state == "outgoing":
+            mail.auto_delete = True  # not sent yet (e.g. no server now): the queue sends it, then deletes it
+        else:
+            mail.unlink()
+        return {
+            "type": "ir.actions.client",
+            "tag": "display_notification",
+            "params": {
+                "type": "danger" if failed else "success",
+                "message": self.env._("The test email could not be sent: %s", failure or self.env._("unknown error"))
+                if failed else self.env._("Test email sent to %s.", user.email),
+            },
+        }
 
     # ------------------------------------------------------------------
     # Content: preview and templates

@@ -2,7 +2,10 @@ from odoo import api, fields, models
 from odoo.fields import Domain
 
 from .sales_sequence_enrollment import RUNNING_STATES
+
+TEMPLATE_FIELDS = ("subject", "body_html", "email_cc", "email_bcc")
 from .sales_sequence_metrics_mixin import merge
+from .sales_sequence_step import own_attachments
 
 
 class SalesSequenceStepVariant(models.Model):
@@ -19,6 +22,14 @@ class SalesSequenceStepVariant(models.Model):
     subject = fields.Char(required=True, translate=True)
     body_html = fields.Html("Body", translate=True, sanitize_attributes=False, sanitize_overridable=True)
     weight = fields.Integer(default=1, help="Share of the enrollments that get this variant.")
+    email_cc = fields.Char("Cc", help="Empty (with Bcc empty too): the step's Cc and Bcc.")
+    email_bcc = fields.Char("Bcc", help="Empty (with Cc empty too): the step's Cc and Bcc.")
+    attachment_ids = fields.Many2many(
+        "ir.attachment", "sales_sequence_step_variant_attachment_rel", "variant_id", "attachment_id",
+        string="Attachments", help="Empty: the step's attachments.",
+    )
+    # stored: the engine reads the attachments only of the variants that have some
+    has_attachments = fields.Boolean(compute="_compute_has_attachments", store=True)
     trace_ids = fields.One2many("sales.sequence.trace", "variant_id")
     # A/B statistics on the step's metric (sent emails only)
     ab_sent_count = fields.Integer("A/B Sent", compute="_compute_ab_stats")
@@ -35,17 +46,29 @@ class SalesSequenceStepVariant(models.Model):
             position = siblings.index(variant.id) if variant.id in siblings else len(siblings)
             variant.name = "Variant %s" % chr(ord("A") + position % 26)
 
+    @api.depends("attachment_ids")
+    def _compute_has_attachments(self):
+        for variant in self:
+            variant.has_attachments = bool(variant.attachment_ids)
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        return own_attachments(super().create(vals_list))
+
     def write(self, vals):
         if vals.get("step_id") and not self.env.su:
             # the record rules check the step the variant leaves, not the one it joins
             self.env["sales.sequence.step"].browse(vals["step_id"]).check_access("write")
-        return super().write(vals)
+        result = super().write(vals)
+        if "attachment_ids" in vals:
+            own_attachments(self)
+        return result
 
-    @api.constrains("subject", "body_html")
+    @api.constrains(*TEMPLATE_FIELDS)
     def _check_templates(self):
         step_model = self.env["sales.sequence.step"]
         for variant in self:
-            for field_name in ("subject", "body_html"):
+            for field_name in TEMPLATE_FIELDS:
                 step_model._validate_source(variant[field_name], variant._fields[field_name], variant.name)
 
     @api.constrains("weight")

@@ -2,6 +2,7 @@ from odoo import api, fields, models
 from odoo.exceptions import UserError
 from odoo.tools import SQL, email_normalize
 
+from ..engine import step_types
 from ..tools import replies
 
 SKIP_REASONS = [
@@ -15,6 +16,15 @@ SKIP_REASONS = [
     ("bounced", "Bounced"),
     ("send_failed", "Sending failed"),
 ]
+CALL_OUTCOMES = [
+    ("connected", "Connected"),
+    ("voicemail", "Left a voicemail"),
+    ("no_answer", "No answer"),
+    ("wrong_number", "Wrong number"),
+    ("not_interested", "Not interested"),
+]
+# outcomes that end the enrollment (with the outcome as exit reason)
+EXITING_OUTCOMES = ("wrong_number", "not_interested")
 
 
 class SalesSequenceTrace(models.Model):
@@ -63,6 +73,10 @@ class SalesSequenceTrace(models.Model):
         "not interested, positive, or none of these (neutral).",
     )
     bounced_at = fields.Datetime()
+    call_outcome = fields.Selection(
+        CALL_OUTCOMES, "Call Outcome", index="btree_not_null",
+        help="How the call went, as the rep logged it.",
+    )
     complained_at = fields.Datetime(
         "Spam Complaint", help="When the recipient reported the email as spam (a feedback report or "
         "an abuse message received by the mail gateway).",
@@ -121,6 +135,59 @@ class SalesSequenceTrace(models.Model):
         enrollments = self.enrollment_id.filtered(lambda e: e.sequence_id.exit_on_bounce)
         enrollments.action_exit("bounce")
         self.sequence_id._check_bounce_guard()
+
+    # ------------------------------------------------------------------
+    # Calls
+    # ------------------------------------------------------------------
+
+    def action_log_call(self, outcome, note=False):
+        """Log how the call of each of these traces went (``outcome``, a
+        ``call_outcome`` code, and the rep's ``note``) and mark its task done.
+
+        A wrong number or a prospect not interested exits the enrollment
+        (exit reason ``wrong_number`` / ``not_interested``); a connect ends it
+        when the step says so (``exit_when_connected``). Logging a call takes
+        the right to work its task (write access on the activity: its
+        assignee, or whoever may write the lead or contact), else AccessError.
+        """
+        labels = dict(self._fields["call_outcome"]._description_selection(self.env))
+        if outcome not in labels:
+            raise UserError(self.env._("“%s” is not a call outcome.", outcome))
+        for trace in self:
+            trace._check_can_log_call()
+        # sudo: the outcome and the exit are the engine's bookkeeping, once the right to the task is checked
+        for trace in self.sudo():
+            trace._log_call(outcome, labels[outcome], note)
+        return True
+
+    def _check_can_log_call(self):
+        self.ensure_one()
+        trace = self.sudo()  # sudo: the assignee may not read the trace; the check is on its task below
+        if not trace.exists() or not step_types.get(trace.step_type).logs_call:
+            raise UserError(self.env._("Only the calls of a sequence have an outcome."))
+        activity = trace.with_context(active_test=False).activity_id
+        if activity:
+            activity.with_env(self.env).check_access("write")
+        else:
+            self.check_access("write")
+
+    def _log_call(self, outcome, label, note):
+        """Record the outcome (sudo: the engine's bookkeeping, once the rep's
+        right was checked), end the enrollment if the outcome says so, then
+        mark the task done as the rep."""
+        self.ensure_one()
+        self.call_outcome = outcome
+        enrollment = self.enrollment_id
+        if outcome in EXITING_OUTCOMES:
+            enrollment._exit_on_call(outcome)
+        elif outcome == "connected" and self.step_id.exit_when_connected:
+            enrollment._end_on_call_connected()
+        activity = self.with_context(active_test=False).activity_id.with_env(self.env(su=False))
+        feedback = self.env._("Call outcome: %s", label) + ("\n%s" % note if note else "")
+        if activity.active:
+            activity.action_feedback(feedback=feedback)
+        else:
+            enrollment._log_event(feedback)
 
     def _suppress_unknown(self, addresses):
         """The bounce says these ``addresses`` do not exist: put those that

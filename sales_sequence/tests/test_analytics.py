@@ -195,11 +195,18 @@ class TestAnalytics(AnalyticsCase):
         with self.assertRaises(UserError):
             self.sequence.action_compare()
         action = (self.sequence | other).action_compare()
-        self.assertEqual(action["domain"], [("id", "in", (self.sequence | other).ids)])
-        view = self.env.ref("sales_sequence.sales_sequence_view_list_compare")
-        self.assertEqual(action["views"], [(view.id, "list")])
-        compared = self.env["sales.sequence"].search(action["domain"])
-        self.assertEqual(compared.mapped("reply_rate"), [12.5, 0.0] if compared[0] == self.sequence else [0.0, 12.5])
+        self.assertEqual(action["res_model"], "sales.sequence.comparison")
+        self.assertEqual(action["view_mode"], "graph,pivot,list", "a chart first")
+        rows = self.env["sales.sequence.comparison"].search(action["domain"])
+        self.assertEqual(rows.sequence_id, self.sequence | other)
+        replies = {row.sequence_id: row.value for row in rows if row.metric == "reply_rate"}
+        self.assertEqual(replies, {self.sequence: 12.5, other: 0.0}, "the analytics' own numbers")
+        enrolled = {row.sequence_id: row.value for row in rows if row.metric == "enrolled_count"}
+        self.assertEqual(enrolled, {self.sequence: self.sequence.enrolled_count, other: 0.0})
+        # the chart groups by metric and sequence: the full names are the legend
+        graph = self.env["sales.sequence.comparison"].formatted_read_group(
+            action["domain"] + [("kind", "=", "rate")], ["metric", "sequence_id"], ["value:sum"])
+        self.assertEqual(len(graph), 5 * 2)  # reply, positive reply, open, click and connect rates
 
     def test_metrics_are_the_sequence_s_for_any_viewer(self):
         """A rep sees the sequence's numbers, not only those of the

@@ -140,7 +140,7 @@ class TestPreview(ContentCase):
         self.assertIn("Hi Jane from Acme Corp, Rachel here.", preview.body_html)
         self.assertIn("Unsubscribe", preview.body_html)  # the footer, as sent
         self.assertEqual(preview.email_to, self.jane.email_formatted)
-        self.assertEqual(preview.subject, self.step._render_preview(self.jane, self.user_rep)["subject"])
+        self.assertEqual(preview.subject, self.step._render_preview(self.jane, self.user_rep).subject)
         self.assertFalse(preview.error)
 
     def test_rerenders_when_the_record_changes(self):

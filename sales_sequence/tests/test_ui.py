@@ -6,9 +6,12 @@ variable ``SALES_SEQUENCE_SCREENSHOTS`` names a folder (``make screenshots``
 writes them to ``static/description/``), so that a normal test run leaves the
 tree untouched.
 
-Not covered yet (issue 9, tours c and d and part of a): previewing an email
-against a contact, the rep's task queue ("My Sequence Tasks") and the sequence
-analytics; they were not in the product when these tours were written.
+Journeys: (a) a manager builds a sequence on the timeline, (b) a rep
+enrolls a lead, (c) a rep works their day (a manual email written from its
+draft, calls logged with their outcome from the queue and from the chatter);
+tests/test_analytics.py runs the analytics tour. ``TestClickEverywhere`` runs
+Odoo's own click-everywhere test over the CRM app, as an admin and as a
+salesman.
 """
 
 import base64
@@ -18,8 +21,11 @@ import os
 import pathlib
 from unittest.mock import patch
 
+from odoo import fields
 from odoo.tests import HttpCase, new_test_user, tagged
 from odoo.tests.common import ChromeBrowser
+
+from .common import INCOMING_EMAIL
 
 _logger = logging.getLogger(__name__)
 
@@ -119,7 +125,9 @@ class TestSalesSequenceUi(HttpCase):
             return super().start_tour(url_path, tour_name, **kwargs)
 
     def test_01_manager_builds_sequence(self):
-        """(a) A sales manager builds a 3-step sequence and activates it."""
+        """(a) A sales manager builds a sequence on the timeline (dialog, in-place
+        edits, "add a step here", drag to reorder, preview before saving) and
+        activates it."""
         self.start_tour("/odoo/crm", "sales_sequence_builder_tour", login=self.manager.login)
 
         sequence = self.env["sales.sequence"].search([("name", "=", "Outbound: Operations Leaders")])
@@ -127,12 +135,18 @@ class TestSalesSequenceUi(HttpCase):
         self.assertEqual(sequence.state, "active")
         self.assertEqual(sequence.user_id, self.manager)
         steps = sequence.step_ids
-        self.assertEqual(steps.mapped("step_type"), ["email", "linkedin", "call"])
-        self.assertEqual(steps.mapped("delay_business_days"), [0, 1, 2])
+        self.assertEqual(steps.mapped("step_type"), ["email", "task", "call", "linkedin"])
+        self.assertEqual(steps.mapped("delay_business_days"), [0, 0, 3, 1])
+        self.assertEqual(steps.mapped("day_number"), [1, 1, 4, 5])
         self.assertEqual(steps[0].subject, "Quick question, {{ first_name }}")
         self.assertIn("{{ first_name | default('there') }}", steps[0].body_html)
-        self.assertEqual(steps[1].activity_summary, "Connect with {{ first_name }} on LinkedIn")
+        self.assertEqual(steps[1].activity_summary, "Research {{ company }} before the next touch")
         self.assertEqual(steps[2].activity_summary, "Call {{ full_name }}")
+        self.assertEqual(steps[3].activity_summary, "Connect with {{ first_name }} on LinkedIn")
+        # "Send Me a Test" queued a real email to the manager, and nothing else
+        test_mail = self.env["mail.mail"].search([("subject", "=like", "[TEST] Quick question, %")])
+        self.assertEqual(test_mail.email_to, self.manager.email_formatted)
+        self.assertFalse(self.env["sales.sequence.enrollment"].search([("sequence_id", "=", sequence.id)]))
 
     def test_02_rep_enrolls_lead(self):
         """(b) A rep enrolls one of their leads from its form and sees the enrollment."""
@@ -145,3 +159,109 @@ class TestSalesSequenceUi(HttpCase):
         self.assertEqual(enrollment.partner_id, self.contact)
         self.assertEqual(enrollment.user_id, self.rep)
         self.assertEqual(enrollment.step_id, self.follow_up.step_ids[0])
+
+    def test_03_rep_works_the_day(self):
+        """(c) A rep writes a manual email from its draft (the reply to it exits
+        the enrollment), logs a call from the queue and one from the chatter."""
+        self.contact.phone = "+32 2 555 01 23"
+        carl = self.env["res.partner"].create({
+            "name": "Carl Caller", "email": "carl@caller.example.com", "phone": "+32 2 555 99 00",
+            "user_id": self.rep.id,
+        })
+        writing = self.env["sales.sequence"].create({
+            "name": "Tour Writing", "user_id": self.manager.id, "team_id": self.team.id, "tz": "Europe/Brussels",
+            "window_start": 0.0, "window_end": 24.0, "weekdays_only": False,
+            "step_ids": [
+                (0, 0, {"sequence": 1, "step_type": "manual_email", "activity_summary": "Write to {{ first_name }}",
+                        "subject": "Following up, {{ first_name }}",
+                        "body_html": "<p>Hi {{ first_name }}, any news from {{ company }}?</p>"}),
+                (0, 0, {"sequence": 2, "step_type": "email", "delay_days": 3, "subject": "Still there?",
+                        "body_html": "<p>Hi {{ first_name }}</p>"}),
+            ],
+        })
+        calls = self.env["sales.sequence"].create({
+            "name": "Tour Calls", "user_id": self.manager.id, "team_id": self.team.id, "tz": "Europe/Brussels",
+            "window_start": 0.0, "window_end": 24.0, "weekdays_only": False,
+            "step_ids": [
+                (0, 0, {"sequence": 1, "step_type": "call", "activity_summary": "Call {{ full_name }}",
+                        "call_script": "Ask about the budget"}),
+                (0, 0, {"sequence": 2, "step_type": "email", "delay_days": 3, "subject": "After our call",
+                        "body_html": "<p>Hi {{ first_name }}</p>"}),
+            ],
+        })
+        (writing | calls).action_activate()
+        now = fields.Datetime.now()
+        manual = writing.enroll(self.lead, user=self.rep, start_at=now)["enrolled"]
+        on_lead = calls.enroll(self.lead, user=self.rep, start_at=now)["enrolled"]
+        on_carl = calls.enroll(carl, user=self.rep, start_at=now)["enrolled"]
+        self.env["sales.sequence.enrollment"]._cron_process_due(now=now)
+        self.assertEqual((manual | on_lead | on_carl).trace_ids.mapped("state"), ["task"] * 3)
+
+        self.start_tour("/odoo/crm", "sales_sequence_rep_day_tour", login=self.rep.login)
+
+        # the manual email: sent as edited, its trace keeps the Message-ID
+        trace = manual.trace_ids
+        message = self.lead.message_ids.filtered(lambda m: m.subject == "Following up, Nora")
+        self.assertEqual(len(message), 1)
+        self.assertIn("I attached our deck.", message.body)
+        self.assertEqual((trace.state, trace.message_id), ("done", message.message_id))
+        self.assertEqual((manual.state, manual.step_id), ("active", writing.step_ids[1]))
+        # the calls: one not interested (exits), one connected (goes on)
+        self.assertEqual(on_carl.trace_ids.call_outcome, "not_interested")
+        self.assertEqual((on_carl.state, on_carl.exit_reason), ("exited", "not_interested"))
+        self.assertEqual(on_lead.trace_ids.call_outcome, "connected")
+        self.assertEqual((on_lead.state, on_lead.step_id), ("active", calls.step_ids[1]))
+        # Nora answers the manual email: the reply comes through the real gateway and exits
+        raw = INCOMING_EMAIL.format(
+            email_from="Nora Northwind <nora@northwind.example.com>", to=self.rep.email,
+            subject="Re: Following up, Nora", msg_id="<nora-reply@northwind.example.com>",
+            extra="In-Reply-To: %s\nReferences: %s\n" % (message.message_id, message.message_id),
+            body="Thanks, let's talk on Monday.",
+        )
+        self.env["mail.thread"].sudo().message_process(None, raw)
+        self.assertEqual((manual.state, manual.exit_reason), ("exited", "reply"))
+        self.assertTrue(trace.replied_at)
+
+    def test_04_rep_reads_a_team_sequence(self):
+        """(d) A sequence the rep may not change opens read-only; its counts
+        are the sequence's on the card, the form and the analytics, also for
+        enrollments the rep does not send."""
+        now = fields.Datetime.now()
+        other = self.env["res.partner"].create({"name": "Otto Other", "email": "otto@other.example.com"})
+        self.follow_up.enroll(self.lead, user=self.rep, start_at=now)
+        self.follow_up.enroll(other, user=self.manager, start_at=now)
+        self.assertFalse(self.follow_up.with_user(self.rep).can_edit)
+        self.start_tour("/odoo/crm", "sales_sequence_readonly_tour", login=self.rep.login)
+
+
+@tagged("post_install", "-at_install")
+class TestClickEverywhere(HttpCase):
+    """Odoo's own click-everywhere test (web's clickbot) over the CRM app with
+    the addon installed: every menu, view and filter of the app, the
+    Sequences menus included, opens without an error, as an admin and as a
+    salesman."""
+
+    CLICKBOT = ("odoo.loader.modules.get('@web/webclient/clickbot/clickbot_loader')"
+                ".startClickEverywhere('crm.crm_menu_root');")
+
+    def _click_everywhere(self, login):
+        self.browser_js("/odoo", self.CLICKBOT, "odoo.isReady === true", login=login,
+                        timeout=1200, success_signal="clickbot test succeeded")
+
+    def test_click_everywhere_as_admin(self):
+        admin = self.env.ref("base.user_admin")
+        if "tour_enabled" in admin._fields:
+            admin.tour_enabled = False
+        self._click_everywhere("admin")
+
+    def test_click_everywhere_as_salesman(self):
+        salesman = new_test_user(
+            self.env, login="ss_click_salesman", name="Sam Salesman", email="sam.salesman@example.com",
+            groups="base.group_user,sales_team.group_sale_salesman", tz="Europe/Brussels",
+        )
+        if "tour_enabled" in salesman._fields:
+            salesman.tour_enabled = False
+        self.env["crm.team.member"].create({
+            "crm_team_id": self.env.ref("sales_team.team_sales_department").id, "user_id": salesman.id,
+        })
+        self._click_everywhere(salesman.login)

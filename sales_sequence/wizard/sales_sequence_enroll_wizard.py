@@ -64,6 +64,7 @@ class SalesSequenceEnrollWizard(models.TransientModel):
     skipped_count = fields.Integer(related="batch_id.skipped_count")
     failed_count = fields.Integer(related="batch_id.failed_count")
     result_message = fields.Text(related="batch_id.failure_details")
+    sequence_name = fields.Char(related="sequence_id.name", string="Sequence Name")
 
     _days_positive = models.Constraint(
         "CHECK (recent_days >= 0 AND stagger_days >= 0)",
@@ -180,4 +181,16 @@ class SalesSequenceEnrollWizard(models.TransientModel):
         }
 
     def action_view_enrollments(self):
-        return self.sequence_id.action_view_enrollments()
+        """The enrollments this wizard just made (all of the batch's, once a
+        background batch is done)."""
+        self.ensure_one()
+        action = self.sequence_id.action_view_enrollments()
+        batch = self.batch_id
+        if batch:
+            field_name = "lead_id" if batch.res_model == "crm.lead" else "partner_id"
+            action["domain"] = [
+                ("sequence_id", "=", self.sequence_id.id), (field_name, "in", batch.record_ids or []),
+                ("create_date", ">=", batch.create_date),
+            ]
+            action["context"] = dict(action["context"], search_default_filter_running=0)
+        return action

@@ -1,7 +1,6 @@
 /**
- * The icon of a sequence step, drawn as a dot on the timeline of the step list
- * (sequence form): a coloured circle with the step type's icon, and a line
- * that joins it to the steps before and after (see sales_sequence.scss).
+ * The icon of a sequence step in a list (the funnel of the Analytics tab): a
+ * coloured circle with the step type's icon (see sales_sequence.scss).
  */
 import { _t } from "@web/core/l10n/translation";
 import { registry } from "@web/core/registry";
