@@ -3,6 +3,7 @@ from odoo.exceptions import UserError, ValidationError
 from odoo.fields import Domain
 
 from .sales_sequence import ENROLLABLE_MODELS
+from .sales_sequence_guard_mixin import is_manager
 
 SEQUENCE_STATES = ("sales_sequence_enroll", "sales_sequence_exit")
 # the contact of a document, by default (calendar events: their attendees)
@@ -170,11 +171,13 @@ class IrActionsServer(models.Model):
         salesperson (a quotation's, an invoice's), they are sent by that
         salesperson when an active internal user, else as ``enroll`` decides."""
         senders = self._document_senders(records, targets) if self.sales_sequence_partner_path else {}
+        # run by hand from the Actions menu, a rep sends in their own name (as in the Enroll dialog)
+        by_hand = targets.env.user if self.usage != "base_automation" and not is_manager(targets.env) else None
         result = {"enrolled": self.env["sales.sequence.enrollment"], "skipped_duplicates": targets.browse(),
                   "failed": targets.browse(), "failure_reasons": {}}
         groups = {}
         for target in targets:
-            groups.setdefault(senders.get(target.id), []).append(target.id)
+            groups.setdefault(senders.get(target.id) or by_hand, []).append(target.id)
         for sender, ids in groups.items():
             done = sequence.enroll(targets.browse(ids), user=sender)
             for key in ("enrolled", "skipped_duplicates", "failed"):

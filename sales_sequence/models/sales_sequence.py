@@ -683,11 +683,14 @@ class SalesSequence(models.Model):
         return any(step_types.get(step.step_type).sends_email for step in self.step_ids)
 
     def _default_sender(self, record):
-        """The record's salesperson when an active internal user, else the
-        current user (a portal or public "salesperson", e.g. on a lead from a
-        website form, sends nothing; nor does one who left)."""
-        salesperson = record.user_id
-        return salesperson if salesperson and salesperson.active and not salesperson.share else self.env.user
+        """Who sends to ``record`` when nobody is named: its salesperson when
+        an active internal user, else the sequence's owner (a portal or public
+        "salesperson", e.g. on a lead from a website form, sends nothing; nor
+        does one who left, nor OdooBot), else the current user."""
+        for user in (record.user_id, self.user_id):
+            if user and user.active and not user.share and not user._is_superuser():
+                return user
+        return self.env.user
 
     # ------------------------------------------------------------------
     # Time: the send window, the timezone, the sender's working hours

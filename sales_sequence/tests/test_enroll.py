@@ -27,10 +27,27 @@ class TestEnroll(SalesSequenceCase):
         self.assertEqual(set(enrollments.mapped("state")), {"active"})
         self.assertEqual(enrollments.step_id, self.sequence.step_ids[0])
         self.assertEqual(set(enrollments.mapped("next_run_at")), {MONDAY_9AM})
-        # sender: the contact's salesperson, else the current user
+        # sender: the contact's salesperson, else the sequence's owner (here the current user)
         jane_enrollment = enrollments.filtered(lambda e: e.partner_id == self.jane)
         self.assertEqual(jane_enrollment.user_id, self.user_rep)
         self.assertEqual((enrollments - jane_enrollment).user_id, self.user_manager)
+
+    def test_sender_is_the_salesperson_else_the_owner(self):
+        """The contract: the ``user`` given, else the record's salesperson when
+        an active internal user, else the sequence's owner — never the admin
+        or OdooBot who happens to run the enrollment."""
+        sequence = self.sequence.sudo()  # as the system (an automation rule, the audience sync)
+        self.assertEqual(sequence.user_id, self.user_manager)
+        result = sequence.enroll(self.jane | self.john, start_at=MONDAY_9AM)
+        by_partner = {e.partner_id: e.user_id for e in result["enrolled"]}
+        self.assertEqual(by_partner, {self.jane: self.user_rep, self.john: self.user_manager})
+        portal = self.env["res.users"].create({
+            "name": "Portal Pat", "login": "portal_pat", "group_ids": [(6, 0, [self.env.ref("base.group_portal").id])],
+        })
+        prospect = self.env["res.partner"].create({"name": "Web Lead", "email": "web@lead.example.com",
+                                                   "user_id": portal.id})
+        self.assertEqual(sequence.enroll(prospect)["enrolled"].user_id, self.user_manager,
+                         "a portal 'salesperson' sends nothing: the owner does")
 
     def test_enroll_lead_takes_its_partner(self):
         enrollment = self.sequence.enroll(self.lead, user=self.user_manager)["enrolled"]

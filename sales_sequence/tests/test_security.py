@@ -305,7 +305,12 @@ class TestEnrollmentRules(SecurityCase):
     @users("rep")
     def test_user_enrolls_into_readable_active_sequences(self):
         prospect = self.env["res.partner"].create({"name": "New Prospect", "email": "new@prospect.example.com"})
-        result = self._as_me(self.seq_team).enroll(prospect)  # another rep's sequence, shared with the team
+        team_sequence = self._as_me(self.seq_team)  # another rep's sequence, shared with the team
+        # no salesperson: the sequence's owner would send, and a rep sends in their own name only
+        result = team_sequence.enroll(prospect)
+        self.assertEqual(result["failed"], prospect)
+        self.assertIn("choose yourself as the sender", result["failure_reasons"][prospect.id])
+        result = team_sequence.enroll(prospect, user=self.env.user)
         self.assertEqual(result["enrolled"].user_id, self.env.user)
         with self.assertRaises(AccessError):
             self._as_me(self.seq_other_team).enroll(prospect)

@@ -2,6 +2,7 @@ from odoo import api, fields, models
 from odoo.exceptions import UserError
 
 from ..engine import settings
+from ..models.sales_sequence_guard_mixin import is_manager
 
 
 class SalesSequenceEnrollWizard(models.TransientModel):
@@ -22,8 +23,9 @@ class SalesSequenceEnrollWizard(models.TransientModel):
         domain="[('state', '=', 'active'), ('company_id', 'in', allowed_company_ids)]",
     )
     user_id = fields.Many2one(
-        "res.users", "Sender", domain="[('share', '=', False)]",
-        help="Sends the emails. Empty: each record's salesperson, else you.",
+        "res.users", "Sender", domain="[('share', '=', False)]", default=lambda self: self._default_user(),
+        help="Sends the emails. Empty: each record's salesperson, else the sequence's owner. "
+        "Only sequence managers send in someone else's name.",
     )
     start_at = fields.Datetime("Start", help="Empty: now (the first step follows its own delay).")
     # options
@@ -70,6 +72,12 @@ class SalesSequenceEnrollWizard(models.TransientModel):
         "CHECK (recent_days >= 0 AND stagger_days >= 0)",
         "Day counts cannot be negative.",
     )
+
+    @api.model
+    def _default_user(self):
+        """Reps send in their own name: the sender is them unless a sequence
+        manager chooses (empty: the records' salespeople or the owner)."""
+        return self.env.user if not is_manager(self.env) else self.env["res.users"]
 
     @api.model
     def _action_open(self, records):
