@@ -1,5 +1,5 @@
 # Each target is idempotent and does its own setup on a fresh machine.
-.PHONY: setup run test bench bench-large lint screenshots pot
+.PHONY: setup run test bench bench-large lint format screenshots pot
 
 setup:          ## Python deps, Odoo 19.0 (ODOO_SRC, installed, or upstream), config
 	scripts/setup.sh --browser
@@ -24,5 +24,12 @@ bench-large:    ## large data benchmark, not run by CI: idle tick over 1,000,000
 	scripts/setup.sh
 	python3 bench/large.py --enrollments $${ENROLLMENTS:-1000000} --bulk $${BULK:-100000} --db $${BENCH_DB:-ss_bench}_large
 
-lint:           ## pyflakes on every Python file (package __init__ imports and odoo-shell scripts aside)
-	python3 -m pyflakes $$(git ls-files '*.py' | grep -v -e '__init__.py$$' -e '^scripts/demo_setup.py$$')
+lint:           ## ruff (pyflakes, bugbear, isort, pyupgrade; .ruff.toml), ruff format --check, pylint-odoo (.pylintrc)
+	python3 -m pip install --disable-pip-version-check --root-user-action=ignore -q -r requirements-lint.txt
+	python3 -m ruff check .
+	python3 -m ruff format --check .
+	python3 -m pylint --rcfile=.pylintrc sales_sequence sales_sequence_queue
+
+format:         ## apply ruff's fixes and formatting
+	python3 -m ruff check --fix .
+	python3 -m ruff format .

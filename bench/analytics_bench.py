@@ -17,6 +17,7 @@ one run:
 and prints seconds, SQL queries and SQL seconds for each, then one
 ``name: value`` line per figure.
 """
+
 import argparse
 import os
 import sys
@@ -27,10 +28,25 @@ import measures
 
 ROOT = Path(__file__).resolve().parents[1]
 METRICS = [
-    "enrolled_count", "active_count", "completed_count", "contacted_count", "sent_count",
-    "opened_count", "clicked_count", "replied_count", "bounced_count", "unsubscribed_count",
-    "meeting_count", "dropped_count", "task_count", "task_done_count", "won_count", "won_revenue",
-    "open_rate", "click_rate", "reply_rate",
+    "enrolled_count",
+    "active_count",
+    "completed_count",
+    "contacted_count",
+    "sent_count",
+    "opened_count",
+    "clicked_count",
+    "replied_count",
+    "bounced_count",
+    "unsubscribed_count",
+    "meeting_count",
+    "dropped_count",
+    "task_count",
+    "task_done_count",
+    "won_count",
+    "won_revenue",
+    "open_rate",
+    "click_rate",
+    "reply_rate",
 ]
 STAGES = ("sequence_metrics", "step_metrics", "variant_metrics", "dashboard")
 STEPS = 4
@@ -55,22 +71,45 @@ def say(message):
 # Data (untimed)
 # ----------------------------------------------------------------------
 
+
 def create_sequences(env, count):
     """``count`` active sequences of four steps, the first email with a variant."""
     Sequence = env["sales.sequence"]
-    sequences = Sequence.create([{
-        "name": "Analytics bench %s" % index,
-        "tz": "Europe/Brussels",
-        "step_ids": [
-            (0, 0, {"sequence": 1, "step_type": "email", "subject": "Hi {{ first_name }}",
-                    "body_html": "<p>Hello</p>",
-                    "variant_ids": [(0, 0, {"subject": "Hey {{ first_name }}", "body_html": "<p>Hey</p>"})]}),
-            (0, 0, {"sequence": 2, "step_type": "linkedin", "delay_days": 1, "wait_for_completion": False}),
-            (0, 0, {"sequence": 3, "step_type": "email", "delay_days": 2, "subject": "Follow-up",
-                    "body_html": "<p>Again</p>"}),
-            (0, 0, {"sequence": 4, "step_type": "call", "delay_days": 2}),
-        ],
-    } for index in range(count)])
+    sequences = Sequence.create(
+        [
+            {
+                "name": "Analytics bench %s" % index,
+                "tz": "Europe/Brussels",
+                "step_ids": [
+                    (
+                        0,
+                        0,
+                        {
+                            "sequence": 1,
+                            "step_type": "email",
+                            "subject": "Hi {{ first_name }}",
+                            "body_html": "<p>Hello</p>",
+                            "variant_ids": [(0, 0, {"subject": "Hey {{ first_name }}", "body_html": "<p>Hey</p>"})],
+                        },
+                    ),
+                    (0, 0, {"sequence": 2, "step_type": "linkedin", "delay_days": 1, "wait_for_completion": False}),
+                    (
+                        0,
+                        0,
+                        {
+                            "sequence": 3,
+                            "step_type": "email",
+                            "delay_days": 2,
+                            "subject": "Follow-up",
+                            "body_html": "<p>Again</p>",
+                        },
+                    ),
+                    (0, 0, {"sequence": 4, "step_type": "call", "delay_days": 2}),
+                ],
+            }
+            for index in range(count)
+        ]
+    )
     sequences.action_activate()
     env.cr.commit()
     return sequences
@@ -82,26 +121,40 @@ def insert_history(env, sequences, per_sequence):
     env.flush_all()
     cr = env.cr
     sender = env.ref("base.user_admin")
-    cr.execute("""
+    cr.execute(
+        """
         INSERT INTO res_partner (name, complete_name, email, active, type, lang,
                                  create_uid, write_uid, create_date, write_date)
              SELECT 'Bench Prospect ' || n, 'Bench Prospect ' || n, 'p' || n || '@bench.example.com',
                     TRUE, 'contact', 'en_US', 1, 1, now() at time zone 'UTC', now() at time zone 'UTC'
                FROM generate_series(1, %s) n
           RETURNING id
-    """, [per_sequence])
+    """,
+        [per_sequence],
+    )
     partner_ids = [row[0] for row in cr.fetchall()]
     cr.execute("UPDATE res_partner SET commercial_partner_id = id WHERE commercial_partner_id IS NULL")
     for sequence in sequences:
         steps = sequence.step_ids
-        cr.execute(ENROLLMENTS_SQL, {
-            "sequence": sequence.id, "company": sequence.company_id.id, "user": sender.id,
-            "partners": partner_ids, "last_step": steps[-1].id,
-        })
-        cr.execute(TRACES_SQL, {
-            "sequence": sequence.id, "steps": steps.ids, "types": steps.mapped("step_type"),
-            "variant": steps[0].variant_ids.id,
-        })
+        cr.execute(
+            ENROLLMENTS_SQL,
+            {
+                "sequence": sequence.id,
+                "company": sequence.company_id.id,
+                "user": sender.id,
+                "partners": partner_ids,
+                "last_step": steps[-1].id,
+            },
+        )
+        cr.execute(
+            TRACES_SQL,
+            {
+                "sequence": sequence.id,
+                "steps": steps.ids,
+                "types": steps.mapped("step_type"),
+                "variant": steps[0].variant_ids.id,
+            },
+        )
     cr.execute(LEADS_SQL, {"company": sequences[0].company_id.id, "user": sender.id})
     cr.commit()
     for table in ("res_partner", "crm_lead", "sales_sequence_enrollment", "sales_sequence_trace"):
@@ -146,10 +199,14 @@ TRACES_SQL = """
                 ELSE 'done' END,
            CASE WHEN step.type = 'email' THEN '<' || enrollment.id || '.' || step.id || '@bench>' END,
            enrollment.enrolled_at + step.n * interval '1 day',
-           CASE WHEN step.type = 'email' AND enrollment.id %% 5 < 2 THEN enrollment.enrolled_at + step.n * interval '1 day' + interval '1 hour' END,
-           CASE WHEN step.type = 'email' AND enrollment.id %% 10 = 0 THEN enrollment.enrolled_at + step.n * interval '1 day' + interval '2 hours' END,
-           CASE WHEN step.n = 3 AND enrollment.exit_reason = 'reply' THEN enrollment.enrolled_at + interval '4 days' END,
-           CASE WHEN step.n = 1 AND enrollment.exit_reason = 'bounce' THEN enrollment.enrolled_at + interval '1 day' END,
+           CASE WHEN step.type = 'email' AND enrollment.id %% 5 < 2
+                THEN enrollment.enrolled_at + step.n * interval '1 day' + interval '1 hour' END,
+           CASE WHEN step.type = 'email' AND enrollment.id %% 10 = 0
+                THEN enrollment.enrolled_at + step.n * interval '1 day' + interval '2 hours' END,
+           CASE WHEN step.n = 3 AND enrollment.exit_reason = 'reply'
+                THEN enrollment.enrolled_at + interval '4 days' END,
+           CASE WHEN step.n = 1 AND enrollment.exit_reason = 'bounce'
+                THEN enrollment.enrolled_at + interval '1 day' END,
            CASE WHEN step.type = 'email' AND enrollment.id %% 5 < 2 THEN 1 ELSE 0 END,
            CASE WHEN step.type = 'email' AND enrollment.id %% 10 = 0 THEN 1 ELSE 0 END,
            1, 1, now() at time zone 'UTC', now() at time zone 'UTC'
@@ -186,6 +243,7 @@ LEADS_SQL = """
 # Measures
 # ----------------------------------------------------------------------
 
+
 def measure_read(env, model, ids, fnames):
     """Read ``fnames`` of ``ids`` with cold caches; the Measure's items are the records."""
     env.invalidate_all()
@@ -215,21 +273,25 @@ def run(env, args):
     return traces, {
         "sequence_metrics": measure_read(env, "sales.sequence", sequences.ids, METRICS),
         "step_metrics": measure_read(env, "sales.sequence.step", sequences.step_ids.ids, METRICS),
-        "variant_metrics": measure_read(env, "sales.sequence.step.variant", sequences.step_ids.variant_ids.ids,
-                                        METRICS),
+        "variant_metrics": measure_read(
+            env, "sales.sequence.step.variant", sequences.step_ids.variant_ids.ids, METRICS
+        ),
         "dashboard": measure_dashboard(env, sequences),
     }
 
 
 def print_report(traces, results, args):
     print()
-    print("sales_sequence analytics benchmark: %d sequences x %d traces (%d traces), nproc=%d, "
-          "load average %.2f (one run)" % (args.sequences, args.traces, traces, os.cpu_count(), os.getloadavg()[0]))
+    print(
+        "sales_sequence analytics benchmark: %d sequences x %d traces (%d traces), nproc=%d, "
+        "load average %.2f (one run)" % (args.sequences, args.traces, traces, os.cpu_count(), os.getloadavg()[0])
+    )
     print("%-18s %9s %9s %8s %8s" % ("stage", "seconds", "queries", "SQL s", "records"))
     for name in STAGES:
         measure = results[name]
-        print("%-18s %9.3f %9d %8.3f %8d" % (name, measure.seconds, measure.queries, measure.sql_seconds,
-                                             measure.items))
+        print(
+            "%-18s %9.3f %9d %8.3f %8d" % (name, measure.seconds, measure.queries, measure.sql_seconds, measure.items)
+        )
     print()
     for name in STAGES:
         print("%s_s: %s" % (name, round(results[name].seconds, 3)))

@@ -20,6 +20,7 @@ and prints seconds, SQL queries, SQL seconds and enrollments for each, then
 one ``name: value`` line per figure. The steady and increment runs show that
 a run's cost does not grow with the records that already went through.
 """
+
 import argparse
 import os
 import sys
@@ -44,8 +45,13 @@ def parse_args(argv):
     parser.add_argument("--config", default=str(ROOT / "var" / "odoo.conf"), help="Odoo configuration file")
     parser.add_argument("--keep", action="store_true", help="keep the working database")
     parser.add_argument("--fresh", action="store_true", help="reinstall the template database")
-    parser.add_argument("--profile", choices=STAGES, action="append", default=[],
-                        help="cProfile this stage (var/bench-<stage>.prof and a summary)")
+    parser.add_argument(
+        "--profile",
+        choices=STAGES,
+        action="append",
+        default=[],
+        help="cProfile this stage (var/bench-<stage>.prof and a summary)",
+    )
     return parser.parse_args(argv)
 
 
@@ -62,11 +68,13 @@ def check(condition, message):
 # Data (untimed)
 # ----------------------------------------------------------------------
 
+
 def insert_contacts(env, tag, count, offset, salesperson):
     """``count`` tagged contacts with an address and a salesperson, with plain SQL."""
     env.flush_all()
     cr = env.cr
-    cr.execute("""
+    cr.execute(
+        """
         WITH partner AS (
             INSERT INTO res_partner (name, complete_name, email, email_normalized, active, type, lang, user_id,
                                      create_uid, write_uid, create_date, write_date)
@@ -78,7 +86,9 @@ def insert_contacts(env, tag, count, offset, salesperson):
         )
         INSERT INTO res_partner_res_partner_category_rel (partner_id, category_id)
              SELECT partner.id, %(tag)s FROM partner
-    """, {"first": offset + 1, "last": offset + count, "user": salesperson.id, "tag": tag.id})
+    """,
+        {"first": offset + 1, "last": offset + count, "user": salesperson.id, "tag": tag.id},
+    )
     cr.execute("UPDATE res_partner SET commercial_partner_id = id WHERE commercial_partner_id IS NULL")
     cr.commit()
     cr.execute("ANALYZE res_partner")
@@ -89,11 +99,13 @@ def insert_contacts(env, tag, count, offset, salesperson):
 def create_audience_sequence(env, owner, tag):
     sequence = fixtures.create_sequence(env, owner, name="Audience bench")
     sequence.step_ids.sorted("sequence")[0].delay_days = 1  # the runs measure the sync, nothing is due
-    sequence.write({
-        "audience_model": "res.partner",
-        "audience_domain": repr([("category_id", "in", tag.ids)]),
-        "auto_enroll": True,
-    })
+    sequence.write(
+        {
+            "audience_model": "res.partner",
+            "audience_domain": repr([("category_id", "in", tag.ids)]),
+            "auto_enroll": True,
+        }
+    )
     env.cr.commit()
     return sequence
 
@@ -106,6 +118,7 @@ def count_enrollments(env, sequence):
 # ----------------------------------------------------------------------
 # Runs (timed)
 # ----------------------------------------------------------------------
+
 
 def engine_run(env, now, sequence, profile_path=None):
     """One engine run, as the cron runs it; items: the enrollments it made."""
@@ -121,7 +134,6 @@ def engine_run(env, now, sequence, profile_path=None):
 
 
 class Bench:
-
     def __init__(self, env, args):
         self.env, self.args = env, args
         self.measures = {}
@@ -140,8 +152,10 @@ class Bench:
         now = fields.Datetime.now()
         say("first_run: %d contacts match, none enrolled" % n)
         self.measures["first_run"] = engine_run(env, now, sequence, self.profile_path("first_run"))
-        check(self.measures["first_run"].items == min(n, self.args.run_limit or n), "first run enrolled %d"
-              % self.measures["first_run"].items)
+        check(
+            self.measures["first_run"].items == min(n, self.args.run_limit or n),
+            "first run enrolled %d" % self.measures["first_run"].items,
+        )
         env.cr.execute("ANALYZE sales_sequence_enrollment")
         say("steady_run: %d match, all went through" % n)
         self.measures["steady_run"] = engine_run(env, now, sequence, self.profile_path("steady_run"))
@@ -151,24 +165,33 @@ class Bench:
         insert_contacts(env, tag, self.args.increment, n, owner)
         self.measures["increment_run"] = engine_run(env, now, sequence, self.profile_path("increment_run"))
         if not self.args.run_limit or self.args.run_limit >= n:
-            check(self.measures["increment_run"].items == self.args.increment,
-                  "the increment run enrolled %d" % self.measures["increment_run"].items)
+            check(
+                self.measures["increment_run"].items == self.args.increment,
+                "the increment run enrolled %d" % self.measures["increment_run"].items,
+            )
         return self.measures
 
 
 def print_report(results, args, load_before):
     print()
-    print("sales_sequence audience benchmark: N=%d, increment=%d, run limit=%s, nproc=%d, "
-          "load average %.1f before, %.1f after (one run)"
-          % (args.n, args.increment, args.run_limit or args.n, len(os.sched_getaffinity(0)),
-             load_before, os.getloadavg()[0]))
+    print(
+        "sales_sequence audience benchmark: N=%d, increment=%d, run limit=%s, nproc=%d, "
+        "load average %.1f before, %.1f after (one run)"
+        % (
+            args.n,
+            args.increment,
+            args.run_limit or args.n,
+            len(os.sched_getaffinity(0)),
+            load_before,
+            os.getloadavg()[0],
+        )
+    )
     row = "%-16s %10s %9s %8s %10s %14s"
     print(row % ("run", "seconds", "queries", "SQL s", "enrolled", "ms / enrolled"))
     for name in STAGES:
         measure = results[name]
         per = "%.2f" % (1000 * measure.seconds / measure.items) if measure.items else "-"
-        print(row % (name, "%.3f" % measure.seconds, measure.queries, "%.2f" % measure.sql_seconds,
-                     measure.items, per))
+        print(row % (name, "%.3f" % measure.seconds, measure.queries, "%.2f" % measure.sql_seconds, measure.items, per))
     print()
     for name in STAGES:
         print("%s_s: %s" % (name, round(results[name].seconds, 3)))

@@ -20,6 +20,7 @@ with the queue_job bridge (``--parallel`` due emails, 20,000 by default; see
 parallel.py): ``cron_engine_s``, ``one_server_s``, ``two_servers_s``,
 ``parallel_speedup`` = one_server_s / two_servers_s, ``killed_server_s``.
 """
+
 import argparse
 import os
 import sys
@@ -32,8 +33,16 @@ import measures
 from odoo import fields
 
 ROOT = Path(__file__).resolve().parents[1]
-FIGURES = ("enroll_s", "process_s", "mass_mailing_s", "base_automation_s", "sql_floor_s", "idle_tick_s",
-           "queries_per_step", "parallel_speedup")
+FIGURES = (
+    "enroll_s",
+    "process_s",
+    "mass_mailing_s",
+    "base_automation_s",
+    "sql_floor_s",
+    "idle_tick_s",
+    "queries_per_step",
+    "parallel_speedup",
+)
 GOALS = {  # figure: (comparison, bound), for N = 10,000 on 2 cores
     "enroll_s": ("<=", 5),
     "process_s": ("<=", 60),
@@ -52,23 +61,44 @@ def parse_args(argv):
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--n", type=int, default=10_000, help="contacts to enroll and emails to produce")
     parser.add_argument("--idle", type=int, default=100_000, help="enrollments, none due, for idle_tick_s")
-    parser.add_argument("--parallel", type=int, default=20_000,
-                        help="due emails run by real Odoo servers for parallel_speedup (0: skip)")
-    parser.add_argument("--ports", type=lambda text: [int(port) for port in text.split(",")],
-                        default=[8174, 8175, 8176],
-                        help="free ports for the balancer and the two servers of --parallel (default 8174,8175,8176)")
-    parser.add_argument("--rounds", type=int, default=1,
-                        help="--parallel: run cron/one/two servers this many times, alternating; keep the best")
+    parser.add_argument(
+        "--parallel",
+        type=int,
+        default=20_000,
+        help="due emails run by real Odoo servers for parallel_speedup (0: skip)",
+    )
+    parser.add_argument(
+        "--ports",
+        type=lambda text: [int(port) for port in text.split(",")],
+        default=[8174, 8175, 8176],
+        help="free ports for the balancer and the two servers of --parallel (default 8174,8175,8176)",
+    )
+    parser.add_argument(
+        "--rounds",
+        type=int,
+        default=1,
+        help="--parallel: run cron/one/two servers this many times, alternating; keep the best",
+    )
     parser.add_argument("--no-kill", action="store_true", help="skip killed_server_s")
     parser.add_argument("--db", default="ss_bench", help="working database (dropped at the end)")
     parser.add_argument("--config", default=str(ROOT / "var" / "odoo.conf"), help="Odoo configuration file")
     parser.add_argument("--batch-size", type=int, help="engine batch size (default: the engine's)")
     parser.add_argument("--keep", action="store_true", help="keep the working databases")
     parser.add_argument("--fresh", action="store_true", help="reinstall the template databases")
-    parser.add_argument("--skip", choices=SKIPPABLE, action="append", default=[],
-                        help="leave out a stage (repeatable; its figures are not printed)")
-    parser.add_argument("--profile", choices=STAGES, action="append", default=[],
-                        help="cProfile this stage (var/bench-<stage>.prof and a summary)")
+    parser.add_argument(
+        "--skip",
+        choices=SKIPPABLE,
+        action="append",
+        default=[],
+        help="leave out a stage (repeatable; its figures are not printed)",
+    )
+    parser.add_argument(
+        "--profile",
+        choices=STAGES,
+        action="append",
+        default=[],
+        help="cProfile this stage (var/bench-<stage>.prof and a summary)",
+    )
     return parser.parse_args(argv)
 
 
@@ -167,8 +197,15 @@ RATIOS = {  # name: (numerator, denominator)
     "process_s / sql_floor_s": ("process_s", "sql_floor_s"),
     "process_s / orm_floor_s": ("process_s", "orm_floor_s"),
 }
-TIMED_ROWS = ("enroll_s", "process_s", "mass_mailing_s", "base_automation_s", "sql_floor_s", "orm_floor_s",
-              "idle_tick_s")
+TIMED_ROWS = (
+    "enroll_s",
+    "process_s",
+    "mass_mailing_s",
+    "base_automation_s",
+    "sql_floor_s",
+    "orm_floor_s",
+    "idle_tick_s",
+)
 PARALLEL_ROWS = ("cron_engine_s", "one_server_s", "two_servers_s", "parallel_speedup", "enqueue_s", "killed_server_s")
 
 
@@ -196,16 +233,26 @@ def verdict(name, value):
 def print_report(results, parallel, args, load_before):
     values = figures(results, parallel)
     print()
-    print("sales_sequence benchmark: N=%d, idle=%d, parallel=%d, nproc=%d, load average %.1f before, %.1f after "
-          "(one run)" % (args.n, args.idle, args.parallel, len(os.sched_getaffinity(0)), load_before,
-                         os.getloadavg()[0]))
+    print(
+        "sales_sequence benchmark: N=%d, idle=%d, parallel=%d, nproc=%d, load average %.1f before, %.1f after "
+        "(one run)" % (args.n, args.idle, args.parallel, len(os.sched_getaffinity(0)), load_before, os.getloadavg()[0])
+    )
     row = "%-30s %10s %9s %8s %8s  %-7s %s"
     print(row % ("figure", "value", "queries", "SQL s", "items", "goal", ""))
     for name in TIMED_ROWS:
         if name in results:
             measure = results[name]
-            print(row % (name, "%.3f" % values[name], measure.queries, "%.2f" % measure.sql_seconds,
-                         measure.items, *verdict(name, values[name])))
+            print(
+                row
+                % (
+                    name,
+                    "%.3f" % values[name],
+                    measure.queries,
+                    "%.2f" % measure.sql_seconds,
+                    measure.items,
+                    *verdict(name, values[name]),
+                )
+            )
     for name in RATIOS:
         if name in values:
             print(row % (name, "%.2f" % values[name], "", "", "", *verdict(name, values[name])))

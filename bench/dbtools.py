@@ -7,6 +7,7 @@ list. Each run copies it to the working database, so every run starts from the
 same empty state; the template is rebuilt only when an addon of this repository
 changed (or with ``--fresh``).
 """
+
 import hashlib
 import subprocess
 import sys
@@ -64,10 +65,23 @@ def ensure_template(name, config_path, fresh=False, modules=("sales_sequence",))
         return name
     drop_database(name)
     print(f"[bench] installing {', '.join(modules)} (no demo data) into {name}", flush=True)
-    subprocess.run([
-        sys.executable, "-m", "odoo", "-c", str(config_path), "-d", name,
-        "-i", ",".join(modules), "--stop-after-init", "--log-level=warn",
-    ], check=True, cwd=ROOT)
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "odoo",
+            "-c",
+            str(config_path),
+            "-d",
+            name,
+            "-i",
+            ",".join(modules),
+            "--stop-after-init",
+            "--log-level=warn",
+        ],
+        check=True,
+        cwd=ROOT,
+    )
     with closing(odoo.sql_db.db_connect(name).cursor()) as cr:
         cr.execute("INSERT INTO ir_config_parameter (key, value) VALUES (%s, %s)", [HASH_KEY, wanted])
         cr.commit()

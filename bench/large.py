@@ -20,6 +20,7 @@ the queue_job bridge side by side):
 The rows of the first part are inserted with plain SQL (the ORM would take
 hours and measure nothing useful); the bulk contacts too.
 """
+
 import argparse
 import os
 import subprocess
@@ -64,7 +65,8 @@ def insert_enrollments(env, sequence, sender, count, now):
     later."""
     env.flush_all()
     cr = env.cr
-    cr.execute("""
+    cr.execute(
+        """
         WITH partner AS (
             INSERT INTO res_partner (name, complete_name, email, active, type, lang,
                                      create_uid, write_uid, create_date, write_date)
@@ -88,10 +90,16 @@ def insert_enrollments(env, sequence, sender, count, now):
                CASE WHEN partner.id %% 100 >= 5 THEN %(now)s - (partner.id %% 60) * interval '1 day' END,
                1, 1, %(now)s, %(now)s
           FROM partner
-    """, {
-        "count": count, "sequence": sequence.id, "company": sequence.company_id.id,
-        "user": sender.id, "step": sequence.step_ids[0].id, "now": now,
-    })
+    """,
+        {
+            "count": count,
+            "sequence": sequence.id,
+            "company": sequence.company_id.id,
+            "user": sender.id,
+            "step": sequence.step_ids[0].id,
+            "now": now,
+        },
+    )
     cr.execute("UPDATE res_partner SET commercial_partner_id = id WHERE commercial_partner_id IS NULL")
     cr.commit()
     cr.execute("ANALYZE res_partner")
@@ -115,7 +123,8 @@ def median_tick(env, method, now, ticks=5):
 
 def insert_contacts(env, count, prefix):
     env.flush_all()
-    env.cr.execute("""
+    env.cr.execute(
+        """
         INSERT INTO res_partner (name, complete_name, email, email_normalized, active, type, lang,
                                  create_uid, write_uid, create_date, write_date)
              SELECT 'Bulk Contact ' || n, 'Bulk Contact ' || n, %(prefix)s || n || '@bulk.example.com',
@@ -123,7 +132,9 @@ def insert_contacts(env, count, prefix):
                     now() at time zone 'UTC', now() at time zone 'UTC'
                FROM generate_series(1, %(count)s) n
           RETURNING id
-    """, {"count": count, "prefix": prefix})
+    """,
+        {"count": count, "prefix": prefix},
+    )
     ids = [row[0] for row in env.cr.fetchall()]
     env.cr.execute("UPDATE res_partner SET commercial_partner_id = id WHERE commercial_partner_id IS NULL")
     env.cr.commit()
@@ -134,9 +145,17 @@ def insert_contacts(env, count, prefix):
 def run_bulk(env, args, sequence, sender):
     say("bulk: %d contacts (SQL), then the bulk wizard as the rep" % args.bulk)
     partners = insert_contacts(env, args.bulk, "bulk")
-    wizard = env["sales.sequence.enroll.wizard"].with_user(sender).create({
-        "res_model": "res.partner", "partner_ids": [Command.set(partners.ids)], "sequence_id": sequence.id,
-    })
+    wizard = (
+        env["sales.sequence.enroll.wizard"]
+        .with_user(sender)
+        .create(
+            {
+                "res_model": "res.partner",
+                "partner_ids": [Command.set(partners.ids)],
+                "sequence_id": sequence.id,
+            }
+        )
+    )
     env.cr.commit()
     env.invalidate_all()
     with measures.measuring() as holder:
@@ -146,22 +165,36 @@ def run_bulk(env, args, sequence, sender):
     batch = wizard.batch_id
     check(batch.in_background and batch.state == "queued", "the batch is not queued: %s" % batch.state)
     say("bulk_background_s: the bulk enrollment cron job enrolls %d contacts (own process)" % args.bulk)
-    worker = subprocess.run([sys.executable, str(ROOT / "bench" / "large_worker.py"), "-c", args.config,
-                             "-d", args.db], cwd=ROOT, capture_output=True, text=True, timeout=3 * 3600)
+    worker = subprocess.run(
+        [sys.executable, str(ROOT / "bench" / "large_worker.py"), "-c", args.config, "-d", args.db],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=3 * 3600,
+    )
     (ROOT / "var" / "bench-large-worker.log").write_text(worker.stdout + worker.stderr)
     check(worker.returncode == 0, "the bulk worker failed:\n%s" % worker.stderr[-4000:])
     lines = worker.stdout.split("\n")
     seconds, peak = (float(value) for value in next(line for line in lines if line.startswith("done ")).split()[1:])
     samples = [(float(line.split()[1]), int(line.split()[2])) for line in lines if line.startswith("rss ")]
-    say("RSS of the bulk worker (MiB, records processed): %s" % ", ".join(
-        "%.0f@%d" % sample for sample in samples[::max(1, len(samples) // 20)]))
+    say(
+        "RSS of the bulk worker (MiB, records processed): %s"
+        % ", ".join("%.0f@%d" % sample for sample in samples[:: max(1, len(samples) // 20)])
+    )
     early = next((rss for rss, done in samples if done >= args.bulk // 10), None)
     env.cr.rollback()  # a new snapshot, which sees what the worker committed
     env.invalidate_all()
-    check((batch.state, batch.enrolled_count) == ("done", args.bulk),
-          "bulk: %s, %d enrolled" % (batch.state, batch.enrolled_count))
-    return {"bulk_request_s": request.seconds, "bulk_request_queries": request.queries,
-            "bulk_background_s": seconds, "bulk_peak_rss_mib": peak, "bulk_rss_after_tenth_mib": early}
+    check(
+        (batch.state, batch.enrolled_count) == ("done", args.bulk),
+        "bulk: %s, %d enrolled" % (batch.state, batch.enrolled_count),
+    )
+    return {
+        "bulk_request_s": request.seconds,
+        "bulk_request_queries": request.queries,
+        "bulk_background_s": seconds,
+        "bulk_peak_rss_mib": peak,
+        "bulk_rss_after_tenth_mib": early,
+    }
 
 
 def main(argv=None):
@@ -180,13 +213,16 @@ def main(argv=None):
         say("inserted in %.0f s; idle ticks" % (time.perf_counter() - start))
         results["idle_tick_1m_s"] = median_tick(env, "_cron_process_due", now).seconds
         results["enqueue_tick_1m_s"] = median_tick(env, "_cron_enqueue_due", now).seconds
-        say("idle ticks: %.3f s (cron engine), %.3f s (queue_job bridge)"
-            % (results["idle_tick_1m_s"], results["enqueue_tick_1m_s"]))
+        say(
+            "idle ticks: %.3f s (cron engine), %.3f s (queue_job bridge)"
+            % (results["idle_tick_1m_s"], results["enqueue_tick_1m_s"])
+        )
         results.update(run_bulk(env, args, sequence, sender))
     print()
-    print("sales_sequence large benchmark: %d enrollments, %d bulk, nproc=%d, load average %.1f before, "
-          "%.1f after" % (args.enrollments, args.bulk, len(os.sched_getaffinity(0)), load_before,
-                          os.getloadavg()[0]))
+    print(
+        "sales_sequence large benchmark: %d enrollments, %d bulk, nproc=%d, load average %.1f before, "
+        "%.1f after" % (args.enrollments, args.bulk, len(os.sched_getaffinity(0)), load_before, os.getloadavg()[0])
+    )
     for name, value in results.items():
         goal = " (goal <= %s: %s)" % (GOALS[name], "ok" if value <= GOALS[name] else "MISSED") if name in GOALS else ""
         print("%s: %s%s" % (name, round(value, 3) if value is not None else "-", goal))

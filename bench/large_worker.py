@@ -8,6 +8,7 @@ does (a progress record in the context: one commit per chunk; the time budget
 lifted) and prints one line per second, ``rss <MiB> <records processed>``,
 then ``done <seconds> <peak RSS MiB>``.
 """
+
 import argparse
 import threading
 import time
@@ -46,7 +47,9 @@ def main(argv=None):
         cron, progress = env.ref("sales_sequence.ir_cron_enroll_batches")._add_progress()
         cr.commit()
         env["sales.sequence.enroll.batch"].with_context(
-            cron_id=cron.id, ir_cron_progress_id=progress.id, cron_end_time=time.monotonic() + 24 * 3600,
+            cron_id=cron.id,
+            ir_cron_progress_id=progress.id,
+            cron_end_time=time.monotonic() + 24 * 3600,
         )._cron_process_queued()
         cr.commit()
     stop.set()

@@ -4,6 +4,7 @@ Each stage runs against committed data and ends with a commit, so every figure
 includes the cost of writing for real. ``Measure`` records wall time, the number
 of SQL queries and the time spent inside them (Odoo counts both per thread).
 """
+
 import cProfile
 import pstats
 import threading
@@ -42,7 +43,10 @@ def measuring(profile_path=None):
         if profiler:
             profiler.disable()
         holder["measure"] = Measure(
-            time.perf_counter() - start, thread.query_count, thread.query_time, holder.get("items", 0),
+            time.perf_counter() - start,
+            thread.query_count,
+            thread.query_time,
+            holder.get("items", 0),
         )
         if profiler:
             profiler.dump_stats(profile_path)
@@ -63,6 +67,7 @@ def mails_after(env, mail_id):
 # The engine
 # ----------------------------------------------------------------------
 
+
 def enroll(env, sequence, partners, profile_path=None):
     env.invalidate_all()
     with measuring(profile_path) as holder:
@@ -81,7 +86,9 @@ def cron_model(env):
     cron, progress = cron._add_progress()
     env.cr.commit()
     return env["sales.sequence.enrollment"].with_context(
-        cron_id=cron.id, ir_cron_progress_id=progress.id, cron_end_time=time.monotonic() + 24 * 3600,
+        cron_id=cron.id,
+        ir_cron_progress_id=progress.id,
+        cron_end_time=time.monotonic() + 24 * 3600,
     )
 
 
@@ -113,6 +120,7 @@ def idle_ticks(env, now, ticks=5):
 # ----------------------------------------------------------------------
 # What Odoo offers without the addon
 # ----------------------------------------------------------------------
+
 
 def base_automation(env, profile_path=None):
     """base_automation's own cron method, run as the cron would (it commits)."""
@@ -146,22 +154,34 @@ def mass_mailing(env, mailing, profile_path=None):
 # The floors: the same rows with plain SQL, and with one ORM create
 # ----------------------------------------------------------------------
 
+
 def prerender(env, partner_ids, sender):
     """Subject, body and recipient of each email, rendered with str.format."""
     sign = "%s, %s · %s" % (sender.name.split()[0], sender.function, sender.phone)
-    env.cr.execute("""
+    env.cr.execute(
+        """
         SELECT partner.id, partner.name, partner.email, partner.city, company.name
           FROM res_partner partner LEFT JOIN res_partner company ON company.id = partner.parent_id
          WHERE partner.id = ANY(%s) ORDER BY partner.id
-    """, [list(partner_ids)])
+    """,
+        [list(partner_ids)],
+    )
     rows = []
     for partner_id, name, email, city, company in env.cr.fetchall():
         first = escape(name.split()[0])
-        body = ("<p>Hi %s,</p><p>I follow %s in %s.</p><p>%s</p>"
-                '<p><a href="https://example.com/unsubscribe/%s">Unsubscribe</a></p>') % (
-            first, escape(company), escape(city), escape(sign), uuid.uuid4().hex)
-        rows.append((partner_id, "%s, a question about %s" % (first, company), body,
-                     '"%s" <%s>' % (name, email), "<%s@bench.example.com>" % uuid.uuid4().hex))
+        body = (
+            "<p>Hi %s,</p><p>I follow %s in %s.</p><p>%s</p>"
+            '<p><a href="https://example.com/unsubscribe/%s">Unsubscribe</a></p>'
+        ) % (first, escape(company), escape(city), escape(sign), uuid.uuid4().hex)
+        rows.append(
+            (
+                partner_id,
+                "%s, a question about %s" % (first, company),
+                body,
+                '"%s" <%s>' % (name, email),
+                "<%s@bench.example.com>" % uuid.uuid4().hex,
+            )
+        )
     return rows
 
 
@@ -171,25 +191,48 @@ def sql_floor(env, rows, sender, profile_path=None):
     before = last_mail_id(env)
     with measuring(profile_path) as holder:
         now = fields.Datetime.now()
-        message_ids = cr.execute_values("""
+        message_ids = cr.execute_values(
+            """
             INSERT INTO mail_message (model, res_id, message_type, author_id, email_from, reply_to,
                                       subject, body, message_id, date, create_uid, write_uid,
                                       create_date, write_date)
             VALUES %s RETURNING id
-        """, [
-            ("res.partner", partner_id, "email_outgoing", sender.partner_id.id, sender.email_formatted,
-             "catchall@bench.example.com", subject, body, message_id, now, 1, 1, now, now)
-            for partner_id, subject, body, __, message_id in rows
-        ], page_size=len(rows), fetch=True)
-        cr.execute_values("""
+        """,
+            [
+                (
+                    "res.partner",
+                    partner_id,
+                    "email_outgoing",
+                    sender.partner_id.id,
+                    sender.email_formatted,
+                    "catchall@bench.example.com",
+                    subject,
+                    body,
+                    message_id,
+                    now,
+                    1,
+                    1,
+                    now,
+                    now,
+                )
+                for partner_id, subject, body, __, message_id in rows
+            ],
+            page_size=len(rows),
+            fetch=True,
+        )
+        cr.execute_values(
+            """
             INSERT INTO mail_mail (mail_message_id, body_html, email_to, "references", state,
                                    auto_delete, is_notification, create_uid, write_uid,
                                    create_date, write_date)
             VALUES %s
-        """, [
-            (message_id, body, email_to, references, "outgoing", False, True, 1, 1, now, now)
-            for (message_id,), (__, __, body, email_to, references) in zip(message_ids, rows)
-        ], page_size=len(rows))
+        """,
+            [
+                (message_id, body, email_to, references, "outgoing", False, True, 1, 1, now, now)
+                for (message_id,), (__, __, body, email_to, references) in zip(message_ids, rows, strict=True)
+            ],
+            page_size=len(rows),
+        )
         cr.commit()
     measure = holder["measure"]
     measure.items = mails_after(env, before)
@@ -199,13 +242,26 @@ def sql_floor(env, rows, sender, profile_path=None):
 def orm_floor(env, rows, sender, profile_path=None):
     """The same pre-rendered emails through one ``mail.mail`` ``create`` (for
     information: what the ORM alone costs, below which the engine cannot go)."""
-    values = [{
-        "model": "res.partner", "res_id": partner_id, "message_type": "email_outgoing",
-        "author_id": sender.partner_id.id, "email_from": sender.email_formatted,
-        "reply_to": "catchall@bench.example.com", "subject": subject, "body": body, "body_html": body,
-        "email_to": email_to, "message_id": message_id, "references": message_id,
-        "auto_delete": False, "is_notification": True, "state": "outgoing",
-    } for partner_id, subject, body, email_to, message_id in rows]
+    values = [
+        {
+            "model": "res.partner",
+            "res_id": partner_id,
+            "message_type": "email_outgoing",
+            "author_id": sender.partner_id.id,
+            "email_from": sender.email_formatted,
+            "reply_to": "catchall@bench.example.com",
+            "subject": subject,
+            "body": body,
+            "body_html": body,
+            "email_to": email_to,
+            "message_id": message_id,
+            "references": message_id,
+            "auto_delete": False,
+            "is_notification": True,
+            "state": "outgoing",
+        }
+        for partner_id, subject, body, email_to, message_id in rows
+    ]
     before = last_mail_id(env)
     with measuring(profile_path) as holder:
         env["mail.mail"].sudo().create(values)

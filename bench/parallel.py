@@ -26,6 +26,7 @@ Every run checks that each enrollment ran its step once (one trace, one email
 per contact, every enrollment waiting for its second step, unclaimed), that
 every job is done and that the servers logged no error.
 """
+
 import time
 
 import dbtools
@@ -36,14 +37,17 @@ import odoo
 from odoo import fields
 
 from odoo.addons.sales_sequence_queue.tests.servers import (
-    Balancer, EngineRun, OdooServer, query, wait_for_job_runner,
+    Balancer,
+    EngineRun,
+    OdooServer,
+    query,
+    wait_for_job_runner,
 )
 
 MODULES = ("sales_sequence_queue",)
 
 
 class ParallelBench:
-
     def __init__(self, args, say, check):
         self.args, self.say, self.check = args, say, check
         self.count = args.parallel
@@ -58,9 +62,11 @@ class ParallelBench:
             # on a shared machine, the best of a few alternating rounds: the
             # other load hits each run alike
             for _round in range(self.args.rounds):
-                for name, run in (("cron_engine_s", self.run_cron_engine),
-                                  ("one_server_s", lambda: self.run_servers(1)),
-                                  ("two_servers_s", lambda: self.run_servers(2))):
+                for name, run in (
+                    ("cron_engine_s", self.run_cron_engine),
+                    ("one_server_s", lambda: self.run_servers(1)),
+                    ("two_servers_s", lambda: self.run_servers(2)),
+                ):
                     seconds = run()
                     self.results[name] = min(seconds, self.results.get(name, seconds))
             if not self.args.no_kill:
@@ -74,8 +80,9 @@ class ParallelBench:
     # ------------------------------------------------------------------
 
     def prepare_seed(self):
-        template = dbtools.ensure_template(self.args.db + "_queue_template", self.args.config,
-                                           fresh=self.args.fresh, modules=MODULES)
+        template = dbtools.ensure_template(
+            self.args.db + "_queue_template", self.args.config, fresh=self.args.fresh, modules=MODULES
+        )
         self.say("parallel: %d contacts enrolled in %s (untimed)" % (self.count, self.seed))
         dbtools.copy_database(template, self.seed)
         with dbtools.environment(self.seed) as env:
@@ -105,14 +112,15 @@ class ParallelBench:
 
     def run_servers(self, count, kill=False):
         label = "killed_server_s" if kill else ("one_server_s" if count == 1 else "two_servers_s")
-        self.say("%s: %d server(s) run the %d due steps%s" % (
-            label, count, self.count, ", one killed mid-run" if kill else ""))
+        self.say(
+            "%s: %d server(s) run the %d due steps%s"
+            % (label, count, self.count, ", one killed mid-run" if kill else "")
+        )
         self.fresh_copy()
         ports = self.server_ports[:count]
         balancer = Balancer(self.balancer_port, ports)
         channels = "root:%d,root.sales_sequence:%d" % (2 * count, 2 * count)
-        servers = [OdooServer(self.args.config, self.database, port, self.balancer_port, channels)
-                   for port in ports]
+        servers = [OdooServer(self.args.config, self.database, port, self.balancer_port, channels) for port in ports]
         try:
             for server in servers:
                 server.start()
@@ -171,19 +179,31 @@ class ParallelBench:
 
     def check_each_step_ran_once(self, run=None, servers=(), jobs=True):
         db, count = self.database, self.count
-        traces = query(db, "SELECT COUNT(*), COUNT(DISTINCT enrollment_id) FROM sales_sequence_trace "
-                           "WHERE step_id = %s AND state = 'sent'", [self.first_step])[0]
+        traces = query(
+            db,
+            "SELECT COUNT(*), COUNT(DISTINCT enrollment_id) FROM sales_sequence_trace "
+            "WHERE step_id = %s AND state = 'sent'",
+            [self.first_step],
+        )[0]
         self.check(traces == (count, count), "one trace per enrollment: %s for %d" % (traces, count))
-        mails = query(db, """
+        mails = query(
+            db,
+            """
             SELECT COUNT(*), COUNT(DISTINCT message.res_id)
               FROM mail_mail mail JOIN mail_message message ON message.id = mail.mail_message_id
              WHERE mail.id > %s AND message.model = 'res.partner'
-        """, [self.mails_before])[0]
+        """,
+            [self.mails_before],
+        )[0]
         self.check(mails == (count, count), "one email per contact: %s for %d" % (mails, count))
-        moved = query(db, """
+        moved = query(
+            db,
+            """
             SELECT COUNT(*) FROM sales_sequence_enrollment
              WHERE state = 'active' AND step_id = %s AND next_run_at IS NOT NULL AND queue_job_uuid IS NULL
-        """, [self.second_step])[0][0]
+        """,
+            [self.second_step],
+        )[0][0]
         self.check(moved == count, "%d enrollments of %d wait for their second step" % (moved, count))
         if jobs:
             self.check(set(run.jobs()) == {"done"}, "jobs: %s" % run.jobs())

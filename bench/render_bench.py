@@ -10,6 +10,7 @@ the median of a few timed rounds::
 
 Last line: ``renders_per_s: N``. Pure Python: no database, no Odoo import.
 """
+
 import argparse
 import importlib.util
 import statistics
@@ -34,14 +35,21 @@ RECIPIENTS = [
     {"first_name": "Łukasz", "company": "<Globex>", "city": "Kraków", "title": "VP Engineering"},
     {"first_name": "Ana", "company": "Initech", "city": "Lisbon", "title": ""},
 ]
-SENDER = {"first_name": "Sam", "last_name": "Seller", "name": "Sam Seller",
-          "title": "Account Executive", "phone": "+32 2 000 00 00", "email": "sam@example.com"}
+SENDER = {
+    "first_name": "Sam",
+    "last_name": "Seller",
+    "name": "Sam Seller",
+    "title": "Account Executive",
+    "phone": "+32 2 000 00 00",
+    "email": "sam@example.com",
+}
 
 
 def load_render():
     """``tools.render`` loaded as part of a stand-alone ``tools`` package (no Odoo)."""
     spec = importlib.util.spec_from_file_location(
-        "sales_sequence_tools", TOOLS_PATH / "__init__.py", submodule_search_locations=[str(TOOLS_PATH)])
+        "sales_sequence_tools", TOOLS_PATH / "__init__.py", submodule_search_locations=[str(TOOLS_PATH)]
+    )
     package = importlib.util.module_from_spec(spec)
     sys.modules[spec.name] = package
     spec.loader.exec_module(package)
@@ -50,9 +58,15 @@ def load_render():
 
 def values_for(recipient, index):
     return {
-        "first_name": recipient["first_name"], "last_name": "", "full_name": recipient["first_name"],
-        "company": recipient["company"], "title": recipient["title"], "city": recipient["city"],
-        "industry": "", "custom": {}, "sender": SENDER,
+        "first_name": recipient["first_name"],
+        "last_name": "",
+        "full_name": recipient["first_name"],
+        "company": recipient["company"],
+        "title": recipient["title"],
+        "city": recipient["city"],
+        "industry": "",
+        "custom": {},
+        "sender": SENDER,
         "unsubscribe_link": "https://example.com/sales_sequence/unsubscribe/%s/token" % index,
     }
 

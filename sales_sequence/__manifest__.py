@@ -3,7 +3,6 @@
     "version": "19.0.1.0.0",
     "category": "Sales/CRM",
     "summary": "Multi-step sales cadences (emails, calls, LinkedIn, tasks) on contacts and leads",
-    "description": "Sales sequences (cadences) native in Odoo CRM: see README.rst.",
     "author": "sales_sequence contributors",
     "website": "https://github.com/sales-sequence/sales_sequence",
     "license": "LGPL-3",
@@ -52,6 +51,4 @@
             "sales_sequence/static/tests/tours/**/*",
         ],
     },
-    "application": False,
-    "installable": True,
 }

@@ -3,7 +3,6 @@
     "version": "19.0.1.0.0",
     "category": "Sales/CRM",
     "summary": "Run the sales sequence engine as queue_job jobs, in parallel on every Odoo server",
-    "description": "Bridge between sales_sequence and OCA queue_job: see README.rst.",
     "author": "sales_sequence contributors",
     "website": "https://github.com/sales-sequence/sales_sequence",
     "license": "LGPL-3",
@@ -14,5 +13,4 @@
     ],
     "uninstall_hook": "uninstall_hook",
     "auto_install": True,
-    "installable": True,
 }

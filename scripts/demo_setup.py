@@ -14,6 +14,7 @@ Run inside `odoo shell` (which gives `env`), idempotently:
   for their first step get it due now, so the first emails show up in the
   mailbox within a minute or two.
 """
+
 import os
 
 from odoo import fields
@@ -34,8 +35,11 @@ server_values = {
     "from_filter": "example.com",
     "sequence": 1,
 }
-server = env["ir.mail_server"].with_context(active_test=False).search(
-    [("smtp_host", "=", "127.0.0.1"), ("name", "like", "Demo mail sink")], limit=1)
+server = (
+    env["ir.mail_server"]
+    .with_context(active_test=False)
+    .search([("smtp_host", "=", "127.0.0.1"), ("name", "like", "Demo mail sink")], limit=1)
+)
 if server:
     server.write(dict(server_values, active=True))
 else:
@@ -46,12 +50,14 @@ env["ir.config_parameter"].sudo().set_param("web.base.url", "http://localhost:%s
 # 2. alias domain with catchall, for replies
 alias_domain = env["mail.alias.domain"].search([("name", "=", "example.com")], limit=1)
 if not alias_domain:
-    alias_domain = env["mail.alias.domain"].create({
-        "name": "example.com",
-        "catchall_alias": "catchall",
-        "bounce_alias": "bounce",
-        "default_from": "notifications",
-    })
+    alias_domain = env["mail.alias.domain"].create(
+        {
+            "name": "example.com",
+            "catchall_alias": "catchall",
+            "bounce_alias": "bounce",
+            "default_from": "notifications",
+        }
+    )
 env.company.alias_domain_id = alias_domain
 
 # 3. crons every minute

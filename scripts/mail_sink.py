@@ -37,8 +37,7 @@ from aiosmtpd.controller import Controller
 _logger = logging.getLogger("mail_sink")
 
 REPLY_TEXT = (
-    "Hi,\n\nThanks for reaching out: yes, this is timely for us.\n"
-    "Could we talk on Thursday afternoon?\n\nBest regards"
+    "Hi,\n\nThanks for reaching out: yes, this is timely for us.\nCould we talk on Thursday afternoon?\n\nBest regards"
 )
 
 
@@ -61,8 +60,10 @@ class Mailbox:
         """Write one message (bytes) to the folder; return its stem."""
         message = email.message_from_bytes(raw, policy=email.policy.default)
         with self.lock:
-            number = 1 + max((int(p.stem.split("-", 1)[0]) for p in self.folder.glob("*.eml")
-                              if p.stem.split("-", 1)[0].isdigit()), default=0)
+            number = 1 + max(
+                (int(p.stem.split("-", 1)[0]) for p in self.folder.glob("*.eml") if p.stem.split("-", 1)[0].isdigit()),
+                default=0,
+            )
             slug = re.sub(r"[^a-z0-9]+", "-", str(message["subject"] or "").lower()).strip("-")[:50]
             stem = "%05d-%s" % (number, slug or "no-subject")
             (self.folder / ("%s.eml" % stem)).write_bytes(raw)
@@ -79,14 +80,22 @@ class Mailbox:
             content = "<pre>%s</pre>" % html.escape(content)
         headers = "".join(
             "<tr><th>%s</th><td>%s</td></tr>" % (name, html.escape(str(message[name])))
-            for name in ("From", "To", "Reply-To", "Subject", "Date", "Message-Id",
-                         "List-Unsubscribe", "List-Unsubscribe-Post")
+            for name in (
+                "From",
+                "To",
+                "Reply-To",
+                "Subject",
+                "Date",
+                "Message-Id",
+                "List-Unsubscribe",
+                "List-Unsubscribe-Post",
+            )
             if message[name]
         )
         return PAGE % {
             "title": html.escape(str(message["subject"] or "")),
             "body": '<p><a href="index.html">&larr; All messages</a></p>'
-                    '<table class="headers">%s</table><hr/>%s' % (headers, content),
+            '<table class="headers">%s</table><hr/>%s' % (headers, content),
         }
 
     def write_index(self):
@@ -96,21 +105,24 @@ class Mailbox:
             # notifications (activities assigned...) do not
             from_sequence = bool(message["x-sales-sequence"] or message["list-unsubscribe"])
             rows.append(
-                "<tr class=\"%s\"><td>%s</td><td>%s</td><td>%s</td><td><a href=\"%s.html\">%s</a></td>"
-                "<td><a href=\"%s.eml\">.eml</a></td><td>%s</td></tr>" % (
+                '<tr class="%s"><td>%s</td><td>%s</td><td>%s</td><td><a href="%s.html">%s</a></td>'
+                '<td><a href="%s.eml">.eml</a></td><td>%s</td></tr>'
+                % (
                     "sequence" if from_sequence else "other",
                     html.escape(str(message["date"] or "")),
                     html.escape(str(message["from"] or "")),
                     html.escape(str(message["to"] or "")),
-                    stem, html.escape(str(message["subject"] or "(no subject)")),
+                    stem,
+                    html.escape(str(message["subject"] or "(no subject)")),
                     stem,
                     '<form method="post" action="reply/%s"><button>Simulate a reply</button></form>' % stem
-                    if from_sequence and message["reply-to"] else "",
+                    if from_sequence and message["reply-to"]
+                    else "",
                 )
             )
         body = (
             "<h1>Demo mailbox</h1><p>Emails sent by sequences are in bold; the others are "
-            "Odoo's own notifications.</p><p id=\"note\" style=\"color:#017e84\"></p>"
+            'Odoo\'s own notifications.</p><p id="note" style="color:#017e84"></p>'
             "<script>document.getElementById('note').textContent = "
             "new URLSearchParams(location.search).get('note') || '';</script>"
             "<p>%d message(s) sent by Odoo to the local SMTP sink, "
@@ -129,7 +141,8 @@ PAGE = """<!DOCTYPE html>
 body { font-family: system-ui, sans-serif; margin: 2rem; color: #212529; }
 table { border-collapse: collapse; } td, th { padding: .35rem .6rem; text-align: left;
 vertical-align: top; border-bottom: 1px solid #dee2e6; } th { color: #6c757d; }
-.headers th { width: 12rem; } tr.sequence td { font-weight: 600; } tr.other td { color: #6c757d; } a { color: #714b67; } button { cursor: pointer; }
+.headers th { width: 12rem; } tr.sequence td { font-weight: 600; } tr.other td { color: #6c757d; }
+a { color: #714b67; } button { cursor: pointer; }
 </style></head><body>%(body)s</body></html>
 """
 
@@ -175,8 +188,9 @@ class OdooGateway:
             raise RuntimeError("cannot log in to %s as %s" % (self.db, self.login))
         models = xmlrpc.client.ServerProxy("%s/xmlrpc/2/object" % self.url, allow_none=True)
         raw = xmlrpc.client.Binary(message.as_bytes())
-        return models.execute_kw(self.db, uid, self.password, "mail.thread", "message_process",
-                                 [False, raw], {"save_original": False})
+        return models.execute_kw(
+            self.db, uid, self.password, "mail.thread", "message_process", [False, raw], {"save_original": False}
+        )
 
 
 def make_http_handler(mailbox, gateway):
@@ -216,8 +230,9 @@ def main():
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--smtp-port", type=int, default=8025)
     parser.add_argument("--http-port", type=int, default=8026, help="0: no web page")
-    parser.add_argument("--odoo-url", default="http://127.0.0.1:8069",
-                        help="where simulated replies go (Odoo's XML-RPC)")
+    parser.add_argument(
+        "--odoo-url", default="http://127.0.0.1:8069", help="where simulated replies go (Odoo's XML-RPC)"
+    )
     parser.add_argument("--db", help="Odoo database for simulated replies")
     parser.add_argument("--login", default="admin")
     parser.add_argument("--password", default="admin")
@@ -232,8 +247,7 @@ def main():
     _logger.info("SMTP on %s:%s, messages in %s", args.host, args.smtp_port, mailbox.folder.resolve())
     if args.http_port:
         gateway = OdooGateway(args.odoo_url, args.db, args.login, args.password) if args.db else None
-        server = http.server.ThreadingHTTPServer(
-            (args.host, args.http_port), make_http_handler(mailbox, gateway))
+        server = http.server.ThreadingHTTPServer((args.host, args.http_port), make_http_handler(mailbox, gateway))
         threading.Thread(target=server.serve_forever, daemon=True).start()
         _logger.info("mailbox page on http://%s:%s/", args.host, args.http_port)
     try:

@@ -2,14 +2,19 @@
 
 Run: python3 scripts/make_readme.py [addon ...]   (default: every addon of the repository)
 """
+
 import ast
 import pathlib
 import re
 import sys
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
-SECTIONS = [("DESCRIPTION.md", None), ("CONFIGURE.md", "Configuration"),
-            ("USAGE.md", "Usage"), ("HISTORY.md", "Changelog")]
+SECTIONS = [
+    ("DESCRIPTION.md", None),
+    ("CONFIGURE.md", "Configuration"),
+    ("USAGE.md", "Usage"),
+    ("HISTORY.md", "Changelog"),
+]
 
 
 TABLE_ROW = re.compile(r"^\s*\|(.*)\|\s*$")
@@ -24,9 +29,12 @@ def inline(line):
 
 def table_to_rst(rows):
     """A Markdown pipe table (its lines) as a ``list-table`` directive."""
-    cells = [[inline(cell.strip()) or "\\ " for cell in TABLE_ROW.match(row).group(1).split("|")]
-             for row in rows if not TABLE_RULE.match(row)]
-    indent = rows[0][:len(rows[0]) - len(rows[0].lstrip())]  # a table inside a list item stays in it
+    cells = [
+        [inline(cell.strip()) or "\\ " for cell in TABLE_ROW.match(row).group(1).split("|")]
+        for row in rows
+        if not TABLE_RULE.match(row)
+    ]
+    indent = rows[0][: len(rows[0]) - len(rows[0].lstrip())]  # a table inside a list item stays in it
     lines = [".. list-table::", "   :header-rows: 1", ""]
     for row in cells:
         lines.append("   * - " + row[0])
@@ -44,7 +52,7 @@ def md_to_rst(text):
         if table:
             lines += [""] + table_to_rst(table)
             table = []
-        if line.startswith("```"):                        # fenced block -> literal block
+        if line.startswith("```"):  # fenced block -> literal block
             in_code = not in_code
             lines += ["::", ""] if in_code else [""]
             continue

@@ -8,7 +8,7 @@ from odoo.http import Controller, Response, request, route
 # refused before touching the database (and before consteq, which raises on
 # non-ASCII text)
 TOKEN_RE = re.compile(r"[0-9a-f]{64}")
-MAX_ID = 2 ** 31 - 1  # PostgreSQL integer
+MAX_ID = 2**31 - 1  # PostgreSQL integer
 
 
 def signed_enrollment(enrollment_id, token, check):
@@ -25,22 +25,32 @@ def signed_enrollment(enrollment_id, token, check):
 
 
 class SalesSequenceController(Controller):
-
     # CSRF is off: the POST comes from a mail client (RFC 8058 one-click) or
     # from our own page, both without a session; the signed token guards it.
-    @route("/sales_sequence/unsubscribe/<int:enrollment_id>/<string:token>", type="http",
-           auth="public", methods=["GET", "POST"], csrf=False, sitemap=False)
+    @route(
+        "/sales_sequence/unsubscribe/<int:enrollment_id>/<string:token>",
+        type="http",
+        auth="public",
+        methods=["GET", "POST"],
+        csrf=False,
+        sitemap=False,
+    )
     def unsubscribe(self, enrollment_id, token, **post):
         enrollment = signed_enrollment(
-            enrollment_id, token, lambda enrollment: enrollment._check_unsubscribe_token(token),
+            enrollment_id,
+            token,
+            lambda enrollment: enrollment._check_unsubscribe_token(token),
         )
         if request.httprequest.method == "POST":
             enrollment._action_unsubscribe()
             if post.get("List-Unsubscribe") == "One-Click":
                 return Response(status=200)
-        return request.render("sales_sequence.unsubscribe_page", {
-            "company": enrollment.company_id,
-            "email": enrollment._recipient_email(),
-            "done": request.httprequest.method == "POST",
-            "action_url": request.httprequest.path,
-        })
+        return request.render(
+            "sales_sequence.unsubscribe_page",
+            {
+                "company": enrollment.company_id,
+                "email": enrollment._recipient_email(),
+                "done": request.httprequest.method == "POST",
+                "action_url": request.httprequest.path,
+            },
+        )

@@ -19,19 +19,34 @@ class SalesSequenceTrackingController(Controller):
     reading the email in the chatter) are served but not counted.
     """
 
-    @route("/sales_sequence/o/<int:enrollment_id>/<int:step_id>/<string:token>.gif", type="http",
-           auth="public", methods=["GET"], sitemap=False, save_session=False)
+    @route(
+        "/sales_sequence/o/<int:enrollment_id>/<int:step_id>/<string:token>.gif",
+        type="http",
+        auth="public",
+        methods=["GET"],
+        sitemap=False,
+        save_session=False,
+    )
     def track_open(self, enrollment_id, step_id, token, **kwargs):
         trace = self._signed_trace(enrollment_id, step_id, token)
         if self._counts_as_recipient():
             trace._record_open()
-        return request.make_response(PIXEL, headers=[
-            ("Content-Type", "image/gif"),
-            ("Cache-Control", "no-cache, no-store, must-revalidate, max-age=0"),
-        ])
+        return request.make_response(
+            PIXEL,
+            headers=[
+                ("Content-Type", "image/gif"),
+                ("Cache-Control", "no-cache, no-store, must-revalidate, max-age=0"),
+            ],
+        )
 
-    @route("/r/<string:code>/ss/<int:enrollment_id>/<int:step_id>/<string:token>", type="http",
-           auth="public", methods=["GET"], sitemap=False, save_session=False)
+    @route(
+        "/r/<string:code>/ss/<int:enrollment_id>/<int:step_id>/<string:token>",
+        type="http",
+        auth="public",
+        methods=["GET"],
+        sitemap=False,
+        save_session=False,
+    )
     def track_click(self, code, enrollment_id, step_id, token, **kwargs):
         trace = self._signed_trace(enrollment_id, step_id, token, code)
         # sudo: a public route; the token signs this link for this email
@@ -50,11 +65,18 @@ class SalesSequenceTrackingController(Controller):
         if not 0 < step_id <= MAX_ID:
             raise NotFound()
         enrollment = signed_enrollment(
-            enrollment_id, token, lambda enrollment: enrollment._check_tracking_token(step_id, token, code),
+            enrollment_id,
+            token,
+            lambda enrollment: enrollment._check_tracking_token(step_id, token, code),
         )
         # sudo: a public route; the token signs this enrollment and step
-        return request.env["sales.sequence.trace"].sudo().search(
-            [("enrollment_id", "=", enrollment.id), ("step_id", "=", step_id)], limit=1,
+        return (
+            request.env["sales.sequence.trace"]
+            .sudo()
+            .search(
+                [("enrollment_id", "=", enrollment.id), ("step_id", "=", step_id)],
+                limit=1,
+            )
         )
 
     def _counts_as_recipient(self):

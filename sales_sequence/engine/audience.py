@@ -52,21 +52,28 @@ class Audience:
         if not owner or not owner.active or owner.share:
             return self.env._("A live audience needs an owner who is an active internal user.")
         if company not in owner.company_ids:
-            return self.env._("The owner %(owner)s does not work for %(company)s.",
-                              owner=owner.name, company=company.name)
+            return self.env._(
+                "The owner %(owner)s does not work for %(company)s.", owner=owner.name, company=company.name
+            )
         return False
 
     def model(self):
         """The audience model as the owner, in the sequence's company only."""
-        return self.env[self.sequence.audience_model].with_user(self.owner).with_context(
-            allowed_company_ids=self.sequence.company_id.ids, active_test=True,
+        return (
+            self.env[self.sequence.audience_model]
+            .with_user(self.owner)
+            .with_context(
+                allowed_company_ids=self.sequence.company_id.ids,
+                active_test=True,
+            )
         )
 
     def _query(self, now, new_only=True, after_id=0):
         model = self.model()
         if new_only:  # our own SQL below reads these tables: pending writes first
             self.env["sales.sequence.enrollment"].flush_model(
-                ["sequence_id", "partner_id", "lead_id", "state", "ended_at"])
+                ["sequence_id", "partner_id", "lead_id", "state", "ended_at"]
+            )
             self.env["sales.sequence.audience.skip"].flush_model()
             self.env["mail.blacklist"].flush_model(["email", "active"])
             model.flush_model(["write_date", "email_normalized"])
@@ -108,8 +115,9 @@ class Audience:
         sequence = self.sequence
         is_lead = sequence.audience_model == "crm.lead"
         key = SQL.identifier("enrollment", "lead_id" if is_lead else "partner_id")
-        condition = SQL("enrollment.sequence_id = %s AND %s = %s", sequence._origin.id or 0,
-                        key, SQL.identifier(table, "id"))
+        condition = SQL(
+            "enrollment.sequence_id = %s AND %s = %s", sequence._origin.id or 0, key, SQL.identifier(table, "id")
+        )
         if after_id:
             condition = SQL("%s AND %s > %s", condition, key, after_id)
         if not is_lead:
@@ -117,7 +125,9 @@ class Audience:
         if sequence.allow_reenroll:
             condition = SQL(
                 "%s AND (enrollment.state IN %s OR enrollment.ended_at IS NULL OR enrollment.ended_at >= %s)",
-                condition, RUNNING_OR_STUCK, SQL.identifier(table, "write_date"),
+                condition,
+                RUNNING_OR_STUCK,
+                SQL.identifier(table, "write_date"),
             )
         return SQL("NOT EXISTS (SELECT 1 FROM sales_sequence_enrollment enrollment WHERE %s)", condition)
 
@@ -126,14 +136,20 @@ class Audience:
             """NOT EXISTS (SELECT 1 FROM sales_sequence_audience_skip skip
                             WHERE skip.sequence_id = %s AND skip.res_id = %s AND skip.retry_at > %s
                               AND skip.res_id > %s)""",
-            self.sequence._origin.id or 0, SQL.identifier(table, "id"), now, after_id,
+            self.sequence._origin.id or 0,
+            SQL.identifier(table, "id"),
+            now,
+            after_id,
         )
 
     def _not_suppressed(self, model, table):
         email = SQL.identifier(table, "email_normalized")
         if model._name == "crm.lead":
-            email = SQL("COALESCE(%s, (SELECT email_normalized FROM res_partner WHERE id = %s))",
-                        email, SQL.identifier(table, "partner_id"))
+            email = SQL(
+                "COALESCE(%s, (SELECT email_normalized FROM res_partner WHERE id = %s))",
+                email,
+                SQL.identifier(table, "partner_id"),
+            )
         return SQL(
             "NOT EXISTS (SELECT 1 FROM mail_blacklist blacklist WHERE blacklist.active AND blacklist.email = %s)",
             email,
@@ -200,7 +216,14 @@ class Audience:
         reasons.update(dict.fromkeys(result["skipped_duplicates"].ids, duplicate))
         if reasons:
             # sudo: the engine's bookkeeping (users only read the set-aside records)
-            self.env["sales.sequence.audience.skip"].sudo().create([{
-                "sequence_id": self.sequence.id, "res_id": record_id, "reason": reason[:500],
-                "retry_at": now + RETRY_AFTER,
-            } for record_id, reason in reasons.items()])
+            self.env["sales.sequence.audience.skip"].sudo().create(
+                [
+                    {
+                        "sequence_id": self.sequence.id,
+                        "res_id": record_id,
+                        "reason": reason[:500],
+                        "retry_at": now + RETRY_AFTER,
+                    }
+                    for record_id, reason in reasons.items()
+                ]
+            )

@@ -46,14 +46,14 @@ class Email:
 
     subject: str
     body: Markup
-    email: str                  # normalized recipient address ('' when none)
-    email_to: str               # formatted "Name <address>"
+    email: str  # normalized recipient address ('' when none)
+    email_to: str  # formatted "Name <address>"
     lang: str
-    values: dict                # the template values it was rendered with
+    values: dict  # the template values it was rendered with
     headers: dict = field(default_factory=dict)
-    in_reply_to: str = ""       # Message-ID of the email it replies to
-    cc: list = field(default_factory=list)              # formatted addresses in copy
-    bcc: list = field(default_factory=list)             # formatted hidden copies
+    in_reply_to: str = ""  # Message-ID of the email it replies to
+    cc: list = field(default_factory=list)  # formatted addresses in copy
+    bcc: list = field(default_factory=list)  # formatted hidden copies
     attachment_ids: list = field(default_factory=list)  # ir.attachment ids sent with it
 
 
@@ -74,8 +74,11 @@ class Composer:
         person = partner if not partner.is_company else partner.browse()
         full_name = (lead.contact_name or person.name or "") if lead else (person.name or "")
         first_name, last_name = render.split_name(full_name)
-        company = (lead.partner_name if lead else "") or partner.commercial_company_name \
+        company = (
+            (lead.partner_name if lead else "")
+            or partner.commercial_company_name
             or (partner.name if partner.is_company else "")
+        )
         lang = recipient_lang(lead, partner, self.env.lang)
         return {
             "first_name": first_name,
@@ -94,8 +97,11 @@ class Composer:
         if user.id not in self._senders:
             first_name, last_name = render.split_name(user.name or "")
             self._senders[user.id] = {
-                "first_name": first_name, "last_name": last_name, "name": user.name or "",
-                "title": user.partner_id.function or "", "phone": user.phone or "",
+                "first_name": first_name,
+                "last_name": last_name,
+                "name": user.name or "",
+                "title": user.partner_id.function or "",
+                "phone": user.phone or "",
                 "email": user.email or "",
             }
         return self._senders[user.id]
@@ -121,8 +127,9 @@ class Composer:
         a reply in that thread when the step says so."""
         lang = recipient_lang(lead, partner, self.env.lang)
         env = self.env(context=dict(self.env.context, lang=lang))
-        unsubscribe_url = enrollment._unsubscribe_url() if enrollment else \
-            step.get_base_url() + PREVIEW_UNSUBSCRIBE_PATH
+        unsubscribe_url = (
+            enrollment._unsubscribe_url() if enrollment else step.get_base_url() + PREVIEW_UNSUBSCRIBE_PATH
+        )
         values = self.template_values(lead, partner, sender, unsubscribe_url)
         content = (variant or step).with_env(env)
         subject = self.render(content.subject, values)
@@ -138,9 +145,13 @@ class Composer:
         # a variant with its own copies or attachments sends those, else the step's
         copies = variant if variant and (variant.email_cc or variant.email_bcc) else step
         return Email(
-            subject=subject, body=body, email=email,
+            subject=subject,
+            body=body,
+            email=email,
             email_to=formataddr((values["full_name"] or "", email)) if email else "",
-            lang=lang, values=values, in_reply_to=in_reply_to,
+            lang=lang,
+            values=values,
+            in_reply_to=in_reply_to,
             cc=self.addresses(copies.email_cc, values, exclude=email),
             bcc=self.addresses(copies.email_bcc, values, exclude=email),
             attachment_ids=self._attachment_ids(step, variant),
@@ -186,10 +197,12 @@ class Composer:
         written like the rest of the email (``style`` ``link``)."""
         if style == "link":
             return Markup('<p>%s <a href="%s">%s</a></p>') % (
-                env._("If you would rather not hear from me again,"), unsubscribe_url, env._("let me know here"))
+                env._("If you would rather not hear from me again,"),
+                unsubscribe_url,
+                env._("let me know here"),
+            )
         return Markup(
-            '<p style="margin-top:24px;font-size:12px;color:#888888;">%s '
-            '<a href="%s" style="color:#888888;">%s</a></p>'
+            '<p style="margin-top:24px;font-size:12px;color:#888888;">%s <a href="%s" style="color:#888888;">%s</a></p>'
         ) % (env._("Not interested?"), unsubscribe_url, env._("Unsubscribe"))
 
 

@@ -32,7 +32,7 @@ PENDING = "pending"
 class Deal:
     id: int
     partner_id: int
-    company_id: int          # the commercial partner of the deal's contact (0: none)
+    company_id: int  # the commercial partner of the deal's contact (0: none)
     stage_id: int
     won_status: str
 
@@ -59,13 +59,21 @@ class Deals:
         if companies:
             where |= Domain("partner_id.commercial_partner_id", "in", companies.ids)
         found = Lead.search_fetch(
-            Domain("type", "=", "opportunity") & where, ["partner_id", "stage_id", "won_status"],
+            Domain("type", "=", "opportunity") & where,
+            ["partner_id", "stage_id", "won_status"],
         )
-        return cls([
-            Deal(lead.id, lead.partner_id.id, lead.partner_id.commercial_partner_id.id,
-                 lead.stage_id.id, lead.won_status or PENDING)
-            for lead in found
-        ])
+        return cls(
+            [
+                Deal(
+                    lead.id,
+                    lead.partner_id.id,
+                    lead.partner_id.commercial_partner_id.id,
+                    lead.stage_id.id,
+                    lead.won_status or PENDING,
+                )
+                for lead in found
+            ]
+        )
 
     def watched(self, company_id, lead_id=None):
         """The deals an enrollment of ``company_id`` (and ``lead_id``) watches."""
@@ -77,9 +85,11 @@ class Deals:
     def snapshot(self, company_id, lead_id=None):
         """The ``start_deals`` value of a new enrollment (never empty: an
         enrollment with a snapshot and no deal is followed too)."""
-        return {"deals": {
-            str(deal.id): [deal.stage_id, deal.won_status] for deal in self.watched(company_id, lead_id).values()
-        }}
+        return {
+            "deals": {
+                str(deal.id): [deal.stage_id, deal.won_status] for deal in self.watched(company_id, lead_id).values()
+            }
+        }
 
 
 def exit_reason(snapshot, deals, rules, partner_id=None, company_id=None, lead_id=None):

@@ -30,11 +30,11 @@ from .deals import Deals
 class Plan:
     """What enrolling a set of records would do."""
 
-    to_enroll: object            # records
-    duplicates: object           # records already running in the sequence
-    failed: object               # records that may not enter
-    failure_reasons: dict        # {record id: message}
-    superseded: object           # running enrollments elsewhere that entering would exit
+    to_enroll: object  # records
+    duplicates: object  # records already running in the sequence
+    failed: object  # records that may not enter
+    failure_reasons: dict  # {record id: message}
+    superseded: object  # running enrollments elsewhere that entering would exit
 
 
 class Enroller:
@@ -86,14 +86,19 @@ class Enroller:
         # sudo: an address sent to by another rep counts too, even unseen;
         # the people with these addresses first (by index), then their
         # running enrollments here, never a scan of the sequence's enrollments
-        partners = self.env["res.partner"].sudo().with_context(active_test=False).search(
-            [("email_normalized", "in", wanted)])
-        leads = self.env["crm.lead"].sudo().with_context(active_test=False).search(
-            [("email_normalized", "in", wanted)])
-        running = self.env["sales.sequence.enrollment"].sudo().search_fetch(
-            Domain("sequence_id", "=", self.sequence.id) & Domain("state", "in", ("active", "paused"))
-            & (Domain("partner_id", "in", partners.ids) | Domain("lead_id", "in", leads.ids)),
-            ["lead_id", "partner_id"],
+        partners = (
+            self.env["res.partner"].sudo().with_context(active_test=False).search([("email_normalized", "in", wanted)])
+        )
+        leads = self.env["crm.lead"].sudo().with_context(active_test=False).search([("email_normalized", "in", wanted)])
+        running = (
+            self.env["sales.sequence.enrollment"]
+            .sudo()
+            .search_fetch(
+                Domain("sequence_id", "=", self.sequence.id)
+                & Domain("state", "in", ("active", "paused"))
+                & (Domain("partner_id", "in", partners.ids) | Domain("lead_id", "in", leads.ids)),
+                ["lead_id", "partner_id"],
+            )
         )
         taken = {recipient_email(enrollment.lead_id, enrollment.partner_id) for enrollment in running}
         same = []
@@ -111,7 +116,8 @@ class Enroller:
         suppressed = self._suppressed(records) if self.audience else {}
         for record in records:
             reason = suppressed.get(record.id) or self._failure_reason(
-                record, self.user or self.sequence._default_sender(record))
+                record, self.user or self.sequence._default_sender(record)
+            )
             if reason:
                 reasons[record.id] = reason
         return reasons
@@ -122,25 +128,35 @@ class Enroller:
         suppressed = self.env["mail.blacklist"]._sales_sequence_suppressed(set(emails.values()))
         return {
             record_id: self.env._("%s is on the suppression list (unsubscribed or blacklisted).", email)
-            for record_id, email in emails.items() if email in suppressed
+            for record_id, email in emails.items()
+            if email in suppressed
         }
 
     def _failure_reason(self, record, sender):
         env, sequence = self.env, self.sequence
         if record.company_id and record.company_id != sequence.company_id:
-            return env._("%(record)s belongs to %(company)s, not to the sequence's company.",
-                         record=record.display_name, company=record.company_id.name)
+            return env._(
+                "%(record)s belongs to %(company)s, not to the sequence's company.",
+                record=record.display_name,
+                company=record.company_id.name,
+            )
         if record._name == "res.partner" and not record.active:
             return env._("%s is archived.", record.display_name)
         if not sender.active:
             return env._("The sender %s is archived.", sender.name)
         if sequence.company_id not in sender.company_ids:
-            return env._("The sender %(sender)s does not work for %(company)s.",
-                         sender=sender.name, company=sequence.company_id.name)
+            return env._(
+                "The sender %(sender)s does not work for %(company)s.",
+                sender=sender.name,
+                company=sequence.company_id.name,
+            )
         if not sequence._may_send_as(sender):
-            return env._("Only a sequence manager can send in the name of %(sender)s: "
-                         "choose yourself as the sender to enroll %(record)s.",
-                         sender=sender.name, record=record.display_name)
+            return env._(
+                "Only a sequence manager can send in the name of %(sender)s: "
+                "choose yourself as the sender to enroll %(record)s.",
+                sender=sender.name,
+                record=record.display_name,
+            )
         if sequence._has_email_steps() and not sender.email:
             return env._("The sender %s has no email address.", sender.name)
         return False
@@ -178,14 +194,17 @@ class Enroller:
             if winner:
                 reasons[record.id] = self.env._(
                     "%(record)s is running in the sequence “%(sequence)s”, which has priority over this one.",
-                    record=record.display_name, sequence=self._name_of(winner.sequence_id),
+                    record=record.display_name,
+                    sequence=self._name_of(winner.sequence_id),
                 )
                 continue
             staying = (others - conflicting).sequence_id
             if cap and len(staying) >= cap:
                 reasons[record.id] = self.env._(
                     "%(record)s is already in %(count)s sequences: the limit is %(limit)s at a time.",
-                    record=record.display_name, count=len(staying), limit=cap,
+                    record=record.display_name,
+                    count=len(staying),
+                    limit=cap,
                 )
                 continue
             superseded_ids.update(conflicting.ids)
@@ -217,10 +236,14 @@ class Enroller:
             people |= Enrollment._running_domain(records.partner_id)
         # sudo: read only, every sender's enrollments in the company count
         enrollments = Enrollment.sudo().search_fetch(
-            people & Domain([
-                ("sequence_id", "!=", self.sequence.id), ("sequence_id.active", "=", True),
-                ("company_id", "=", self.sequence.company_id.id),
-            ]),
+            people
+            & Domain(
+                [
+                    ("sequence_id", "!=", self.sequence.id),
+                    ("sequence_id.active", "=", True),
+                    ("company_id", "=", self.sequence.company_id.id),
+                ]
+            ),
             ["partner_id", "lead_id", "sequence_id"],
         )
         by_partner, by_lead = defaultdict(list), defaultdict(list)
@@ -264,8 +287,13 @@ class Enroller:
         if not stagger_days or count <= 1:
             return [start_at] * count
         return stagger.spread_starts(
-            start_at, stagger_days, count, sequence.tz,
-            sequence.window_start, sequence.window_end, sequence.weekdays_only,
+            start_at,
+            stagger_days,
+            count,
+            sequence.tz,
+            sequence.window_start,
+            sequence.window_end,
+            sequence.weekdays_only,
         )
 
     def _create(self, records, starts):
@@ -277,9 +305,12 @@ class Enroller:
         # sudo: plan() checked these values with the enrolling user's rights;
         # the step and timing are the engine's (sales.sequence.guard.mixin)
         deals = self._deals(records)
-        enrollments = Enrollment.sudo().with_context(tracking_disable=True).create([
-            self._values(record, start, deals) for record, start in zip(records, starts)
-        ]).with_env(Enrollment.env)
+        enrollments = (
+            Enrollment.sudo()
+            .with_context(tracking_disable=True)
+            .create([self._values(record, start, deals) for record, start in zip(records, starts, strict=True)])
+            .with_env(Enrollment.env)
+        )
         for sender, sent_by in enrollments.grouped("user_id").items():
             # sudo: the sender follows, whoever enrolled
             sent_by.sudo().message_subscribe(partner_ids=sender.partner_id.ids)

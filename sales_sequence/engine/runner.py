@@ -35,16 +35,16 @@ class StepRunner:
         self.enrollments = enrollments
         self.now = now
         self.composer = Composer(self.env)
-        self.traces = []          # trace values, one per executed step
-        self.mails = []           # (trace values, mail.mail values)
-        self.activities = []      # (trace values, mail.activity values)
-        self.texts = []           # (trace values, sms.sms values)
-        self.moves = []           # (enrollment, next step, trace values of the task it waits for)
-        self.deferrals = []       # (enrollment, tools.caps.Deferral): over a sending cap
+        self.traces = []  # trace values, one per executed step
+        self.mails = []  # (trace values, mail.mail values)
+        self.activities = []  # (trace values, mail.activity values)
+        self.texts = []  # (trace values, sms.sms values)
+        self.moves = []  # (enrollment, next step, trace values of the task it waits for)
+        self.deferrals = []  # (enrollment, tools.caps.Deferral): over a sending cap
         self.failures = defaultdict(enrollments.browse)  # (reason code, detail) -> enrollments
         # filled by the step types' prefetch
         self.emails, self.suppressed = {}, set()
-        self.mail_servers = {}    # {sender id: their own outgoing mail server}
+        self.mail_servers = {}  # {sender id: their own outgoing mail server}
         self.phones, self.blocked_phones = {}, set()
         self._values = {}
         self._note_subtype_id = self.env["ir.model.data"]._xmlid_to_res_id("mail.mt_note")
@@ -94,13 +94,13 @@ class StepRunner:
             return set()
         references = {step: step._engagement_reference() for step in conditional.step_id}
         traces = self.env["sales.sequence.trace"].search_fetch(
-            [("enrollment_id", "in", conditional.ids),
-             ("step_id", "in", [ref.id for ref in references.values()])],
+            [("enrollment_id", "in", conditional.ids), ("step_id", "in", [ref.id for ref in references.values()])],
             ["enrollment_id", "step_id", "opened_at", "clicked_at", "replied_at"],
         )
         by_key = {(trace.enrollment_id.id, trace.step_id.id): trace for trace in traces}
         return {
-            enrollment.id for enrollment in conditional
+            enrollment.id
+            for enrollment in conditional
             if not engagement_met(
                 enrollment.step_id.engagement_condition,
                 by_key.get((enrollment.id, references[enrollment.step_id].id)),
@@ -114,7 +114,8 @@ class StepRunner:
             return {}
         traces = self.env["sales.sequence.trace"].search_fetch(
             [("enrollment_id", "in", threaded.ids), ("message_id", "!=", False)],
-            ["enrollment_id", "message_id", "mail_subject"], order="sent_at desc, id desc",
+            ["enrollment_id", "message_id", "mail_subject"],
+            order="sent_at desc, id desc",
         )
         last = {}
         for trace in traces:
@@ -127,14 +128,23 @@ class StepRunner:
         when hr_holidays is installed, which creates them) of the users this
         batch may send as or give tasks to."""
         enrollments = self.enrollments
-        users = (enrollments.user_id | enrollments.sequence_id.user_id | enrollments.step_id.assign_user_id
-                 | enrollments.lead_id.user_id | enrollments.partner_id.user_id)
+        users = (
+            enrollments.user_id
+            | enrollments.sequence_id.user_id
+            | enrollments.step_id.assign_user_id
+            | enrollments.lead_id.user_id
+            | enrollments.partner_id.user_id
+        )
         if not users:
             return {}
         # sudo: whoever enrolled, a colleague's time off delays what is sent or assigned in their name
-        leaves = self.env["resource.calendar.leaves"].sudo().search_fetch(
-            [("resource_id.user_id", "in", users.ids), ("time_type", "=", "leave"), ("date_to", ">", self.now)],
-            ["resource_id", "date_from", "date_to"],
+        leaves = (
+            self.env["resource.calendar.leaves"]
+            .sudo()
+            .search_fetch(
+                [("resource_id.user_id", "in", users.ids), ("time_type", "=", "leave"), ("date_to", ">", self.now)],
+                ["resource_id", "date_from", "date_to"],
+            )
         )
         away = defaultdict(list)
         for leave in leaves:
@@ -169,7 +179,10 @@ class StepRunner:
         """The template variables of ``enrollment`` (computed once per batch)."""
         if enrollment.id not in self._values:
             self._values[enrollment.id] = self.composer.template_values(
-                enrollment.lead_id, enrollment.partner_id, enrollment.user_id, enrollment._unsubscribe_url(),
+                enrollment.lead_id,
+                enrollment.partner_id,
+                enrollment.user_id,
+                enrollment._unsubscribe_url(),
             )
         return self._values[enrollment.id]
 
@@ -198,11 +211,18 @@ class StepRunner:
                 self.failures[failure, enrollment.user_id.name] |= enrollment
                 return
         skip = self._skip_reason(enrollment, step, step_type)
-        if not skip and step_type.sends_email and (
-                self._defer_while_away(enrollment) or self._defer_over_cap(enrollment)):
+        if (
+            not skip
+            and step_type.sends_email
+            and (self._defer_while_away(enrollment) or self._defer_over_cap(enrollment))
+        ):
             return
-        trace = {"enrollment_id": enrollment.id, "step_id": step.id, "sent_at": self.now,
-                 "user_id": enrollment.user_id.id}
+        trace = {
+            "enrollment_id": enrollment.id,
+            "step_id": step.id,
+            "sent_at": self.now,
+            "user_id": enrollment.user_id.id,
+        }
         if skip:
             trace.update(state="skipped", skip_reason=skip)
             waits = False
@@ -233,7 +253,8 @@ class StepRunner:
             return False
         sequence = enrollment.sequence_id
         deferral = self.quota.reserve(
-            sender=enrollment.user_id.id, daily_limit=sequence.daily_limit,
+            sender=enrollment.user_id.id,
+            daily_limit=sequence.daily_limit,
             throttle_seconds=sequence.throttle_seconds,
             domain=self.emails[enrollment.id].rpartition("@")[2],
         )
@@ -260,16 +281,24 @@ class StepRunner:
         variants = step._variants_for_sending()
         variant = ab.pick_variant(variants, enrollment.id) if variants else None
         email = self.composer.compose(
-            step, enrollment.lead_id, enrollment.partner_id, enrollment.user_id,
-            enrollment=enrollment, variant=variant, previous=self.previous_mails.get(enrollment.id),
+            step,
+            enrollment.lead_id,
+            enrollment.partner_id,
+            enrollment.user_id,
+            enrollment=enrollment,
+            variant=variant,
+            previous=self.previous_mails.get(enrollment.id),
         )
         self._values[enrollment.id] = email.values
         mail_values = self._mail_values(enrollment, email)
         # only the email carries the open pixel and tracked links, not the chatter copy
         mail_values["body_html"] = tracking.tracked_body(enrollment, email.body, step)
         self.mails.append((trace, mail_values))
-        trace.update(variant_id=variant.id if variant else False, mail_subject=email.subject,
-                     email_domain=email.email.rpartition("@")[2])
+        trace.update(
+            variant_id=variant.id if variant else False,
+            mail_subject=email.subject,
+            email_domain=email.email.rpartition("@")[2],
+        )
 
     def _mail_values(self, enrollment, email):
         target, sender = enrollment._target(), enrollment.user_id
@@ -310,19 +339,25 @@ class StepRunner:
         with the activity type's defaults, for the step's assignee."""
         target = enrollment._target()
         activity_type = step._activity_type()
-        self.activities.append((trace, {
-            **values,
-            "summary": values.get("summary") or step_types.get(step.step_type).default_summary(step)
-            or activity_type.summary or self.env._(
-                "%(type)s (%(sequence)s)", type=step._type_label(), sequence=step.sequence_id.name),
-            "note": values.get("note") or activity_type.default_note or False,
-            "res_model_id": self.env["ir.model"]._get_id(target._name),
-            "res_id": target.id,
-            "activity_type_id": activity_type.id,
-            **self._task_assignment(enrollment, step),
-            "sales_sequence_priority": step.task_priority,
-            "automated": True,
-        }))
+        self.activities.append(
+            (
+                trace,
+                {
+                    **values,
+                    "summary": values.get("summary")
+                    or step_types.get(step.step_type).default_summary(step)
+                    or activity_type.summary
+                    or self.env._("%(type)s (%(sequence)s)", type=step._type_label(), sequence=step.sequence_id.name),
+                    "note": values.get("note") or activity_type.default_note or False,
+                    "res_model_id": self.env["ir.model"]._get_id(target._name),
+                    "res_id": target.id,
+                    "activity_type_id": activity_type.id,
+                    **self._task_assignment(enrollment, step),
+                    "sales_sequence_priority": step.task_priority,
+                    "automated": True,
+                },
+            )
+        )
 
     def _task_assignment(self, enrollment, step):
         """Who works the task of ``step`` and by when: its assignee, due the
@@ -353,11 +388,16 @@ class StepRunner:
         """Queue the text message of ``step``, in the recipient's language."""
         values = self.template_values(enrollment)
         content = step.with_context(lang=recipient_lang(enrollment.lead_id, enrollment.partner_id, self.env.lang))
-        self.texts.append((trace, {
-            "number": self.phones[enrollment.id],
-            "body": self.composer.render(content.sms_body, values),
-            "partner_id": enrollment.partner_id.id,
-        }))
+        self.texts.append(
+            (
+                trace,
+                {
+                    "number": self.phones[enrollment.id],
+                    "body": self.composer.render(content.sms_body, values),
+                    "partner_id": enrollment.partner_id.id,
+                },
+            )
+        )
 
     # ------------------------------------------------------------------
     # Writes
@@ -382,13 +422,16 @@ class StepRunner:
         env = self.env
         self._set_reply_to()
         mails = self._create_mails()
-        for (trace, __), mail in zip(self.mails, mails):
+        for (trace, __), mail in zip(self.mails, mails, strict=True):
             trace.update(mail_mail_id=mail.id, message_id=mail.message_id)
         # sudo: the tasks the steps give to their assignees
-        activities = env["mail.activity"].sudo().with_context(mail_activity_quick_update=True).create(
-            [values for __, values in self.activities]
+        activities = (
+            env["mail.activity"]
+            .sudo()
+            .with_context(mail_activity_quick_update=True)
+            .create([values for __, values in self.activities])
         )
-        for (trace, __), activity in zip(self.activities, activities):
+        for (trace, __), activity in zip(self.activities, activities, strict=True):
             trace["activity_id"] = activity.id
         if self.texts:
             # sudo: the texts composed with each sender's rights
@@ -418,7 +461,7 @@ class StepRunner:
         for owner_id, group in positions.items():
             # sudo: the engine queues the emails it composed with each sender's rights
             Mail = self.env["mail.mail"].with_user(owner_id).sudo() if owner_id else self.env["mail.mail"].sudo()
-            for position, mail in zip(group, Mail.create([self.mails[position][1] for position in group])):
+            for position, mail in zip(group, Mail.create([self.mails[position][1] for position in group]), strict=True):
                 created[position] = mail
         return created
 
@@ -429,7 +472,9 @@ class StepRunner:
         for trace, values in self.texts:
             target = Enrollment.browse(trace["enrollment_id"])._target()
             by_model[target._name][target.id] = Markup("<p>%s</p><p>%s</p>") % (
-                self.env._("Text message to %s:", values["number"]), values["body"])
+                self.env._("Text message to %s:", values["number"]),
+                values["body"],
+            )
         for model, bodies in by_model.items():
             # sudo: the engine notes the texts it sent (an event of the engine)
             self.env[model].browse(bodies).sudo()._message_log_batch(bodies, message_type="sms")
@@ -442,41 +487,53 @@ class StepRunner:
                 completed |= enrollment
                 enrollment.write({"step_id": False, "last_run_at": self.now, **NOT_WAITING})
                 continue
-            enrollment.write({
-                "step_id": next_step.id,
-                "last_run_at": self.now,
-                "waiting_activity_id": waiting,
-                "next_run_at": False if waiting else enrollment._due(next_step, self.now),
-                **NOT_WAITING,
-            })
+            enrollment.write(
+                {
+                    "step_id": next_step.id,
+                    "last_run_at": self.now,
+                    "waiting_activity_id": waiting,
+                    "next_run_at": False if waiting else enrollment._due(next_step, self.now),
+                    **NOT_WAITING,
+                }
+            )
         completed._end("completed", "completed")
         for enrollment, deferral in self.deferrals:
-            enrollment.write({
-                "next_run_at": enrollment._next_opening(deferral.until),
-                "waiting_reason": deferral.reason,
-                "waiting_detail": self._waiting_detail(enrollment, deferral),
-            })
+            enrollment.write(
+                {
+                    "next_run_at": enrollment._next_opening(deferral.until),
+                    "waiting_reason": deferral.reason,
+                    "waiting_detail": self._waiting_detail(enrollment, deferral),
+                }
+            )
 
     def _waiting_detail(self, enrollment, deferral):
         """Why ``enrollment`` waits, in a sentence (``deferral``: the cap)."""
-        _ = self.env._
         sender, limit = enrollment.user_id.name, deferral.limit
         if deferral.reason == SENDER_AWAY:
             day = enrollment._clock().local_date(deferral.until)
-            return _("%(sender)s is on leave: back on %(day)s.", sender=sender, day=format_date(self.env, day))
+            return self.env._("%(sender)s is on leave: back on %(day)s.", sender=sender, day=format_date(self.env, day))
         return {
-            caps.SEQUENCE_DAILY: _("%(sender)s sent %(limit)s emails today, this sequence's daily limit.",
-                                   sender=sender, limit=limit),
-            caps.SENDER_DAILY: _("%(sender)s sent %(limit)s sequence emails today, their daily limit.",
-                                 sender=sender, limit=limit),
-            caps.WARMUP: _("%(sender)s is warming up their mailbox: %(limit)s emails today.",
-                           sender=sender, limit=limit),
-            caps.MAILBOX_RATE: _("%(sender)s's own mail server takes %(limit)s emails a minute.",
-                                 sender=sender, limit=limit),
-            caps.THROTTLE: _("%(limit)s seconds between two emails of %(sender)s.", sender=sender, limit=limit),
-            caps.HOURLY: _("All sequence emails together reached the cap of %s this hour.", limit),
-            caps.DOMAIN: _("%(limit)s emails went to %(domain)s today, the cap per recipient domain.",
-                           limit=limit, domain=self.emails[enrollment.id].rpartition("@")[2]),
+            caps.SEQUENCE_DAILY: self.env._(
+                "%(sender)s sent %(limit)s emails today, this sequence's daily limit.", sender=sender, limit=limit
+            ),
+            caps.SENDER_DAILY: self.env._(
+                "%(sender)s sent %(limit)s sequence emails today, their daily limit.", sender=sender, limit=limit
+            ),
+            caps.WARMUP: self.env._(
+                "%(sender)s is warming up their mailbox: %(limit)s emails today.", sender=sender, limit=limit
+            ),
+            caps.MAILBOX_RATE: self.env._(
+                "%(sender)s's own mail server takes %(limit)s emails a minute.", sender=sender, limit=limit
+            ),
+            caps.THROTTLE: self.env._(
+                "%(limit)s seconds between two emails of %(sender)s.", sender=sender, limit=limit
+            ),
+            caps.HOURLY: self.env._("All sequence emails together reached the cap of %s this hour.", limit),
+            caps.DOMAIN: self.env._(
+                "%(limit)s emails went to %(domain)s today, the cap per recipient domain.",
+                limit=limit,
+                domain=self.emails[enrollment.id].rpartition("@")[2],
+            ),
         }[deferral.reason]
 
 
@@ -487,7 +544,9 @@ def engagement_met(condition, trace):
     clicked = bool(trace and trace.clicked_at)
     replied = bool(trace and trace.replied_at)
     return {
-        "opened": opened, "not_opened": not opened,
-        "clicked": clicked, "not_clicked": not clicked,
+        "opened": opened,
+        "not_opened": not opened,
+        "clicked": clicked,
+        "not_clicked": not clicked,
         "not_replied": not replied,
     }[condition]

@@ -1,6 +1,7 @@
 """Load the sending caps of a batch (``tools.caps.SendQuota``) from what the
 traces say was already sent: at most four grouped queries a batch, none when
 no cap is set (the senders' own mail servers are read by the runner)."""
+
 from datetime import datetime, time, timedelta
 
 from odoo.fields import Domain
@@ -29,7 +30,8 @@ def load_send_quota(emailing, now, emails, mail_servers=None):
     senders = emailing.user_id
     tz_names = {sender.id: _sender_tz(sender, emailing) for sender in senders}
     allowances = {
-        sender.id: allowance for sender in senders
+        sender.id: allowance
+        for sender in senders
         if (allowance := sender._sales_sequence_allowance(now, tz_names[sender.id])).limit
     }
     per_minute = {
@@ -44,24 +46,45 @@ def load_send_quota(emailing, now, emails, mail_servers=None):
     day_starts = {sender_id: _day_start(now, tz_name) for sender_id, tz_name in tz_names.items()}
     today, this_minute = _sent_today(env, now, day_starts) if daily or allowances or per_minute else ({}, {})
     quota = SendQuota(
-        now, sent_today=today, next_day={sender: start + timedelta(days=1) for sender, start in day_starts.items()},
-        allowances=allowances, per_minute=per_minute, sent_this_minute=this_minute,
-        hourly_cap=hourly_cap, domain_cap=domain_cap, tomorrow=tomorrow,
+        now,
+        sent_today=today,
+        next_day={sender: start + timedelta(days=1) for sender, start in day_starts.items()},
+        allowances=allowances,
+        per_minute=per_minute,
+        sent_this_minute=this_minute,
+        hourly_cap=hourly_cap,
+        domain_cap=domain_cap,
+        tomorrow=tomorrow,
     )
     if throttle:
-        quota.next_free = {user.id: last for user, last in Trace._read_group(
-            sent & Domain("user_id", "in", senders.ids), ["user_id"], ["sent_at:max"],
-        )}
+        quota.next_free = {
+            user.id: last
+            for user, last in Trace._read_group(
+                sent & Domain("user_id", "in", senders.ids),
+                ["user_id"],
+                ["sent_at:max"],
+            )
+        }
     if hourly_cap:
-        quota.last_hour = sorted(Trace.search_fetch(
-            sent & Domain("sent_at", ">", now - timedelta(hours=1)), ["sent_at"],
-        ).mapped("sent_at"))
+        quota.last_hour = sorted(
+            Trace.search_fetch(
+                sent & Domain("sent_at", ">", now - timedelta(hours=1)),
+                ["sent_at"],
+            ).mapped("sent_at")
+        )
     if domain_cap:
         domains = {emails[enrollment.id].rpartition("@")[2] for enrollment in emailing if emails.get(enrollment.id)}
-        quota.domain_sent_today.update(dict(Trace._read_group(
-            sent & Domain("email_domain", "in", list(domains)) & Domain("sent_at", ">=", tomorrow - timedelta(days=1)),
-            ["email_domain"], ["__count"],
-        )))
+        quota.domain_sent_today.update(
+            dict(
+                Trace._read_group(
+                    sent
+                    & Domain("email_domain", "in", list(domains))
+                    & Domain("sent_at", ">=", tomorrow - timedelta(days=1)),
+                    ["email_domain"],
+                    ["__count"],
+                )
+            )
+        )
     return quota
 
 
@@ -83,16 +106,22 @@ def _sent_today(env, now, day_starts):
         return {}, {}
     minute = minute_of(now)
     env["sales.sequence.trace"].flush_model(["user_id", "sent_at", "message_id"])
-    rows = env.execute_query(SQL(
-        """SELECT trace.user_id,
+    rows = env.execute_query(
+        SQL(
+            """SELECT trace.user_id,
                   COUNT(*) FILTER (WHERE trace.sent_at >= day.start_at),
                   COUNT(*) FILTER (WHERE trace.sent_at >= %(minute)s)
              FROM sales_sequence_trace trace
              JOIN (VALUES %(days)s) AS day(user_id, start_at) ON day.user_id = trace.user_id
             WHERE trace.message_id IS NOT NULL AND trace.sent_at <= %(now)s AND trace.sent_at >= %(since)s
          GROUP BY trace.user_id""",
-        minute=minute, now=now, since=min(min(day_starts.values()), minute),
-        days=SQL(", ").join(SQL("(%s, %s::timestamp)", sender, start) for sender, start in day_starts.items()),
-    ))
-    return ({sender: today for sender, today, __ in rows if today},
-            {sender: this_minute for sender, __, this_minute in rows if this_minute})
+            minute=minute,
+            now=now,
+            since=min(min(day_starts.values()), minute),
+            days=SQL(", ").join(SQL("(%s, %s::timestamp)", sender, start) for sender, start in day_starts.items()),
+        )
+    )
+    return (
+        {sender: today for sender, today, __ in rows if today},
+        {sender: this_minute for sender, __, this_minute in rows if this_minute},
+    )

@@ -49,7 +49,8 @@ def codes(**flags):
     ('manual_email', 'call', 'linkedin', 'task')
     """
     return tuple(
-        code for code, step_type in REGISTRY.items()
+        code
+        for code, step_type in REGISTRY.items()
         if all(getattr(step_type, name) == value for name, value in flags.items())
     )
 
@@ -220,15 +221,18 @@ class CallStep(ActivityStepType):
     def activity_values(self, runner, enrollment, step):
         values = super().activity_values(runner, enrollment, step)
         template_values = runner.template_values(enrollment)
-        _ = step.env._
+        env = step.env
         header = Markup()
         number = call_number(enrollment.lead_id, enrollment.partner_id)
         if number:
-            header += labelled_line(_("Phone:"), phone_link(number))
+            header += labelled_line(env._("Phone:"), phone_link(number))
         if step.call_duration:
-            header += labelled_line(_("Expected duration:"), _("%s min", step.call_duration))
+            header += labelled_line(env._("Expected duration:"), env._("%s min", step.call_duration))
         blocks = Markup()
-        for field_name, label in (("call_script", _("Call script")), ("voicemail_script", _("Voicemail script"))):
+        for field_name, label in (
+            ("call_script", env._("Call script")),
+            ("voicemail_script", env._("Voicemail script")),
+        ):
             if step[field_name]:
                 text = runner.composer.render(step[field_name], template_values, html=True)
                 blocks += labelled_block(label, text)
@@ -263,19 +267,26 @@ class LinkedinStep(ActivityStepType):
     @staticmethod
     def suggested_copy(env, action):
         """The copy proposed for a LinkedIn ``action`` (a template), or ''."""
-        _ = env._
         return {
-            "connect": _("Hi {{ first_name | default('there') }}, I work with teams like "
-                         "{{ company | default('yours') }} and would be glad to connect. {{ sender.first_name }}"),
-            "inmail": _("Hi {{ first_name | default('there') }}, a quick question about how "
-                        "{{ company | default('your team') }} handles its sales follow-ups: would a 15-minute "
-                        "call next week be useful? {{ sender.first_name }}"),
-            "message": _("Thanks for connecting, {{ first_name | default('there') }}! Happy to share what "
-                         "similar teams do, if useful. {{ sender.first_name }}"),
-            "view": _("Look at {{ first_name | default('their') }}'s recent posts and role before the next touch."),
-            "comment": _("Great point, {{ first_name | default('') }}. We see the same at the teams we work with."),
-            "engage": _("Like or share a recent post of {{ first_name | default('the contact') }} or of "
-                        "{{ company | default('their company') }}."),
+            "connect": env._(
+                "Hi {{ first_name | default('there') }}, I work with teams like "
+                "{{ company | default('yours') }} and would be glad to connect. {{ sender.first_name }}"
+            ),
+            "inmail": env._(
+                "Hi {{ first_name | default('there') }}, a quick question about how "
+                "{{ company | default('your team') }} handles its sales follow-ups: would a 15-minute "
+                "call next week be useful? {{ sender.first_name }}"
+            ),
+            "message": env._(
+                "Thanks for connecting, {{ first_name | default('there') }}! Happy to share what "
+                "similar teams do, if useful. {{ sender.first_name }}"
+            ),
+            "view": env._("Look at {{ first_name | default('their') }}'s recent posts and role before the next touch."),
+            "comment": env._("Great point, {{ first_name | default('') }}. We see the same at the teams we work with."),
+            "engage": env._(
+                "Like or share a recent post of {{ first_name | default('the contact') }} or of "
+                "{{ company | default('their company') }}."
+            ),
         }.get(action, "")
 
 

@@ -17,9 +17,10 @@ URL must not become one through the engine's rights.
 import lxml.html
 from markupsafe import Markup
 
-from odoo.addons.link_tracker.tools.html import find_links_with_urls_and_labels
 from odoo.tools import is_html_empty
 from odoo.tools.mail import URL_SKIP_PROTOCOL_REGEX, validate_url
+
+from odoo.addons.link_tracker.tools.html import find_links_with_urls_and_labels
 
 # links that must reach their target untouched (regexes, as link_tracker takes them)
 UNTRACKED_PATHS = ["/sales_sequence/unsubscribe"]
@@ -61,13 +62,16 @@ def track_links(enrollment, body, step):
     base_url = enrollment.get_base_url()
     root = lxml.html.fromstring(body)
     nodes, urls_and_labels = find_links_with_urls_and_labels(
-        root, base_url, skip_regex=rf"^{URL_SKIP_PROTOCOL_REGEX}",
-        skip_prefix=base_url + "/r/", skip_list=UNTRACKED_PATHS,
+        root,
+        base_url,
+        skip_regex=rf"^{URL_SKIP_PROTOCOL_REGEX}",
+        skip_prefix=base_url + "/r/",
+        skip_list=UNTRACKED_PATHS,
     )
     if not nodes:
         return body
     codes = link_codes(enrollment.env, urls_and_labels)
-    for node, code in zip(nodes, codes):
+    for node, code in zip(nodes, codes, strict=True):
         node.set("href", "%s/r/%s/ss/%s" % (base_url, code, tracking_suffix(enrollment, step, code)))
     tracked = lxml.html.tostring(root, encoding="unicode", method="xml")
     return Markup(tracked) if isinstance(body, Markup) else tracked
@@ -85,7 +89,7 @@ def link_codes(env, urls_and_labels):
     keys = [(validate_url(vals["url"]), vals["label"] or "") for vals in urls_and_labels]
     missing = list(dict.fromkeys(key for key in keys if key not in known))
     if missing:
-        known.update(zip(missing, _fetch_link_codes(env, missing)))
+        known.update(zip(missing, _fetch_link_codes(env, missing), strict=True))
     return [known[key] for key in keys]
 
 
@@ -93,9 +97,13 @@ def _fetch_link_codes(env, keys):
     """Codes of the links of ``keys`` (``(url, label)``), created if needed."""
     # sudo: the engine's own table of links, followed only through URLs it signed
     Link = env["sales.sequence.link"].sudo()
-    found = {(link.url, link.label or ""): link.code for link in Link.search_fetch(
-        [("url", "in", list({url for url, __ in keys}))], ["url", "label", "code"], order="id")}
+    found = {
+        (link.url, link.label or ""): link.code
+        for link in Link.search_fetch(
+            [("url", "in", list({url for url, __ in keys}))], ["url", "label", "code"], order="id"
+        )
+    }
     new = [key for key in keys if key not in found]
     created = Link.create([{"url": url, "label": label or False} for url, label in new])
-    found.update(zip(new, created.mapped("code")))
+    found.update(zip(new, created.mapped("code"), strict=True))
     return [found[key] for key in keys]

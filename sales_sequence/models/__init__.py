@@ -12,7 +12,6 @@ from . import sales_sequence_enrollment
 from . import sales_sequence_trace
 from . import sales_sequence_link
 from . import sales_sequence_enroll_batch
-from . import sales_sequence_comparison
 from . import sales_sequence_audience_skip
 from . import sales_sequence_sending_health
 from . import mail_activity

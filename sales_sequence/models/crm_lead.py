@@ -10,7 +10,9 @@ class CrmLead(models.Model):
     _sequence_enrollment_field = "lead_id"
 
     sequence_enrollment_ids = fields.One2many(
-        "sales.sequence.enrollment", "lead_id", string="Sequence Enrollments",
+        "sales.sequence.enrollment",
+        "lead_id",
+        string="Sequence Enrollments",
         groups="sales_sequence.group_sales_sequence_user",
     )
 

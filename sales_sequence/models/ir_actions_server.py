@@ -27,15 +27,21 @@ class IrActionsServer(models.Model):
         ondelete={"sales_sequence_enroll": "cascade", "sales_sequence_exit": "cascade"},
     )
     sales_sequence_id = fields.Many2one(
-        "sales.sequence", string="Sales Sequence",
-        compute="_compute_sales_sequence_id", readonly=False, store=True,
-        ondelete="restrict", index="btree_not_null",
+        "sales.sequence",
+        compute="_compute_sales_sequence_id",
+        readonly=False,
+        store=True,
+        ondelete="restrict",
+        index="btree_not_null",
         help="Enroll: the sequence to enroll the record into. "
         "Exit: the sequence to leave; empty to leave every sequence.",
     )
     sales_sequence_state = fields.Selection(related="sales_sequence_id.state", string="Sequence Status")
     sales_sequence_partner_path = fields.Char(
-        "Contact Field", compute="_compute_sales_sequence_partner_path", readonly=False, store=True,
+        "Contact Field",
+        compute="_compute_sales_sequence_partner_path",
+        readonly=False,
+        store=True,
         help="The field (or path of fields, e.g. partner_id or order_id.partner_id) that leads from the "
         "record to the contact(s) to enroll or exit. Empty on a contact or a lead: the record itself.",
     )
@@ -53,7 +59,8 @@ class IrActionsServer(models.Model):
                 action.sales_sequence_partner_path = False
             elif not action._leads_to_partners(action.sales_sequence_partner_path):
                 action.sales_sequence_partner_path = (
-                    False if action.model_id.model in ENROLLABLE_MODELS else action._default_partner_path())
+                    False if action.model_id.model in ENROLLABLE_MODELS else action._default_partner_path()
+                )
 
     def _leads_to_partners(self, path):
         """Whether ``path`` (dotted field names) leads from the action's model to contacts."""
@@ -74,8 +81,12 @@ class IrActionsServer(models.Model):
         for name in DEFAULT_CONTACT_FIELDS:
             field = fields_.get(name)
             # a related partner is someone else's (a meeting's organiser): not the contact
-            if field and field.type in ("many2one", "many2many") and field.comodel_name == "res.partner" \
-                    and not field.related:
+            if (
+                field
+                and field.type in ("many2one", "many2many")
+                and field.comodel_name == "res.partner"
+                and not field.related
+            ):
                 return name
         return False
 
@@ -83,10 +94,14 @@ class IrActionsServer(models.Model):
     def _check_sales_sequence_partner_path(self):
         for action in self.filtered(lambda a: a.state in SEQUENCE_STATES and a.sales_sequence_partner_path):
             if not action._leads_to_partners(action.sales_sequence_partner_path):
-                raise ValidationError(self.env._(
-                    "The contact field of the action “%(action)s” must lead to contacts (a field to Contact, "
-                    "e.g. partner_id), not to “%(path)s”.",
-                    action=action.name, path=action.sales_sequence_partner_path))
+                raise ValidationError(
+                    self.env._(
+                        "The contact field of the action “%(action)s” must lead to contacts (a field to Contact, "
+                        "e.g. partner_id), not to “%(path)s”.",
+                        action=action.name,
+                        path=action.sales_sequence_partner_path,
+                    )
+                )
 
     def _name_depends(self):
         return [*super()._name_depends(), "sales_sequence_id"]
@@ -108,11 +123,17 @@ class IrActionsServer(models.Model):
     def _get_warning_messages(self):
         self.ensure_one()
         warnings = super()._get_warning_messages()
-        if self.state in SEQUENCE_STATES and self.model_id.model not in ENROLLABLE_MODELS \
-                and not self.sales_sequence_partner_path:
-            warnings.append(self.env._(
-                "Choose the contact field: sales sequences run on contacts and leads, reached from "
-                "this record through a field such as partner_id."))
+        if (
+            self.state in SEQUENCE_STATES
+            and self.model_id.model not in ENROLLABLE_MODELS
+            and not self.sales_sequence_partner_path
+        ):
+            warnings.append(
+                self.env._(
+                    "Choose the contact field: sales sequences run on contacts and leads, reached from "
+                    "this record through a field such as partner_id."
+                )
+            )
         if self.state == "sales_sequence_enroll" and not self.sales_sequence_id:
             warnings.append(self.env._("Choose the sales sequence to enroll into."))
         return warnings
@@ -155,11 +176,17 @@ class IrActionsServer(models.Model):
             source = eval_context.get("records") or targets
             if "message_ids" in source._fields:
                 # sudo: the note explains the rule's silence, whoever triggered it
-                source.sudo()._message_log_batch({record.id: self.env._(
-                    "Not enrolled in the sequence %(sequence)s by the rule %(rule)s: "
-                    "the sequence is not active.",
-                    sequence=sequence.name, rule=self.base_automation_id.name,
-                ) for record in source})
+                source.sudo()._message_log_batch(
+                    {
+                        record.id: self.env._(
+                            "Not enrolled in the sequence %(sequence)s by the rule %(rule)s: "
+                            "the sequence is not active.",
+                            sequence=sequence.name,
+                            rule=self.base_automation_id.name,
+                        )
+                        for record in source
+                    }
+                )
             return False
         result = self._enroll_targets(sequence, targets, eval_context.get("records"))
         if self.usage == "base_automation":
@@ -173,8 +200,12 @@ class IrActionsServer(models.Model):
         senders = self._document_senders(records, targets) if self.sales_sequence_partner_path else {}
         # run by hand from the Actions menu, a rep sends in their own name (as in the Enroll dialog)
         by_hand = targets.env.user if self.usage != "base_automation" and not is_manager(targets.env) else None
-        result = {"enrolled": self.env["sales.sequence.enrollment"], "skipped_duplicates": targets.browse(),
-                  "failed": targets.browse(), "failure_reasons": {}}
+        result = {
+            "enrolled": self.env["sales.sequence.enrollment"],
+            "skipped_duplicates": targets.browse(),
+            "failed": targets.browse(),
+            "failure_reasons": {},
+        }
         groups = {}
         for target in targets:
             groups.setdefault(senders.get(target.id) or by_hand, []).append(target.id)

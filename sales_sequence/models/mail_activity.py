@@ -15,17 +15,25 @@ class MailActivity(models.Model):
     _inherit = "mail.activity"
 
     sales_sequence_trace_ids = fields.One2many(
-        "sales.sequence.trace", "activity_id", string="Sequence Steps", readonly=True,
+        "sales.sequence.trace",
+        "activity_id",
+        string="Sequence Steps",
+        readonly=True,
     )
     is_sales_sequence_task = fields.Boolean(
-        "Sequence Task", compute="_compute_sales_sequence_task", search="_search_is_sales_sequence_task",
+        "Sequence Task",
+        compute="_compute_sales_sequence_task",
+        search="_search_is_sales_sequence_task",
     )
     sales_sequence_id = fields.Many2one("sales.sequence", "Sequence", compute="_compute_sales_sequence_task")
     sales_sequence_step_type = fields.Selection(
-        step_types.selection(), "Step Type", compute="_compute_sales_sequence_task",
+        step_types.selection(),
+        "Step Type",
+        compute="_compute_sales_sequence_task",
     )
     sales_sequence_writes_email = fields.Boolean(
-        "Email to Write", compute="_compute_sales_sequence_task",
+        "Email to Write",
+        compute="_compute_sales_sequence_task",
         help="The task is an email the rep writes in the composer.",
     )
     sales_sequence_partner_id = fields.Many2one("res.partner", "Contact", compute="_compute_sales_sequence_task")
@@ -34,21 +42,26 @@ class MailActivity(models.Model):
     sales_sequence_company = fields.Char("Company", compute="_compute_sales_sequence_task")
     sales_sequence_phone = fields.Char("Phone", compute="_compute_sales_sequence_task")
     sales_sequence_logs_call = fields.Boolean(
-        "Call to Log", compute="_compute_sales_sequence_task",
+        "Call to Log",
+        compute="_compute_sales_sequence_task",
         help="The task is a sequence call: the rep logs its outcome.",
     )
     sales_sequence_call_outcome = fields.Selection(
-        related="sales_sequence_trace_ids.call_outcome", string="Call Outcome",
+        related="sales_sequence_trace_ids.call_outcome",
+        string="Call Outcome",
     )
     sales_sequence_priority = fields.Selection(
-        TASK_PRIORITIES, "Task Priority", default="0", readonly=True,
+        TASK_PRIORITIES,
+        "Task Priority",
+        default="0",
+        readonly=True,
         help="The priority the sequence step gives its tasks.",
     )
 
     @api.depends("sales_sequence_trace_ids")
     def _compute_sales_sequence_task(self):
         # sudo: the assignee works the task even when the enrollment is another rep's
-        for activity, activity_sudo in zip(self, self.sudo()):
+        for activity, activity_sudo in zip(self, self.sudo(), strict=True):
             trace = activity_sudo.sales_sequence_trace_ids[:1]
             enrollment = trace.enrollment_id
             lead, partner = enrollment.lead_id, enrollment.partner_id
@@ -61,8 +74,10 @@ class MailActivity(models.Model):
             activity.sales_sequence_lead_id = lead
             activity.sales_sequence_contact = (lead.contact_name if lead else "") or partner.name or ""
             activity.sales_sequence_company = (
-                lead.partner_name or partner.commercial_company_name
-                or (partner.name if partner.is_company else "") or ""
+                lead.partner_name
+                or partner.commercial_company_name
+                or (partner.name if partner.is_company else "")
+                or ""
             )
             activity.sales_sequence_phone = step_types.call_number(lead, partner)
             activity.sales_sequence_logs_call = step_type.logs_call
@@ -127,8 +142,8 @@ class MailActivity(models.Model):
         skipped when cancelled), also when nobody waits for the task, and the
         enrollments waiting for them go on."""
         # sudo: a finished task updates its trace and moves its enrollment on, whoever sends it
-        traces = self.env["sales.sequence.trace"].sudo().search(
-            [("activity_id", "in", self.ids), ("state", "=", "task")]
+        traces = (
+            self.env["sales.sequence.trace"].sudo().search([("activity_id", "in", self.ids), ("state", "=", "task")])
         )
         traces.write({"state": "done"} if done else {"state": "skipped", "skip_reason": "task_cancelled"})
         # sudo: the enrollment waiting for the task goes on, whoever sends it
@@ -155,12 +170,19 @@ class MailActivity(models.Model):
         target = enrollment._target()
         # copies in Cc and Bcc become recipients the rep sees (each recipient
         # gets their own email: the prospect never sees them)
-        copies = target._partner_find_from_emails_single(email.cc + email.bcc, no_create=False) \
-            if email.cc or email.bcc else self.env["res.partner"]
+        copies = (
+            target._partner_find_from_emails_single(email.cc + email.bcc, no_create=False)
+            if email.cc or email.bcc
+            else self.env["res.partner"]
+        )
         # the step's attachments, copied for the composer as Odoo's templates do (sudo: the
         # rep may not read the step of another team's sequence; the copies are the rep's)
-        attachments = self.env["ir.attachment"].sudo().browse(email.attachment_ids).copy(
-            {"res_model": "mail.compose.message", "res_id": 0})
+        attachments = (
+            self.env["ir.attachment"]
+            .sudo()
+            .browse(email.attachment_ids)
+            .copy({"res_model": "mail.compose.message", "res_id": 0})
+        )
         return {
             "type": "ir.actions.act_window",
             "name": self.env._("Write Email"),
@@ -187,7 +209,10 @@ class MailActivity(models.Model):
         self.ensure_one()
         self.check_access("write")
         # sudo: the trace keeps the Message-ID of what the assignee sent (the task's access is checked above)
-        self.sudo().sales_sequence_trace_ids.filtered(lambda t: step_types.get(t.step_type).has_email).write({
-            "message_id": message.message_id, "mail_subject": message.subject,
-        })
+        self.sudo().sales_sequence_trace_ids.filtered(lambda t: step_types.get(t.step_type).has_email).write(
+            {
+                "message_id": message.message_id,
+                "mail_subject": message.subject,
+            }
+        )
         self.action_done()

@@ -17,16 +17,25 @@ class MailBlacklist(models.Model):
     _inherit = "mail.blacklist"
 
     suppression_reason = fields.Selection(
-        SUPPRESSION_REASONS, "Reason", default="manual", tracking=True, index=True,
+        SUPPRESSION_REASONS,
+        "Reason",
+        default="manual",
+        tracking=True,
+        index=True,
         help="Why the address is suppressed: it unsubscribed, bounced (the address does not exist), "
         "reported an email as spam, or someone added it by hand or in an imported list.",
     )
     suppression_sequence_id = fields.Many2one(
-        "sales.sequence", "From Sequence", ondelete="set null", index="btree_not_null",
+        "sales.sequence",
+        "From Sequence",
+        ondelete="set null",
+        index="btree_not_null",
         help="The sales sequence whose email the recipient unsubscribed from, bounced or complained about.",
     )
     suppressed_at = fields.Datetime(
-        "Suppressed Since", default=fields.Datetime.now, tracking=True,
+        "Suppressed Since",
+        default=fields.Datetime.now,
+        tracking=True,
         help="When the address was (last) added to the list.",
     )
 
@@ -56,17 +65,23 @@ class MailBlacklist(models.Model):
         if not removed:
             return
         # sudo: whoever may add to the list (checked) puts back an address removed before
-        archived = self.sudo().with_context(active_test=False).search(
-            [("email", "in", list(removed)), ("active", "=", False)],
+        archived = (
+            self.sudo()
+            .with_context(active_test=False)
+            .search(
+                [("email", "in", list(removed)), ("active", "=", False)],
+            )
         )
         for entry in archived:
             vals = removed[entry.email]
-            entry.write({
-                "active": True,
-                "suppression_reason": vals.get("suppression_reason") or "manual",
-                "suppression_sequence_id": vals.get("suppression_sequence_id", False),
-                **({"suppressed_at": vals["suppressed_at"]} if vals.get("suppressed_at") else {}),
-            })
+            entry.write(
+                {
+                    "active": True,
+                    "suppression_reason": vals.get("suppression_reason") or "manual",
+                    "suppression_sequence_id": vals.get("suppression_sequence_id", False),
+                    **({"suppressed_at": vals["suppressed_at"]} if vals.get("suppressed_at") else {}),
+                }
+            )
 
     @api.model
     def _sales_sequence_suppressed(self, emails):
@@ -76,9 +91,15 @@ class MailBlacklist(models.Model):
         if not emails:
             return set()
         # sudo: the suppression list is the company's, whoever asks
-        return set(self.sudo().with_context(active_test=True).search_fetch(
-            [("email", "in", emails)], ["email"],
-        ).mapped("email"))
+        return set(
+            self.sudo()
+            .with_context(active_test=True)
+            .search_fetch(
+                [("email", "in", emails)],
+                ["email"],
+            )
+            .mapped("email")
+        )
 
     @api.model
     def _sales_sequence_suppress(self, email, reason, sequence=None, message=None):
@@ -93,12 +114,16 @@ class MailBlacklist(models.Model):
         Blacklist = self.sudo().with_context(active_test=False)
         entry = Blacklist.search([("email", "=", normalized)])
         if not entry.active:
-            entry = Blacklist.create({
-                "email": normalized, "suppression_reason": reason,
-                "suppression_sequence_id": sequence.id if sequence else False,
-            })
+            entry = Blacklist.create(
+                {
+                    "email": normalized,
+                    "suppression_reason": reason,
+                    "suppression_sequence_id": sequence.id if sequence else False,
+                }
+            )
         if message:
             entry.with_context(mail_post_autofollow_author_skip=True).message_post(
-                body=Markup("<p>%s</p>") % message, subtype_xmlid="mail.mt_note",
+                body=Markup("<p>%s</p>") % message,
+                subtype_xmlid="mail.mt_note",
             )
         return entry

@@ -34,5 +34,8 @@ class MailMail(models.Model):
             else:
                 traces._set_send_failed(failure_reason or failure_type)
         return super()._postprocess_sent_message(
-            success_pids, success_emails, failure_reason=failure_reason, failure_type=failure_type,
+            success_pids,
+            success_emails,
+            failure_reason=failure_reason,
+            failure_type=failure_type,
         )

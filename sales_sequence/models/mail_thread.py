@@ -22,8 +22,9 @@ class MailThread(models.AbstractModel):
         # sudo: the gateway matches complaints to the emails of every sender
         if complaint and self.env["sales.sequence.trace"].sudo()._on_complaint(complaint):
             return []
-        return super().message_route(message, message_dict, model=model, thread_id=thread_id,
-                                     custom_values=custom_values)
+        return super().message_route(
+            message, message_dict, model=model, thread_id=thread_id, custom_values=custom_values
+        )
 
     @api.model
     def _message_route_process(self, message, message_dict, routes):
@@ -34,16 +35,17 @@ class MailThread(models.AbstractModel):
 
     @api.model
     def _routing_handle_bounce(self, email_message, message_dict):
-        super()._routing_handle_bounce(email_message, message_dict)
+        result = super()._routing_handle_bounce(email_message, message_dict)
         if message_dict.get("bounced_msg_ids"):
             # sudo: the gateway matches the emails of every sender
-            traces = self.env["sales.sequence.trace"].sudo().search(
-                [("message_id", "in", message_dict["bounced_msg_ids"])]
+            traces = (
+                self.env["sales.sequence.trace"].sudo().search([("message_id", "in", message_dict["bounced_msg_ids"])])
             )
             failed = self._sales_sequence_failed_recipients(email_message, message_dict)
             traces = traces.filtered(lambda trace: trace._recipient_address() in failed)
             traces._set_bounced(tools.html2plaintext(message_dict.get("body") or ""))
             traces._suppress_unknown(mail_reports.unknown_recipients(email_message))
+        return result
 
     @api.model
     def _sales_sequence_failed_recipients(self, email_message, message_dict):

@@ -5,7 +5,8 @@ class ResCompany(models.Model):
     _inherit = "res.company"
 
     sales_sequence_max_concurrent = fields.Integer(
-        "Max Sequences per Contact", default=0,
+        "Max Sequences per Contact",
+        default=0,
         help="How many sequences one contact (or lead) may run in at the same time. 0 means no limit.",
     )
 

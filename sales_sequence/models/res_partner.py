@@ -7,6 +7,8 @@ class ResPartner(models.Model):
     _sequence_enrollment_field = "partner_id"
 
     sequence_enrollment_ids = fields.One2many(
-        "sales.sequence.enrollment", "partner_id", string="Sequence Enrollments",
+        "sales.sequence.enrollment",
+        "partner_id",
+        string="Sequence Enrollments",
         groups="sales_sequence.group_sales_sequence_user",
     )

@@ -6,13 +6,22 @@ from ..tools import caps, schedule
 # the sending profile: what a sequence manager may set on any internal user of
 # their companies (``write``), and what a user reads, but may not change, on
 # their own preferences
-SENDING_PROFILE_FIELDS = frozenset({
-    "sales_sequence_daily_limit", "sales_sequence_warmup", "sales_sequence_warmup_start",
-    "sales_sequence_warmup_increment", "sales_sequence_warmup_date",
-})
-SENDING_STATUS_FIELDS = frozenset({
-    "sales_sequence_limit_today", "sales_sequence_sending_stage", "sales_sequence_mailbox_rate",
-})
+SENDING_PROFILE_FIELDS = frozenset(
+    {
+        "sales_sequence_daily_limit",
+        "sales_sequence_warmup",
+        "sales_sequence_warmup_start",
+        "sales_sequence_warmup_increment",
+        "sales_sequence_warmup_date",
+    }
+)
+SENDING_STATUS_FIELDS = frozenset(
+    {
+        "sales_sequence_limit_today",
+        "sales_sequence_sending_stage",
+        "sales_sequence_mailbox_rate",
+    }
+)
 
 
 class ResUsers(models.Model):
@@ -22,7 +31,8 @@ class ResUsers(models.Model):
     _inherit = "res.users"
 
     sales_sequence_daily_limit = fields.Integer(
-        "Daily Sequence Emails", default=0,
+        "Daily Sequence Emails",
+        default=0,
         help="The most sequence emails this user sends a day, all sequences together "
         "(0: the default of CRM › Settings › Sales Sequences). Emails over it wait for the next day.",
     )
@@ -32,24 +42,30 @@ class ResUsers(models.Model):
         "then a few more each day, up to the daily limit.",
     )
     sales_sequence_warmup_start = fields.Integer(
-        "Warm-up: Emails on Day 1", help="Emails allowed on the first day of the warm-up.",
+        "Warm-up: Emails on Day 1",
+        help="Emails allowed on the first day of the warm-up.",
     )
     sales_sequence_warmup_increment = fields.Integer(
-        "Warm-up: More Each Day", help="Emails added to the daily allowance every day of the warm-up.",
+        "Warm-up: More Each Day",
+        help="Emails added to the daily allowance every day of the warm-up.",
     )
     sales_sequence_warmup_date = fields.Date(
-        "Warm-up Started On", help="Day 1 of the warm-up (in the user's timezone).",
+        "Warm-up Started On",
+        help="Day 1 of the warm-up (in the user's timezone).",
     )
     sales_sequence_limit_today = fields.Integer(
-        "Sequence Emails Allowed Today", compute="_compute_sales_sequence_sending",
+        "Sequence Emails Allowed Today",
+        compute="_compute_sales_sequence_sending",
         help="The daily limit of today, warm-up included (0: no limit).",
     )
     sales_sequence_sending_stage = fields.Char(
-        "Sending Stage", compute="_compute_sales_sequence_sending",
+        "Sending Stage",
+        compute="_compute_sales_sequence_sending",
         help="Where the user's mailbox stands: warm-up day and allowance, or the daily limit.",
     )
     sales_sequence_mailbox_rate = fields.Integer(
-        "Own Mail Server: Emails per Minute", compute="_compute_sales_sequence_sending",
+        "Own Mail Server: Emails per Minute",
+        compute="_compute_sales_sequence_sending",
         help="The user sends through their own outgoing mail server, which takes this many emails "
         "a minute (0: the company's servers). The engine paces the user's emails to it.",
     )
@@ -79,18 +95,24 @@ class ResUsers(models.Model):
         ``now`` (naive UTC) in ``tz_name`` (default: the user's timezone)."""
         self.ensure_one()
         limit = self.sales_sequence_daily_limit or settings.get(self.env, "sender_daily_limit")
-        warmup = caps.Warmup(
-            self.sales_sequence_warmup_start or settings.get(self.env, "warmup_start"),
-            self.sales_sequence_warmup_increment or settings.get(self.env, "warmup_increment"),
-            self.sales_sequence_warmup_date,
-        ) if self.sales_sequence_warmup else None
+        warmup = (
+            caps.Warmup(
+                self.sales_sequence_warmup_start or settings.get(self.env, "warmup_start"),
+                self.sales_sequence_warmup_increment or settings.get(self.env, "warmup_increment"),
+                self.sales_sequence_warmup_date,
+            )
+            if self.sales_sequence_warmup
+            else None
+        )
         today = schedule.local_date(now, tz_name or self.tz or "UTC")
         return caps.sender_allowance(limit, today, warmup)
 
     def _sales_sequence_stage_label(self, allowance):
         if allowance.reason == caps.WARMUP:
             return self.env._(
-                "Warm-up, day %(day)s: %(today)s emails today", day=allowance.day, today=allowance.limit,
+                "Warm-up, day %(day)s: %(today)s emails today",
+                day=allowance.day,
+                today=allowance.limit,
             )
         if allowance.limit:
             return self.env._("%s emails a day", allowance.limit)
@@ -103,13 +125,19 @@ class ResUsers(models.Model):
         # sudo: system parameters and mail servers are the administrator's; the engine only reads them
         if not self or self.env["ir.config_parameter"].sudo().get_param("mail.disable_personal_mail_servers"):
             return {}
-        servers = self.env["ir.mail_server"].sudo().search_fetch(
-            [("owner_user_id", "in", self.ids)], ["owner_user_id", "from_filter", "smtp_user"],
+        servers = (
+            self.env["ir.mail_server"]
+            .sudo()
+            .search_fetch(
+                [("owner_user_id", "in", self.ids)],
+                ["owner_user_id", "from_filter", "smtp_user"],
+            )
         )
         # the conditions of res.users._compute_outgoing_mail_server_id, that
         # ir.mail_server._check_forced_mail_server checks again at sending
         return {
-            server.owner_user_id.id: server for server in servers
+            server.owner_user_id.id: server
+            for server in servers
             if server.owner_user_id.email_normalized
             and server.from_filter == server.owner_user_id.email_normalized
             and server.smtp_user == server.owner_user_id.email
@@ -130,7 +158,8 @@ class ResUsers(models.Model):
         for user in users.filtered("sales_sequence_warmup"):
             defaults = user._sales_sequence_warmup_defaults()
             if defaults:
-                super(ResUsers, user).write(defaults)
+                # the plain write: the defaults need none of write()'s checks
+                super(ResUsers, user).write(defaults)  # pylint: disable=super-method-mismatch
         return users
 
     def write(self, vals):

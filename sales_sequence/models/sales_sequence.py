@@ -6,9 +6,12 @@ from dateutil.relativedelta import relativedelta
 from odoo import Command, api, fields, models
 from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.fields import Domain
-from odoo.addons.base.models.res_partner import _tz_get
 from odoo.tools import SQL, format_amount
-from odoo.tools.safe_eval import datetime as safe_datetime, dateutil, safe_eval, time as safe_time
+from odoo.tools.safe_eval import datetime as safe_datetime
+from odoo.tools.safe_eval import dateutil, safe_eval
+from odoo.tools.safe_eval import time as safe_time
+
+from odoo.addons.base.models.res_partner import _tz_get
 
 from ..engine import settings, step_types
 from ..engine.audience import Audience
@@ -20,7 +23,6 @@ from .sales_sequence_calendar_watcher import WORK_CALENDAR_CACHE
 from .sales_sequence_enrollment import RUNNING_STATES
 from .sales_sequence_guard_mixin import is_manager
 from .sales_sequence_metrics_mixin import TOUCH_STATES, fold_ending, merge, new_totals, rate
-
 
 _logger = logging.getLogger(__name__)
 
@@ -45,46 +47,67 @@ class SalesSequence(models.Model):
     active = fields.Boolean(default=True, tracking=True)
     state = fields.Selection(
         [("draft", "Draft"), ("active", "Active"), ("paused", "Paused")],
-        default="draft", required=True, readonly=True, copy=False, tracking=True,
+        default="draft",
+        required=True,
+        readonly=True,
+        copy=False,
+        tracking=True,
     )
     user_id = fields.Many2one(
-        "res.users", string="Owner", default=lambda self: self.env.user,
-        domain="[('share', '=', False)]", tracking=True, check_company=True,
+        "res.users",
+        string="Owner",
+        default=lambda self: self.env.user,
+        domain="[('share', '=', False)]",
+        tracking=True,
+        check_company=True,
     )
     team_id = fields.Many2one(
-        "crm.team", string="Sales Team", check_company=True,
+        "crm.team",
+        string="Sales Team",
+        check_company=True,
         default=lambda self: self.env["crm.team"]._get_default_team_id(),
     )
     company_id = fields.Many2one(
-        "res.company", required=True, index=True, default=lambda self: self.env.company,
+        "res.company",
+        required=True,
+        index=True,
+        default=lambda self: self.env.company,
     )
     color = fields.Integer()
     step_ids = fields.One2many("sales.sequence.step", "sequence_id", string="Steps", copy=True)
     priority = fields.Integer(
-        default=10, help="1 is the highest. Decides which sequence wins when a contact "
-        "may be in only one sequence at a time.",
+        default=10,
+        help="1 is the highest. Decides which sequence wins when a contact may be in only one sequence at a time.",
     )
     allow_concurrent = fields.Boolean(
-        "Allow Other Sequences", default=True,
+        "Allow Other Sequences",
+        default=True,
         help="A contact enrolled here may be active in other sequences at the same time.",
     )
     # sending window
     window_start = fields.Float("Send From", default=9.0)
     window_end = fields.Float("Send Until", default=17.0)
-    weekdays_only = fields.Boolean("Weekdays Only", default=True)
+    weekdays_only = fields.Boolean(default=True)
     tz = fields.Selection(
-        _tz_get, string="Timezone", required=True,
+        _tz_get,
+        string="Timezone",
+        required=True,
         default=lambda self: self.env.user.tz or "UTC",
     )
     tz_mode = fields.Selection(
         [("sequence", "Sequence timezone"), ("recipient", "Recipient timezone")],
-        string="Timezone Of", default="sequence", required=True,
+        string="Timezone Of",
+        default="sequence",
+        required=True,
     )
     daily_limit = fields.Integer(
-        "Daily Emails per Sender", default=0, help="0 means no limit.",
+        "Daily Emails per Sender",
+        default=0,
+        help="0 means no limit.",
     )
     throttle_seconds = fields.Integer(
-        "Seconds Between Emails", default=0,
+        "Seconds Between Emails",
+        default=0,
         help="Minimum time between two emails of one sender.",
     )
     # exits
@@ -93,11 +116,13 @@ class SalesSequence(models.Model):
     exit_on_bounce = fields.Boolean("Exit on Bounce", default=True)
     exit_on_stage_change = fields.Boolean("Exit on Stage Change", default=False)
     exit_stage_ids = fields.Many2many(
-        "crm.stage", string="Exit Stages",
+        "crm.stage",
+        string="Exit Stages",
         help="Exit only when the lead moves into one of these stages (all stages when empty).",
     )
     exit_on_won_lost = fields.Boolean(
-        "Exit when Won or Lost", default=True,
+        "Exit when Won or Lost",
+        default=True,
         help="A lead's enrollment exits when the lead is won or lost; a contact's when one of the "
         "contact's opportunities is.",
     )
@@ -108,16 +133,18 @@ class SalesSequence(models.Model):
     )
     exit_on_company_reply = fields.Boolean(
         "Exit on Company Reply",
-        help="When anyone at a company replies, the company's other running enrollments in this "
-        "sequence exit too.",
+        help="When anyone at a company replies, the company's other running enrollments in this sequence exit too.",
     )
     # live audience
     audience_model = fields.Selection(
-        [("res.partner", "Contacts"), ("crm.lead", "Leads")], string="Audience Of",
-        default="res.partner", required=True,
+        [("res.partner", "Contacts"), ("crm.lead", "Leads")],
+        string="Audience Of",
+        default="res.partner",
+        required=True,
     )
     audience_domain = fields.Char(
-        "Audience", default="[]",
+        "Audience",
+        default="[]",
         help="Who this sequence is for: the contacts (or leads) matching these conditions, read with "
         "the rights of the sequence's owner.",
     )
@@ -132,20 +159,25 @@ class SalesSequence(models.Model):
         "matches after it was changed. Otherwise a record goes through the sequence once.",
     )
     daily_enroll_limit = fields.Integer(
-        "New Enrollments per Day", default=0,
+        "New Enrollments per Day",
+        default=0,
         help="At most this many records enter from the audience each day; 0 means no limit.",
     )
     audience_day = fields.Date(readonly=True, copy=False)
     audience_day_count = fields.Integer("Enrolled Today", readonly=True, copy=False)
-    audience_synced_at = fields.Datetime("Last Entered", readonly=True, copy=False,
-                                         help="When the audience last enrolled someone.")
+    audience_synced_at = fields.Datetime(
+        "Last Entered", readonly=True, copy=False, help="When the audience last enrolled someone."
+    )
     audience_error = fields.Char(
-        "Audience Problem", readonly=True, copy=False,
+        "Audience Problem",
+        readonly=True,
+        copy=False,
         help="Why the last run could not read the audience (it tries again at the next run).",
     )
     audience_match_count = fields.Integer("Matching Now", compute="_compute_audience_preview")
     audience_new_count = fields.Integer(
-        "Would Enter", compute="_compute_audience_preview",
+        "Would Enter",
+        compute="_compute_audience_preview",
         help="Matching records that never went through the sequence and whose address is not suppressed "
         "(the sender and conflict checks run when they enter).",
     )
@@ -153,7 +185,9 @@ class SalesSequence(models.Model):
     # the sender is away
     sender_away_tasks = fields.Selection(
         [("return", "Due the day they return"), ("owner", "Given to the sequence owner")],
-        string="Tasks of an Absent User", default="return", required=True,
+        string="Tasks of an Absent User",
+        default="return",
+        required=True,
         help="Emails of a sender on leave wait until they are back. Tasks of an assignee on leave are due "
         "the day they return, or are given to the sequence owner.",
     )
@@ -163,39 +197,47 @@ class SalesSequence(models.Model):
         "public holidays (within the send window).",
     )
     ooo_resume_days = fields.Integer(
-        "Resume After Out-of-Office (days)", default=3,
-        help="An automatic reply pauses the enrollment until the return date it mentions, "
-        "else for this many days.",
+        "Resume After Out-of-Office (days)",
+        default=3,
+        help="An automatic reply pauses the enrollment until the return date it mentions, else for this many days.",
     )
     exit_domain = fields.Char(
-        "Exit Condition", default="[]",
+        "Exit Condition",
+        default="[]",
         help="Enrollments whose lead (or contact) matches this condition exit before the next step.",
     )
     exit_on_condition = fields.Boolean(
-        "Exit on a Condition", compute="_compute_exit_on_condition", store=True, readonly=False,
+        "Exit on a Condition",
+        compute="_compute_exit_on_condition",
+        store=True,
+        readonly=False,
         help="Exit the enrollments whose lead (or contact) matches a condition of yours.",
     )
     unsubscribe_style = fields.Selection(
-        [("footer", "Small footer"), ("link", "Line in the email")], "Unsubscribe Text",
-        default="footer", required=True,
+        [("footer", "Small footer"), ("link", "Line in the email")],
+        "Unsubscribe Text",
+        default="footer",
+        required=True,
         help="How emails without an {{ unsubscribe_link }} of their own offer to unsubscribe: a small grey "
         "footer, or a plain line written like the rest of the email. Both carry the one-click unsubscribe header.",
     )
     # tracking
     track_opens = fields.Boolean(
-        "Track Opens", default=True,
+        default=True,
         help="Add an invisible image to emails to know when they are opened.",
     )
     track_clicks = fields.Boolean(
-        "Track Clicks", default=True,
+        default=True,
         help="Send links through a tracked redirect to know when they are followed.",
     )
     can_edit = fields.Boolean(
-        compute="_compute_can_edit", help="Whether the current user may change the sequence (else it shows read-only).",
+        compute="_compute_can_edit",
+        help="Whether the current user may change the sequence (else it shows read-only).",
     )
     cadence = fields.Json(compute="_compute_cadence", help="The steps in order, for the cadence strip of the cards.")
     is_sequence_manager = fields.Boolean(
-        compute="_compute_is_manager", help="The current user manages sequences (owner, priority and sharing).")
+        compute="_compute_is_manager", help="The current user manages sequences (owner, priority and sharing)."
+    )
     # counters
     step_count = fields.Integer(compute="_compute_counts")
     enrollment_count = fields.Integer(compute="_compute_counts")
@@ -203,11 +245,16 @@ class SalesSequence(models.Model):
     automation_rule_count = fields.Integer("Automation Rules", compute="_compute_automation_rule_count")
     # analytics
     funnel_step_ids = fields.Many2many(
-        "sales.sequence.step", string="Funnel", compute="_compute_funnel", context={"active_test": False},
+        "sales.sequence.step",
+        string="Funnel",
+        compute="_compute_funnel",
+        context={"active_test": False},
         help="Every step, archived ones with history included, in order.",
     )
     funnel_variant_ids = fields.Many2many(
-        "sales.sequence.step.variant", string="Variants", compute="_compute_funnel",
+        "sales.sequence.step.variant",
+        string="Variants",
+        compute="_compute_funnel",
     )
 
     _window_valid = models.Constraint(
@@ -288,10 +335,13 @@ class SalesSequence(models.Model):
             except (ValueError, TypeError):
                 continue  # not a condition on this model (lead fields on a contact)
             except AccessError as error:
-                raise ValidationError(self.env._(
-                    "%(what)s uses data you may not read: %(error)s",
-                    what=what, error=str(error).split("\n", 1)[0],
-                )) from error
+                raise ValidationError(
+                    self.env._(
+                        "%(what)s uses data you may not read: %(error)s",
+                        what=what,
+                        error=str(error).split("\n", 1)[0],
+                    )
+                ) from error
 
     # ------------------------------------------------------------------
     # Trust: the manager's fields
@@ -300,18 +350,30 @@ class SalesSequence(models.Model):
     @api.model_create_multi
     def create(self, vals_list):
         if not is_manager(self.env):
-            defaults = {"user_id": self.env.uid, "priority": self._fields["priority"].default(self),
-                        "allow_concurrent": self._fields["allow_concurrent"].default(self)}
+            defaults = {
+                "user_id": self.env.uid,
+                "priority": self._fields["priority"].default(self),
+                "allow_concurrent": self._fields["allow_concurrent"].default(self),
+            }
             for vals in vals_list:
-                self._refuse_manager_fields([name for name in MANAGER_FIELDS
-                                             if name in vals and vals[name] != defaults[name]])
+                self._refuse_manager_fields(
+                    [name for name in MANAGER_FIELDS if name in vals and vals[name] != defaults[name]]
+                )
         return super().create(vals_list)
 
     def write(self, vals):
         if not is_manager(self.env):
-            self._refuse_manager_fields([name for name in MANAGER_FIELDS if name in vals and any(
-                sequence._fields[name].convert_to_write(sequence[name], sequence) != vals[name] for sequence in self
-            )])
+            self._refuse_manager_fields(
+                [
+                    name
+                    for name in MANAGER_FIELDS
+                    if name in vals
+                    and any(
+                        sequence._fields[name].convert_to_write(sequence[name], sequence) != vals[name]
+                        for sequence in self
+                    )
+                ]
+            )
         result = super().write(vals)
         if {"audience_model", "audience_domain"} & set(vals):
             # the records set aside were refused for another audience
@@ -320,11 +382,13 @@ class SalesSequence(models.Model):
 
     def _refuse_manager_fields(self, names):
         if names:
-            raise AccessError(self.env._(
-                "Only a sequence manager may change %s: the owner sends for the automation rules, and the "
-                "priority and sharing settle which sequence a contact leaves for another.",
-                ", ".join("“%s”" % self._fields[name]._description_string(self.env) for name in names),
-            ))
+            raise AccessError(
+                self.env._(
+                    "Only a sequence manager may change %s: the owner sends for the automation rules, and the "
+                    "priority and sharing settle which sequence a contact leaves for another.",
+                    ", ".join("“%s”" % self._fields[name]._description_string(self.env) for name in names),
+                )
+            )
 
     @api.depends_context("uid")
     def _compute_is_manager(self):
@@ -349,9 +413,13 @@ class SalesSequence(models.Model):
                 raise ValidationError(self.env._("The audience is not a valid domain: %s", error)) from error
             self._check_condition_readable(domain, self.env._("The audience"))
             if sequence.auto_enroll and domain.is_true():
-                raise ValidationError(self.env._(
-                    "Set the audience's conditions of “%s” before enrolling automatically: "
-                    "an empty audience is every record.", sequence.name))
+                raise ValidationError(
+                    self.env._(
+                        "Set the audience's conditions of “%s” before enrolling automatically: "
+                        "an empty audience is every record.",
+                        sequence.name,
+                    )
+                )
 
     @api.onchange("audience_model")
     def _onchange_audience_model(self):
@@ -371,9 +439,13 @@ class SalesSequence(models.Model):
     def _audience_eval_context(self):
         today = schedule.local_date(fields.Datetime.now(), self.tz or "UTC")
         return {
-            "uid": self.user_id.id, "company_id": self.company_id.id, "company_ids": self.company_id.ids,
-            "datetime": safe_datetime, "relativedelta": dateutil.relativedelta.relativedelta,
-            "time": safe_time, "context_today": lambda: today,
+            "uid": self.user_id.id,
+            "company_id": self.company_id.id,
+            "company_ids": self.company_id.ids,
+            "datetime": safe_datetime,
+            "relativedelta": dateutil.relativedelta.relativedelta,
+            "time": safe_time,
+            "context_today": lambda: today,
         }
 
     @api.depends("audience_model", "audience_domain", "allow_reenroll", "user_id", "company_id")
@@ -399,8 +471,11 @@ class SalesSequence(models.Model):
 
     def _compute_audience_skip_count(self):
         # sudo: the count shows on the sequence for whoever reads it (the list keeps its rules)
-        counts = dict(self.env["sales.sequence.audience.skip"].sudo()._read_group(
-            [("sequence_id", "in", self._origin.ids)], ["sequence_id"], ["__count"]))
+        counts = dict(
+            self.env["sales.sequence.audience.skip"]
+            .sudo()
+            ._read_group([("sequence_id", "in", self._origin.ids)], ["sequence_id"], ["__count"])
+        )
         for sequence in self:
             sequence.audience_skip_count = counts.get(sequence._origin, 0)
 
@@ -481,12 +556,15 @@ class SalesSequence(models.Model):
         if not self.auto_enroll or self.state != "active":
             raise UserError(self.env._("Activate the sequence and its automatic enrollment first."))
         now = fields.Datetime.now()
-        enrolled, __ = self._sync_audience(now, settings.get(self.env, "audience_run_limit") or 1,
-                                           settings.get(self.env, "enroll_chunk_size") or 1)
+        enrolled, __ = self._sync_audience(
+            now, settings.get(self.env, "audience_run_limit") or 1, settings.get(self.env, "enroll_chunk_size") or 1
+        )
         if self.audience_error:
             raise UserError(self.audience_error)
         return actions.notification(
-            self.env._("Audience of %s", self.name), self.env._("%s enrolled.", enrolled), "success",
+            self.env._("Audience of %s", self.name),
+            self.env._("%s enrolled.", enrolled),
+            "success",
         )
 
     def action_view_audience_skips(self):
@@ -494,9 +572,12 @@ class SalesSequence(models.Model):
         self.ensure_one()
         self.check_access("read")
         return {
-            "type": "ir.actions.act_window", "name": self.env._("Set Aside"),
-            "res_model": "sales.sequence.audience.skip", "view_mode": "list",
-            "domain": [("sequence_id", "=", self.id)], "context": {"create": False},
+            "type": "ir.actions.act_window",
+            "name": self.env._("Set Aside"),
+            "res_model": "sales.sequence.audience.skip",
+            "view_mode": "list",
+            "domain": [("sequence_id", "=", self.id)],
+            "context": {"create": False},
         }
 
     # ------------------------------------------------------------------
@@ -550,7 +631,8 @@ class SalesSequence(models.Model):
             last = Trace.search_fetch(
                 [("sequence_id", "=", sequence.id), ("message_id", "!=", False)],
                 ["bounced_at", "complained_at", "enrollment_id"],
-                order="sent_at desc, id desc", limit=sends,
+                order="sent_at desc, id desc",
+                limit=sends,
             )
             recipients = last.grouped(lambda trace: trace._recipient_address())
             complained = sum(1 for traces in recipients.values() if any(traces.mapped("complained_at")))
@@ -564,24 +646,39 @@ class SalesSequence(models.Model):
                 sequence._pause_for_bounces(bounced, len(recipients), sends, max_rate)
 
     def _pause_for_bounces(self, bounced, recipients, sends, max_rate):
-        self._pause_by_guard(self.env._("Too many bounces"), self.env._(
-            "Paused by the bounce guard: %(bounced)s of the %(recipients)s recipients of the last "
-            "%(sends)s emails bounced (%(rate).1f%%, above %(max).1f%%). Clean the list, then resume.",
-            bounced=bounced, recipients=recipients, sends=sends, rate=100.0 * bounced / recipients, max=max_rate,
-        ))
+        self._pause_by_guard(
+            self.env._("Too many bounces"),
+            self.env._(
+                "Paused by the bounce guard: %(bounced)s of the %(recipients)s recipients of the last "
+                "%(sends)s emails bounced (%(rate).1f%%, above %(max).1f%%). Clean the list, then resume.",
+                bounced=bounced,
+                recipients=recipients,
+                sends=sends,
+                rate=100.0 * bounced / recipients,
+                max=max_rate,
+            ),
+        )
 
     def _pause_for_complaints(self, complained, sends, max_rate):
-        self._pause_by_guard(self.env._("Spam complaints"), self.env._(
-            "Paused by the bounce guard: %(complained)s of the last %(sends)s emails were reported as spam "
-            "(%(rate).1f%%, above %(max).1f%%). Review who gets this sequence and what it says, then resume.",
-            complained=complained, sends=sends, rate=100.0 * complained / sends, max=max_rate,
-        ))
+        self._pause_by_guard(
+            self.env._("Spam complaints"),
+            self.env._(
+                "Paused by the bounce guard: %(complained)s of the last %(sends)s emails were reported as spam "
+                "(%(rate).1f%%, above %(max).1f%%). Review who gets this sequence and what it says, then resume.",
+                complained=complained,
+                sends=sends,
+                rate=100.0 * complained / sends,
+                max=max_rate,
+            ),
+        )
 
     def _pause_by_guard(self, summary, reason):
         self.action_pause()
         self.message_post(body=reason)
         self.activity_schedule(
-            "mail.mail_activity_data_todo", summary=summary, note=reason,
+            "mail.mail_activity_data_todo",
+            summary=summary,
+            note=reason,
             user_id=(self.user_id or self.env.user).id,
         )
 
@@ -593,9 +690,17 @@ class SalesSequence(models.Model):
         """After a pause, overdue steps fire at the next opening, not all at once in the past."""
         now = fields.Datetime.now()
         # sudo: every sender's overdue enrollments move to the next opening
-        overdue = self.env["sales.sequence.enrollment"].sudo().search([
-            ("sequence_id", "in", self.ids), ("state", "=", "active"), ("next_run_at", "<", now),
-        ])
+        overdue = (
+            self.env["sales.sequence.enrollment"]
+            .sudo()
+            .search(
+                [
+                    ("sequence_id", "in", self.ids),
+                    ("state", "=", "active"),
+                    ("next_run_at", "<", now),
+                ]
+            )
+        )
         for enrollment in overdue:
             enrollment.next_run_at = enrollment._next_opening(now)
         self.env["sales.sequence.enrollment"]._schedule_wakeup(overdue.mapped("next_run_at"))
@@ -651,12 +756,17 @@ class SalesSequence(models.Model):
         failed = result["failed"]
         message = self.env._(
             "%(enrolled)s enrolled, %(duplicates)s already in it, %(failed)s not enrolled.",
-            enrolled=len(result["enrolled"]), duplicates=len(result["skipped_duplicates"]), failed=len(failed),
+            enrolled=len(result["enrolled"]),
+            duplicates=len(result["skipped_duplicates"]),
+            failed=len(failed),
         )
         if failed:
             message += "\n" + "\n".join(result["failure_reasons"][record.id] for record in failed[:10])
         return actions.notification(
-            self.env._("Enrolled in %s", self.name), message, "warning" if failed else "success", sticky=bool(failed),
+            self.env._("Enrolled in %s", self.name),
+            message,
+            "warning" if failed else "success",
+            sticky=bool(failed),
         )
 
     def _check_can_enroll(self, records, user=None):
@@ -675,7 +785,8 @@ class SalesSequence(models.Model):
         """Reps send in their own name only; sequence managers (and the
         system) in anyone's."""
         return (
-            sender == self.env.user or self.env.su
+            sender == self.env.user
+            or self.env.su
             or self.env.user.has_group("sales_sequence.group_sales_sequence_manager")
         )
 
@@ -701,7 +812,10 @@ class SalesSequence(models.Model):
         recipient) and ``sender`` (``res.users``)."""
         self.ensure_one()
         return Clock(
-            self._timezone_for(partner), self.window_start, self.window_end, self.weekdays_only,
+            self._timezone_for(partner),
+            self.window_start,
+            self.window_end,
+            self.weekdays_only,
             calendar=self._work_calendar_for(sender),
         )
 
@@ -710,8 +824,7 @@ class SalesSequence(models.Model):
         the sequence follows it, else None; read once per calendar and
         transaction."""
         self.ensure_one()
-        calendar = self.use_working_calendar and (
-            sender.resource_calendar_id or self.company_id.resource_calendar_id)
+        calendar = self.use_working_calendar and (sender.resource_calendar_id or self.company_id.resource_calendar_id)
         if not calendar:
             return None
         cache = self.env.cr.cache.setdefault(WORK_CALENDAR_CACHE, {})
@@ -727,13 +840,21 @@ class SalesSequence(models.Model):
             if line.day_period != "lunch" and not line.display_type
         )
         # sudo: the company's holidays count, whoever enrolls
-        holidays = self.env["resource.calendar.leaves"].sudo().search_fetch(
-            [("resource_id", "=", False), ("calendar_id", "in", [calendar.id, False]),
-             ("date_to", ">=", fields.Datetime.now() - timedelta(days=1))],
-            ["date_from", "date_to"],
+        holidays = (
+            self.env["resource.calendar.leaves"]
+            .sudo()
+            .search_fetch(
+                [
+                    ("resource_id", "=", False),
+                    ("calendar_id", "in", [calendar.id, False]),
+                    ("date_to", ">=", fields.Datetime.now() - timedelta(days=1)),
+                ],
+                ["date_from", "date_to"],
+            )
         )
         return workcal.WorkCalendar(
-            calendar.tz or self.tz, attendances,
+            calendar.tz or self.tz,
+            attendances,
             tuple((leave.date_from, leave.date_to) for leave in holidays),
         )
 
@@ -749,9 +870,7 @@ class SalesSequence(models.Model):
 
     def action_view_enrollments(self):
         self.ensure_one()
-        action = self.env["ir.actions.act_window"]._for_xml_id(
-            "sales_sequence.action_sales_sequence_enrollment"
-        )
+        action = self.env["ir.actions.act_window"]._for_xml_id("sales_sequence.action_sales_sequence_enrollment")
         action["domain"] = [("sequence_id", "=", self.id)]
         action["context"] = {"default_sequence_id": self.id, "search_default_filter_running": 1}
         return action
@@ -766,9 +885,13 @@ class SalesSequence(models.Model):
         enroll = Domain("state", "=", "sales_sequence_enroll") & Domain("sales_sequence_id", "in", self.ids)
         exit_ = Domain("state", "=", "sales_sequence_exit") & Domain("sales_sequence_id", "in", [*self.ids, False])
         # sudo: the rules are an administrator's; counted and listed for the sequence
-        return self.env["ir.actions.server"].sudo().search_fetch(
-            Domain("base_automation_id", "!=", False) & (enroll | exit_),
-            ["state", "sales_sequence_id", "base_automation_id"],
+        return (
+            self.env["ir.actions.server"]
+            .sudo()
+            .search_fetch(
+                Domain("base_automation_id", "!=", False) & (enroll | exit_),
+                ["state", "sales_sequence_id", "base_automation_id"],
+            )
         )
 
     def _compute_automation_rule_count(self):
@@ -795,31 +918,35 @@ class SalesSequence(models.Model):
         self.ensure_one()
         action = self.env["ir.actions.act_window"]._for_xml_id("base_automation.base_automation_act")
         lead_model_id = self.env["ir.model"]._get_id("crm.lead")
-        action.update({
-            "name": self.env._("Automation Rules: %s", self.name),
-            "domain": [("id", "in", self._automation_actions().base_automation_id.ids)],
-            "views": [(False, "list"), (False, "kanban"), (False, "form")],
-            "view_mode": "list,kanban,form",
-            "context": {
-                "search_default_inactive": 1,
-                "default_name": self.env._("Enroll in %s", self.name),
-                "default_model_id": lead_model_id,
-                "default_action_server_ids": [Command.create({
-                    "name": self.env._("Enroll in %s", self.name),
-                    "model_id": lead_model_id,
-                    "usage": "base_automation",
-                    "state": "sales_sequence_enroll",
-                    "sales_sequence_id": self.id,
-                })],
-            },
-        })
+        action.update(
+            {
+                "name": self.env._("Automation Rules: %s", self.name),
+                "domain": [("id", "in", self._automation_actions().base_automation_id.ids)],
+                "views": [(False, "list"), (False, "kanban"), (False, "form")],
+                "view_mode": "list,kanban,form",
+                "context": {
+                    "search_default_inactive": 1,
+                    "default_name": self.env._("Enroll in %s", self.name),
+                    "default_model_id": lead_model_id,
+                    "default_action_server_ids": [
+                        Command.create(
+                            {
+                                "name": self.env._("Enroll in %s", self.name),
+                                "model_id": lead_model_id,
+                                "usage": "base_automation",
+                                "state": "sales_sequence_enroll",
+                                "sales_sequence_id": self.id,
+                            }
+                        )
+                    ],
+                },
+            }
+        )
         return action
 
     def action_open_enroll_wizard(self):
         self.ensure_one()
-        action = self.env["ir.actions.act_window"]._for_xml_id(
-            "sales_sequence.action_sales_sequence_enroll_wizard"
-        )
+        action = self.env["ir.actions.act_window"]._for_xml_id("sales_sequence.action_sales_sequence_enroll_wizard")
         action["context"] = {"default_sequence_id": self.id, "default_res_model": "res.partner"}
         return action
 
@@ -829,9 +956,19 @@ class SalesSequence(models.Model):
 
     def _compute_funnel(self):
         # sudo: an archived step keeps its place when its history is other reps'
-        steps = self.env["sales.sequence.step"].sudo().with_context(active_test=False).search([
-            ("sequence_id", "in", self._origin.ids), "|", ("active", "=", True), ("trace_ids", "!=", False),
-        ])
+        steps = (
+            self.env["sales.sequence.step"]
+            .sudo()
+            .with_context(active_test=False)
+            .search(
+                [
+                    ("sequence_id", "in", self._origin.ids),
+                    "|",
+                    ("active", "=", True),
+                    ("trace_ids", "!=", False),
+                ]
+            )
+        )
         by_sequence = steps.grouped("sequence_id")
         for sequence in self:
             funnel = by_sequence.get(sequence._origin, steps.browse())
@@ -846,8 +983,14 @@ class SalesSequence(models.Model):
 
     def _metric_enrollment_totals(self):
         # sudo: a sequence's numbers count every sender's enrollments
-        rows = self.env["sales.sequence.enrollment"].sudo()._read_group(
-            [("sequence_id", "in", self.ids)], ["sequence_id", "state", "exit_reason"], ["__count"],
+        rows = (
+            self.env["sales.sequence.enrollment"]
+            .sudo()
+            ._read_group(
+                [("sequence_id", "in", self.ids)],
+                ["sequence_id", "state", "exit_reason"],
+                ["__count"],
+            )
         )
         totals = new_totals()
         for sequence, state, reason, count in rows:
@@ -863,10 +1006,12 @@ class SalesSequence(models.Model):
         positively, bounced (or exited on a bounce) and who were contacted:
         one pass over the traces, folded per enrollment."""
         self.env["sales.sequence.trace"].flush_model(
-            ["enrollment_id", "sequence_id", "state", "step_type", "replied_at", "reply_kind", "bounced_at"])
+            ["enrollment_id", "sequence_id", "state", "step_type", "replied_at", "reply_kind", "bounced_at"]
+        )
         self.env["sales.sequence.enrollment"].flush_model(["sequence_id", "exit_reason"])
-        rows = self.env.execute_query(SQL(
-            """SELECT enrollment.sequence_id,
+        rows = self.env.execute_query(
+            SQL(
+                """SELECT enrollment.sequence_id,
                       COUNT(*) FILTER (WHERE enrollment.exit_reason = 'reply' OR prospect.replied),
                       COUNT(*) FILTER (WHERE enrollment.exit_reason = 'bounce' OR prospect.bounced),
                       COUNT(*) FILTER (WHERE prospect.contacted),
@@ -882,15 +1027,19 @@ class SalesSequence(models.Model):
                      GROUP BY enrollment_id) AS prospect ON prospect.enrollment_id = enrollment.id
                 WHERE enrollment.sequence_id IN %(ids)s
              GROUP BY enrollment.sequence_id""",
-            ids=tuple(self.ids), touch_states=TOUCH_STATES, touch_types=step_types.codes(is_touch=True),
-            positive=POSITIVE,
-        ))
+                ids=tuple(self.ids),
+                touch_states=TOUCH_STATES,
+                touch_types=step_types.codes(is_touch=True),
+                positive=POSITIVE,
+            )
+        )
         totals = new_totals()
         for sequence in self:  # a sequence without enrollments has none of them, not its traces' counts
             totals[sequence.id].update(replied_count=0, bounced_count=0, contacted_count=0, positive_reply_count=0)
         for sequence_id, replied, bounced, contacted, positive in rows:
-            totals[sequence_id].update(replied_count=replied, bounced_count=bounced, contacted_count=contacted,
-                                       positive_reply_count=positive)
+            totals[sequence_id].update(
+                replied_count=replied, bounced_count=bounced, contacted_count=contacted, positive_reply_count=positive
+            )
         return totals
 
     # ------------------------------------------------------------------
@@ -922,7 +1071,9 @@ class SalesSequence(models.Model):
         if not self.env.user.has_group("sales_sequence.group_sales_sequence_manager"):
             return {"show_sending_health": False}
         health = self.env["sales.sequence.sending.health"]._read_group(
-            [("sequence_id", "in", sequences.ids)], [], ["bounced_30d:sum", "complaint_30d:sum"],
+            [("sequence_id", "in", sequences.ids)],
+            [],
+            ["bounced_30d:sum", "complaint_30d:sum"],
         )
         bounced, complaints = health[0] if health else (0, 0)
         return {"show_sending_health": True, "bounced_30d": bounced or 0, "complaint_30d": complaints or 0}
@@ -945,9 +1096,17 @@ class SalesSequence(models.Model):
 
     def _meetings_since(self, start):
         # sudo: the dashboard counts every sender's meetings
-        return self.env["sales.sequence.enrollment"].sudo().search_count([
-            ("sequence_id", "in", self.ids), ("exit_reason", "=", "meeting"), ("ended_at", ">=", start),
-        ])
+        return (
+            self.env["sales.sequence.enrollment"]
+            .sudo()
+            .search_count(
+                [
+                    ("sequence_id", "in", self.ids),
+                    ("exit_reason", "=", "meeting"),
+                    ("ended_at", ">=", start),
+                ]
+            )
+        )
 
     def action_compare(self):
         """The selected sequences side by side on the same metrics, as a
@@ -963,22 +1122,29 @@ class SalesSequence(models.Model):
         """Traces of this sequence over time (graph by week, per step)."""
         self.ensure_one()
         action = self.env["ir.actions.act_window"]._for_xml_id("sales_sequence.action_sales_sequence_trace")
-        action.update({
-            "name": self.env._("Performance: %s", self.name),
-            "domain": [("sequence_id", "=", self.id)],
-            "view_mode": "graph,pivot,list,form",
-            "views": [(False, "graph"), (False, "pivot"), (False, "list"), (False, "form")],
-            "context": {"search_default_group_by_week": 1, "search_default_filter_touches": 1},
-        })
+        action.update(
+            {
+                "name": self.env._("Performance: %s", self.name),
+                "domain": [("sequence_id", "=", self.id)],
+                "view_mode": "graph,pivot,list,form",
+                "views": [(False, "graph"), (False, "pivot"), (False, "list"), (False, "form")],
+                "context": {"search_default_group_by_week": 1, "search_default_filter_touches": 1},
+            }
+        )
         return action
 
     def copy_data(self, default=None):
         vals_list = super().copy_data(default=default)
         if not is_manager(self.env):  # a rep's copy is theirs, with the default priority and sharing
             for vals in vals_list:
-                vals.update(user_id=self.env.uid, priority=self._fields["priority"].default(self),
-                            allow_concurrent=self._fields["allow_concurrent"].default(self))
+                vals.update(
+                    user_id=self.env.uid,
+                    priority=self._fields["priority"].default(self),
+                    allow_concurrent=self._fields["allow_concurrent"].default(self),
+                )
         if "name" in (default or {}):
             return vals_list
-        return [dict(vals, name=self.env._("%s (copy)", sequence.name)) for sequence, vals in zip(self, vals_list)]
-
+        return [
+            dict(vals, name=self.env._("%s (copy)", sequence.name))
+            for sequence, vals in zip(self, vals_list, strict=True)
+        ]

@@ -25,4 +25,3 @@ class SalesSequenceCalendarWatcher(models.AbstractModel):
 
     def _forget_work_calendars(self):
         self.env.cr.cache.pop(WORK_CALENDAR_CACHE, None)
-

@@ -30,18 +30,31 @@ class SalesSequenceEnrollBatch(models.Model):
     _rec_names_search = ["sequence_id"]
     # what the enroll wizard gives; the progress and the outcome are the engine's
     _user_create_fields = (
-        "sequence_id", "requested_by_id", "sender_id", "res_model", "record_ids", "record_count",
-        "start_at", "stagger_days", "skip_running", "skip_recent_days",
+        "sequence_id",
+        "requested_by_id",
+        "sender_id",
+        "res_model",
+        "record_ids",
+        "record_count",
+        "start_at",
+        "stagger_days",
+        "skip_running",
+        "skip_recent_days",
     )
 
     sequence_id = fields.Many2one("sales.sequence", required=True, ondelete="cascade", index=True)
     company_id = fields.Many2one(related="sequence_id.company_id", store=True)
     requested_by_id = fields.Many2one(
-        "res.users", "Requested By", required=True, default=lambda self: self.env.user, check_company=True,
+        "res.users",
+        required=True,
+        default=lambda self: self.env.user,
+        check_company=True,
         help="Enrolls with this user's rights and is notified when a background batch is done.",
     )
     sender_id = fields.Many2one(
-        "res.users", "Sender", check_company=True, help="Empty: each record's salesperson, else the requester.",
+        "res.users",
+        check_company=True,
+        help="Empty: each record's salesperson, else the requester.",
     )
     res_model = fields.Selection([("res.partner", "Contacts"), ("crm.lead", "Leads")], required=True)
     record_ids = fields.Json("Records", required=True, help="Ids of the records to enroll, in order.")
@@ -53,7 +66,10 @@ class SalesSequenceEnrollBatch(models.Model):
     skip_recent_days = fields.Integer("Skip Contacts Emailed in the Last (days)", help="0: do not skip.")
     in_background = fields.Boolean(readonly=True)
     state = fields.Selection(
-        [("queued", "Queued"), ("done", "Done"), ("failed", "Failed")], default="queued", required=True, index=True,
+        [("queued", "Queued"), ("done", "Done"), ("failed", "Failed")],
+        default="queued",
+        required=True,
+        index=True,
     )
     enrolled_count = fields.Integer("Enrolled")
     duplicate_count = fields.Integer("Already in the Sequence")
@@ -69,8 +85,9 @@ class SalesSequenceEnrollBatch(models.Model):
     @api.depends("sequence_id", "record_count")
     def _compute_display_name(self):
         for batch in self:
-            batch.display_name = self.env._("%(count)s records into %(sequence)s",
-                                   count=batch.record_count, sequence=batch.sequence_id.name)
+            batch.display_name = self.env._(
+                "%(count)s records into %(sequence)s", count=batch.record_count, sequence=batch.sequence_id.name
+            )
 
     # ------------------------------------------------------------------
     # Trust (sales.sequence.guard.mixin)
@@ -91,13 +108,19 @@ class SalesSequenceEnrollBatch(models.Model):
                 raise AccessError(self.env._("You can only enroll in your own name."))
             for user in requester | sender:
                 if user.share or sequence.company_id not in user.company_ids:
-                    raise UserError(self.env._("%(user)s cannot enroll for the company %(company)s.",
-                                               user=user.name, company=sequence.company_id.name))
+                    raise UserError(
+                        self.env._(
+                            "%(user)s cannot enroll for the company %(company)s.",
+                            user=user.name,
+                            company=sequence.company_id.name,
+                        )
+                    )
             if sender and not sequence._may_send_as(sender):
                 raise AccessError(self.env._("Only a sequence manager can send in the name of %s.", sender.name))
             ids = batch.record_ids
-            if not (isinstance(ids, list) and all(type(i) is int and i > 0 for i in ids)
-                    and len(ids) == batch.record_count):
+            if not (
+                isinstance(ids, list) and all(type(i) is int and i > 0 for i in ids) and len(ids) == batch.record_count
+            ):
                 raise UserError(self.env._("The records to enroll must be a list of record ids."))
 
     # ------------------------------------------------------------------
@@ -135,8 +158,9 @@ class SalesSequenceEnrollBatch(models.Model):
 
     @api.model
     def _remaining(self):
-        queued = self.search_fetch([("state", "=", "queued"), ("in_background", "=", True)],
-                                   ["record_count", "next_index"])
+        queued = self.search_fetch(
+            [("state", "=", "queued"), ("in_background", "=", True)], ["record_count", "next_index"]
+        )
         return sum(batch.record_count - batch.next_index for batch in queued)
 
     @api.model
@@ -155,7 +179,7 @@ class SalesSequenceEnrollBatch(models.Model):
         processed = 0
         while processed < limit and self.state == "queued" and self.next_index < self.record_count:
             size = min(chunk_size, limit - processed, self.record_count - self.next_index)
-            ids = self.record_ids[self.next_index:self.next_index + size]
+            ids = self.record_ids[self.next_index : self.next_index + size]
             self._enroll_chunk(ids)
             self.next_index += len(ids)
             processed += len(ids)
@@ -168,8 +192,12 @@ class SalesSequenceEnrollBatch(models.Model):
         requester = self.requested_by_id
         records = self.env[self.res_model].with_user(requester).browse(ids)
         existing = records.exists()
-        self._add_failures({record_id: self.env._("Record %s no longer exists.", record_id)
-                            for record_id in set(ids) - set(existing.ids)})
+        self._add_failures(
+            {
+                record_id: self.env._("Record %s no longer exists.", record_id)
+                for record_id in set(ids) - set(existing.ids)
+            }
+        )
         try:
             with self.env.cr.savepoint():
                 self._enroll_records(existing)
@@ -190,7 +218,8 @@ class SalesSequenceEnrollBatch(models.Model):
         kept = records - self.env[records._name].concat(*skipped.values())
         now = fields.Datetime.now()
         result = sequence.enroll(
-            kept, user=self.sender_id or None,
+            kept,
+            user=self.sender_id or None,
             start_at=max(self.start_at, now) if self.start_at else now,
             stagger_days=self.stagger_days,
         )
@@ -223,10 +252,12 @@ class SalesSequenceEnrollBatch(models.Model):
             return
         self.failed_count += len(reasons)
         names = {record.id: record.display_name for record in records} if records else {}
-        self._add_details([
-            "%s: %s" % (names[record_id], message) if record_id in names else message
-            for record_id, message in reasons.items()
-        ])
+        self._add_details(
+            [
+                "%s: %s" % (names[record_id], message) if record_id in names else message
+                for record_id, message in reasons.items()
+            ]
+        )
 
     def _add_details(self, lines):
         """Keep the first reasons; count the others."""
@@ -267,8 +298,11 @@ class SalesSequenceEnrollBatch(models.Model):
         return self.env._(
             "%(enrolled)s enrolled in %(sequence)s, %(duplicates)s already in it, "
             "%(skipped)s skipped by your options, %(failed)s not enrolled.",
-            enrolled=self.enrolled_count, sequence=self.sequence_id.name,
-            duplicates=self.duplicate_count, skipped=self.skipped_count, failed=self.failed_count,
+            enrolled=self.enrolled_count,
+            sequence=self.sequence_id.name,
+            duplicates=self.duplicate_count,
+            skipped=self.skipped_count,
+            failed=self.failed_count,
         )
 
     # ------------------------------------------------------------------
@@ -313,8 +347,9 @@ class SalesSequenceEnrollBatch(models.Model):
 
     @api.model
     def _recent_by_partner(self, emails, since):
-        rows = self.env.execute_query(SQL(
-            """SELECT p.email_normalized
+        rows = self.env.execute_query(
+            SQL(
+                """SELECT p.email_normalized
                  FROM mail_notification n
                  JOIN mail_message m ON m.id = n.mail_message_id
                  JOIN res_partner p ON p.id = n.res_partner_id
@@ -336,16 +371,20 @@ class SalesSequenceEnrollBatch(models.Model):
                 WHERE m.date >= %(since)s AND p.email_normalized = ANY(%(emails)s)
                   AND m.author_id IS DISTINCT FROM p.id
                   AND (m.message_type = 'email_outgoing' OR (m.message_type = 'email' AND %(by_user)s))""",
-            since=since, emails=list(emails), by_user=self._authored_by_user_sql(),
-        ))
+                since=since,
+                emails=list(emails),
+                by_user=self._authored_by_user_sql(),
+            )
+        )
         return {email for (email,) in rows}
 
     @api.model
     def _recent_by_address(self, emails, since):
         """Addresses written in recipient fields (``"Name" <a@b.c>, d@e.f``):
         extracted and compared in the database, so that only matches travel."""
-        rows = self.env.execute_query(SQL(
-            """WITH recipients(addresses) AS (
+        rows = self.env.execute_query(
+            SQL(
+                """WITH recipients(addresses) AS (
                    SELECT mail.email_to
                      FROM mail_mail mail
                      JOIN mail_message m ON m.id = mail.mail_message_id
@@ -365,9 +404,12 @@ class SalesSequenceEnrollBatch(models.Model):
                  FROM recipients,
                       regexp_matches(recipients.addresses, %(pattern)s, 'g') AS address(match)
                 WHERE lower(address.match[1]) = ANY(%(emails)s)""",
-            since=since, by_user=self._authored_by_user_sql(), emails=list(emails),
-            pattern=r'([^\s<>,;:"]+@[^\s<>,;:"]+)',
-        ))
+                since=since,
+                by_user=self._authored_by_user_sql(),
+                emails=list(emails),
+                pattern=r'([^\s<>,;:"]+@[^\s<>,;:"]+)',
+            )
+        )
         return {email for (email,) in rows}
 
     @api.model

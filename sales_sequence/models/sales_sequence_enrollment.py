@@ -4,16 +4,17 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from markupsafe import Markup
-
 from psycopg2.errors import SerializationFailure
 
 from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError
 from odoo.fields import Domain
-from odoo.tools import SQL, consteq, email_normalize, html2plaintext, mail as mail_tools
+from odoo.tools import SQL, consteq, email_normalize, html2plaintext
+from odoo.tools import mail as mail_tools
 from odoo.tools.misc import hmac
 
-from ..engine import deals as deal_exits, settings
+from ..engine import deals as deal_exits
+from ..engine import settings
 from ..engine.composer import Composer, recipient_email
 from ..engine.runner import SENDER_AWAY, StepRunner
 from ..tools import ab, autoreply, caps, render, replies
@@ -93,30 +94,51 @@ class SalesSequenceEnrollment(models.Model):
     _user_write_fields = ("resume_at",)
 
     sequence_id = fields.Many2one(
-        "sales.sequence", required=True, ondelete="cascade", index=True, tracking=True,
+        "sales.sequence",
+        required=True,
+        ondelete="cascade",
+        index=True,
+        tracking=True,
     )
     company_id = fields.Many2one(related="sequence_id.company_id", store=True, index=True)
     # set null: deleting a lead or contact exits its enrollments and keeps their history
     partner_id = fields.Many2one("res.partner", "Contact", index=True, ondelete="set null", check_company=True)
-    lead_id = fields.Many2one("crm.lead", "Lead", index="btree_not_null", ondelete="set null", check_company=True)
+    lead_id = fields.Many2one("crm.lead", index="btree_not_null", ondelete="set null", check_company=True)
     user_id = fields.Many2one(
-        "res.users", "Sender", required=True, default=lambda self: self.env.user, tracking=True,
-        domain="[('share', '=', False)]", check_company=True,
+        "res.users",
+        "Sender",
+        required=True,
+        default=lambda self: self.env.user,
+        tracking=True,
+        domain="[('share', '=', False)]",
+        check_company=True,
     )
     email = fields.Char("Recipient Email", compute="_compute_email")
     state = fields.Selection(
-        [("active", "Active"), ("paused", "Paused"), ("completed", "Completed"),
-         ("exited", "Exited"), ("failed", "Failed")],
-        default="active", required=True, index=True, tracking=True, group_expand=True,
+        [
+            ("active", "Active"),
+            ("paused", "Paused"),
+            ("completed", "Completed"),
+            ("exited", "Exited"),
+            ("failed", "Failed"),
+        ],
+        default="active",
+        required=True,
+        index=True,
+        tracking=True,
+        group_expand=True,
     )
     step_id = fields.Many2one("sales.sequence.step", "Next Step", ondelete="set null", check_company=True)
     next_run_at = fields.Datetime("Next Step At", index=True, copy=False)
     last_run_at = fields.Datetime(
-        "Last Step At", help="Anchor of the next step's delay: the last step's execution, "
+        "Last Step At",
+        help="Anchor of the next step's delay: the last step's execution, "
         "the completion of the task it waited for, or the enrollment.",
     )
     waiting_activity_id = fields.Many2one(
-        "mail.activity", "Waiting For", ondelete="set null",
+        "mail.activity",
+        "Waiting For",
+        ondelete="set null",
         help="The task that must be done before the sequence goes on.",
     )
     enrolled_at = fields.Datetime(default=fields.Datetime.now, required=True)
@@ -126,20 +148,25 @@ class SalesSequenceEnrollment(models.Model):
     failure_message = fields.Text(help="What failed, as the engine saw it (the template error, the sender...).")
     resume_at = fields.Datetime("Resume On", tracking=True, help="A paused enrollment resumes by itself then.")
     waiting_reason = fields.Selection(
-        WAITING_REASONS, "Held Back By", index="btree_not_null",
+        WAITING_REASONS,
+        "Held Back By",
+        index="btree_not_null",
         help="The sending limit that holds the next email back: it goes at the next allowed moment.",
     )
     waiting_detail = fields.Char("Why It Waits")
     start_stage_id = fields.Many2one("crm.stage", "Stage at Enrollment")
     start_won_status = fields.Char("Won Status at Enrollment")
     start_deals = fields.Json(
-        "Deals at Enrollment", copy=False,
+        "Deals at Enrollment",
+        copy=False,
         help="The opportunities of the person's company at enrollment, with their stage and "
         "won status: the engine compares them with today's to exit (won, lost, stage changed, "
         "deal created).",
     )
     from_audience = fields.Boolean(
-        "From the Audience", readonly=True, help="Enrolled by the sequence's live audience.",
+        "From the Audience",
+        readonly=True,
+        help="Enrolled by the sequence's live audience.",
     )
     trace_ids = fields.One2many("sales.sequence.trace", "enrollment_id", "Activity Log")
     trace_count = fields.Integer(compute="_compute_trace_count")
@@ -169,9 +196,13 @@ class SalesSequenceEnrollment(models.Model):
             enrollment.email = enrollment.lead_id.email_from or enrollment.partner_id.email
 
     def _compute_trace_count(self):
-        counts = dict(self.env["sales.sequence.trace"]._read_group(
-            [("enrollment_id", "in", self.ids)], ["enrollment_id"], ["__count"],
-        ))
+        counts = dict(
+            self.env["sales.sequence.trace"]._read_group(
+                [("enrollment_id", "in", self.ids)],
+                ["enrollment_id"],
+                ["__count"],
+            )
+        )
         for enrollment in self:
             enrollment.trace_count = counts.get(enrollment, 0)
 
@@ -221,6 +252,7 @@ class SalesSequenceEnrollment(models.Model):
         """What ``enroll()`` checks, for a manager's direct create / write:
         the sequence and the record readable, one company, a sender the
         caller may send as, the next step of this sequence."""
+
         def changed(*names):
             return fnames is None or not fnames.isdisjoint(names)
 
@@ -231,21 +263,35 @@ class SalesSequenceEnrollment(models.Model):
                 for record in (enrollment.lead_id, enrollment.partner_id):
                     record.check_access("read")
                     if record.company_id and record.company_id != sequence.company_id:
-                        raise UserError(self.env._(
-                            "%(record)s belongs to %(company)s, not to the sequence's company.",
-                            record=record.display_name, company=record.company_id.name))
+                        raise UserError(
+                            self.env._(
+                                "%(record)s belongs to %(company)s, not to the sequence's company.",
+                                record=record.display_name,
+                                company=record.company_id.name,
+                            )
+                        )
             if changed("sequence_id", "user_id"):
                 enrollment._check_sender()
             step = enrollment.step_id
             if changed("sequence_id", "step_id") and step and step.sequence_id != sequence:
-                raise UserError(self.env._("The step “%(step)s” is not a step of the sequence %(sequence)s.",
-                                           step=enrollment.step_id.name, sequence=sequence.name))
+                raise UserError(
+                    self.env._(
+                        "The step “%(step)s” is not a step of the sequence %(sequence)s.",
+                        step=enrollment.step_id.name,
+                        sequence=sequence.name,
+                    )
+                )
 
     def _check_sender(self):
         sender, sequence = self.user_id, self.sequence_id
         if sender.share or not sender.active or sequence.company_id not in sender.company_ids:
-            raise UserError(self.env._("%(sender)s cannot send for the company %(company)s.",
-                                       sender=sender.name, company=sequence.company_id.name))
+            raise UserError(
+                self.env._(
+                    "%(sender)s cannot send for the company %(company)s.",
+                    sender=sender.name,
+                    company=sequence.company_id.name,
+                )
+            )
         if not sequence._may_send_as(sender):
             raise AccessError(self.env._("Only a sequence manager can send in the name of %s.", sender.name))
 
@@ -277,15 +323,22 @@ class SalesSequenceEnrollment(models.Model):
     def _resume(self, now):
         for enrollment in self.filtered(lambda e: e.state in ("paused", "failed")):
             enrollment._check_can_resume()
-            enrollment._write_engine({
-                "state": "active", "resume_at": False, "failure_reason": False, "failure_message": False,
-                "exit_reason": False, "ended_at": False, "last_run_at": now,
-                "waiting_reason": False, "waiting_detail": False,
-                "next_run_at": (
-                    False if enrollment.waiting_activity_id
-                    else enrollment._due(enrollment.step_id, now)
-                ),
-            })
+            enrollment._write_engine(
+                {
+                    "state": "active",
+                    "resume_at": False,
+                    "failure_reason": False,
+                    "failure_message": False,
+                    "exit_reason": False,
+                    "ended_at": False,
+                    "last_run_at": now,
+                    "waiting_reason": False,
+                    "waiting_detail": False,
+                    "next_run_at": (
+                        False if enrollment.waiting_activity_id else enrollment._due(enrollment.step_id, now)
+                    ),
+                }
+            )
             enrollment._log_event(self.env._("Resumed."))
             if not enrollment.step_id and not enrollment.waiting_activity_id:
                 enrollment._end("completed", "completed")
@@ -314,10 +367,17 @@ class SalesSequenceEnrollment(models.Model):
         """End these enrollments: ``completed``, or ``exited`` for ``reason``."""
         if not self:
             return
-        self._write_engine({
-            "state": state, "exit_reason": reason, "ended_at": fields.Datetime.now(),
-            "next_run_at": False, "resume_at": False, "waiting_reason": False, "waiting_detail": False,
-        })
+        self._write_engine(
+            {
+                "state": state,
+                "exit_reason": reason,
+                "ended_at": fields.Datetime.now(),
+                "next_run_at": False,
+                "resume_at": False,
+                "waiting_reason": False,
+                "waiting_detail": False,
+            }
+        )
         if state == "completed":
             self._log_event(self.env._("Completed the sequence."))
         else:
@@ -339,10 +399,16 @@ class SalesSequenceEnrollment(models.Model):
     def _fail(self, reason, detail=False):
         """Stop these enrollments on an error (``failure_reason`` code and its
         ``detail``) until someone fixes it and resumes them."""
-        self._write_engine({
-            "state": "failed", "failure_reason": reason, "failure_message": detail, "next_run_at": False,
-            "waiting_reason": False, "waiting_detail": False,
-        })
+        self._write_engine(
+            {
+                "state": "failed",
+                "failure_reason": reason,
+                "failure_message": detail,
+                "next_run_at": False,
+                "waiting_reason": False,
+                "waiting_detail": False,
+            }
+        )
         label = dict(self._fields["failure_reason"]._description_selection(self.env))[reason]
         self._log_event(self.env._("Failed: %s", "%s (%s)" % (label, detail) if detail else label))
 
@@ -367,8 +433,10 @@ class SalesSequenceEnrollment(models.Model):
             if not self.env.su:
                 targets = targets._filtered_access("read")
             enrollments = enrollments.filtered(lambda e: e._target().id in targets._ids)
-            text = {e._target().id: self.env._("%(sequence)s: %(event)s", sequence=e.sequence_id.name, event=body)
-                    for e in enrollments}
+            text = {
+                e._target().id: self.env._("%(sequence)s: %(event)s", sequence=e.sequence_id.name, event=body)
+                for e in enrollments
+            }
             targets._message_log_batch(text)
             noted |= enrollments
         (self - noted)._message_log_batch(dict.fromkeys((self - noted).ids, body))
@@ -377,8 +445,11 @@ class SalesSequenceEnrollment(models.Model):
         self.ensure_one()
         target = self._target()
         return {
-            "type": "ir.actions.act_window", "res_model": target._name, "res_id": target.id,
-            "view_mode": "form", "views": [(False, "form")],
+            "type": "ir.actions.act_window",
+            "res_model": target._name,
+            "res_id": target.id,
+            "view_mode": "form",
+            "views": [(False, "form")],
         }
 
     @api.model
@@ -402,10 +473,12 @@ class SalesSequenceEnrollment(models.Model):
             if not self.waiting_activity_id and self.state in RUNNING_STATES:
                 self._end("completed", "completed")
             return
-        self._write_engine({
-            "step_id": step.id,
-            "next_run_at": False if self.waiting_activity_id else self._due(step, anchor),
-        })
+        self._write_engine(
+            {
+                "step_id": step.id,
+                "next_run_at": False if self.waiting_activity_id else self._due(step, anchor),
+            }
+        )
 
     def _on_task_finished(self):
         """The task this enrollment waited for is done (or cancelled): go on."""
@@ -429,9 +502,13 @@ class SalesSequenceEnrollment(models.Model):
         references = mail_tools.mail_header_msgid_re.findall(
             "%s %s" % (message_dict.get("references") or "", message_dict.get("in_reply_to") or "")
         )
-        traces = self.env["sales.sequence.trace"].search(
-            [("message_id", "in", references), ("enrollment_id.state", "in", RUNNING_STATES)]
-        ) if references else self.env["sales.sequence.trace"]
+        traces = (
+            self.env["sales.sequence.trace"].search(
+                [("message_id", "in", references), ("enrollment_id.state", "in", RUNNING_STATES)]
+            )
+            if references
+            else self.env["sales.sequence.trace"]
+        )
         enrollments = traces.enrollment_id or self._running_for_sender(message_dict, routes)
         if not enrollments:
             return
@@ -451,11 +528,17 @@ class SalesSequenceEnrollment(models.Model):
         """What a human reply to these enrollments says (``tools.replies``):
         the senders' and the company's own addresses are never a referral."""
         # sudo: the company's own addresses, whoever the reply reached
-        own = [domain[fname] for domain in self.env["mail.alias.domain"].sudo().search([])
-               for fname in ("catchall_email", "bounce_email", "default_from_email") if domain[fname]]
+        own = [
+            domain[fname]
+            for domain in self.env["mail.alias.domain"].sudo().search([])
+            for fname in ("catchall_email", "bounce_email", "default_from_email")
+            if domain[fname]
+        ]
         return replies.classify_html_reply(
-            message_dict.get("body") or "", sender=message_dict.get("email_from"),
-            subject=message_dict.get("subject"), ignore=[*self.user_id.mapped("email"), *own],
+            message_dict.get("body") or "",
+            sender=message_dict.get("email_from"),
+            subject=message_dict.get("subject"),
+            ignore=[*self.user_id.mapped("email"), *own],
         )
 
     def _on_reply(self, traces, classification=None, reply=None):
@@ -496,8 +579,10 @@ class SalesSequenceEnrollment(models.Model):
         if not email:
             return self.browse()
         # sudo: a removal request is honoured whoever it reached (the list is the company's)
-        self.env["mail.blacklist"].sudo()._add(email, message=self.env._(
-            "Asked to be removed in a reply to the sales sequence %s.", self[:1].sequence_id.name))
+        self.env["mail.blacklist"].sudo()._add(
+            email,
+            message=self.env._("Asked to be removed in a reply to the sales sequence %s.", self[:1].sequence_id.name),
+        )
         mine = self.filtered(lambda e: e._recipient_email() == email)
         (mine | self._running_for_email(email)).action_exit("unsubscribed")
         return mine
@@ -513,8 +598,11 @@ class SalesSequenceEnrollment(models.Model):
         for enrollment in self.filtered(lambda e: e._target()):
             # sudo: the task is the sender's, on a record the reply reached
             enrollment._target().sudo().activity_schedule(
-                "mail.mail_activity_data_todo", date_deadline=enrollment._clock().local_date(fields.Datetime.now()),
-                summary=summary[:200], note=note, user_id=enrollment.user_id.id,
+                "mail.mail_activity_data_todo",
+                date_deadline=enrollment._clock().local_date(fields.Datetime.now()),
+                summary=summary[:200],
+                note=note,
+                user_id=enrollment.user_id.id,
             )
 
     def _exit_company(self, author):
@@ -528,10 +616,14 @@ class SalesSequenceEnrollment(models.Model):
             if not companies:
                 continue
             # sudo: every sender's enrollments at that company stop
-            colleagues = self.sudo().search([
-                ("sequence_id", "=", sequence.id), ("state", "in", RUNNING_STATES), ("id", "not in", self.ids),
-                ("partner_id.commercial_partner_id", "in", companies.ids),
-            ])
+            colleagues = self.sudo().search(
+                [
+                    ("sequence_id", "=", sequence.id),
+                    ("state", "in", RUNNING_STATES),
+                    ("id", "not in", self.ids),
+                    ("partner_id.commercial_partner_id", "in", companies.ids),
+                ]
+            )
             colleagues.action_exit("company_reply")
 
     def _last_email_trace(self):
@@ -547,20 +639,23 @@ class SalesSequenceEnrollment(models.Model):
         back = autoreply.cap_return_date(autoreply.find_return_date(text, today), today, max_days)
         for enrollment in self.filtered(lambda e: e.state == "active"):
             days = min(max(enrollment.sequence_id.ooo_resume_days, 0), max_days)
-            resume_at = (
-                fields.Datetime.to_datetime(back) if back
-                else fields.Datetime.now() + timedelta(days=days)
-            )
+            resume_at = fields.Datetime.to_datetime(back) if back else fields.Datetime.now() + timedelta(days=days)
             enrollment._write_engine({"state": "paused", "resume_at": resume_at})
-            enrollment._log_event(self.env._("Out of office: paused until %s.", fields.Date.to_string(resume_at.date())))
+            enrollment._log_event(
+                self.env._("Out of office: paused until %s.", fields.Date.to_string(resume_at.date()))
+            )
         self._schedule_wakeup(self.mapped("resume_at"))
 
     @api.model
     def _exit_on_meeting(self, partners, leads):
-        running = self.search(
-            (self._running_domain(leads) | self._running_domain(partners, through_leads=False))
-            & Domain("sequence_id.exit_on_meeting", "=", True)
-        ) if partners or leads else self.browse()
+        running = (
+            self.search(
+                (self._running_domain(leads) | self._running_domain(partners, through_leads=False))
+                & Domain("sequence_id.exit_on_meeting", "=", True)
+            )
+            if partners or leads
+            else self.browse()
+        )
         running.action_exit("meeting")
 
     @api.model
@@ -581,11 +676,13 @@ class SalesSequenceEnrollment(models.Model):
         a new deal. The engine checks again before each step, for changes
         made without ``write``."""
         people = Domain("lead_id", "in", leads.ids) | (
-            Domain("lead_id", "=", False) & Domain("partner_id", "in", leads.partner_id.ids))
+            Domain("lead_id", "=", False) & Domain("partner_id", "in", leads.partner_id.ids)
+        )
         companies = leads.partner_id.commercial_partner_id
         if companies:
             people |= Domain("sequence_id.exit_on_deal_created", "=", True) & Domain(
-                "partner_id.commercial_partner_id", "in", companies.ids)
+                "partner_id.commercial_partner_id", "in", companies.ids
+            )
         running = self.search(people & Domain("state", "in", RUNNING_STATES))
         for reason, enrollments in running._find_exits(with_condition=False).items():
             enrollments._end("exited", reason)
@@ -616,7 +713,9 @@ class SalesSequenceEnrollment(models.Model):
         if email:
             # the recipient's own request, from the public route (the list is written in sudo)
             self.env["mail.blacklist"]._sales_sequence_suppress(
-                email, "unsubscribed", self.sequence_id,
+                email,
+                "unsubscribed",
+                self.sequence_id,
                 message=self.env._("Unsubscribed from the sales sequence %s.", self.sequence_id.name),
             )
         (self | self._running_for_email(email)).action_exit("unsubscribed")
@@ -626,15 +725,21 @@ class SalesSequenceEnrollment(models.Model):
         if not email:
             return self.browse()
         # sudo: every enrollment to that address, whoever sends it
-        return self.sudo().search([
-            ("state", "in", RUNNING_STATES),
-            "|", ("lead_id.email_normalized", "=", email), ("partner_id.email_normalized", "=", email),
-        ])
+        return self.sudo().search(
+            [
+                ("state", "in", RUNNING_STATES),
+                "|",
+                ("lead_id.email_normalized", "=", email),
+                ("partner_id.email_normalized", "=", email),
+            ]
+        )
 
     def _unsubscribe_url(self):
         self.ensure_one()
         return "%s/sales_sequence/unsubscribe/%s/%s" % (
-            self.get_base_url(), self.id, self._unsubscribe_token(),
+            self.get_base_url(),
+            self.id,
+            self._unsubscribe_token(),
         )
 
     # ------------------------------------------------------------------
@@ -667,10 +772,17 @@ class SalesSequenceEnrollment(models.Model):
         variant = ab.pick_variant(step.variant_ids, self.id) if step.variant_ids else None
         try:
             return Composer(self.env).compose(
-                step, self.lead_id, self.partner_id, self.user_id, enrollment=self, variant=variant,
+                step,
+                self.lead_id,
+                self.partner_id,
+                self.user_id,
+                enrollment=self,
+                variant=variant,
             )
         except render.TemplateError as error:
-            raise UserError(self.env._("The step “%(step)s” does not render: %(error)s", step=step.name, error=error)) from error
+            raise UserError(
+                self.env._("The step “%(step)s” does not render: %(error)s", step=step.name, error=error)
+            ) from error
 
     def _manual_email_recipient(self):
         """The contact to write to: the one with the enrollment's recipient
@@ -680,10 +792,13 @@ class SalesSequenceEnrollment(models.Model):
         if not email:
             raise UserError(self.env._("%s has no email address.", self._target().display_name))
         if self.env["mail.blacklist"]._sales_sequence_suppressed({email}):
-            raise UserError(self.env._(
-                "%s is on the suppression list (unsubscribed or blacklisted): "
-                "mark the task done or cancel it instead.", email,
-            ))
+            raise UserError(
+                self.env._(
+                    "%s is on the suppression list (unsubscribed or blacklisted): "
+                    "mark the task done or cancel it instead.",
+                    email,
+                )
+            )
         if self.partner_id.email_normalized == email:
             return self.partner_id
         return self._target()._partner_find_from_emails_single([email], no_create=False)
@@ -761,8 +876,9 @@ class SalesSequenceEnrollment(models.Model):
         self.env["sales.sequence"].flush_model(["state"])
         # a serialization failure is expected under concurrency (see
         # _with_fresh_snapshot): not logged as a bad query
-        self.env.cr.execute(SQL(
-            """SELECT enrollment.id
+        self.env.cr.execute(
+            SQL(
+                """SELECT enrollment.id
                  FROM sales_sequence_enrollment enrollment
                  JOIN sales_sequence sequence ON sequence.id = enrollment.sequence_id
                 WHERE enrollment.state = 'active' AND enrollment.next_run_at <= %s
@@ -770,23 +886,32 @@ class SalesSequenceEnrollment(models.Model):
              ORDER BY enrollment.next_run_at, enrollment.id
                 LIMIT %s
            FOR UPDATE OF enrollment SKIP LOCKED""",
-            now, limit,
-        ), log_exceptions=False)
+                now,
+                limit,
+            ),
+            log_exceptions=False,
+        )
         return self.browse(row[0] for row in self.env.cr.fetchall())
 
     @api.model
     def _count_due(self, now):
-        return self.search_count([
-            ("state", "=", "active"), ("next_run_at", "<=", now), ("sequence_id.state", "=", "active"),
-        ])
+        return self.search_count(
+            [
+                ("state", "=", "active"),
+                ("next_run_at", "<=", now),
+                ("sequence_id.state", "=", "active"),
+            ]
+        )
 
     @api.model
     def _next_due_after(self, now):
         self.flush_model(["state", "next_run_at"])
-        rows = self.env.execute_query(SQL(
-            "SELECT MIN(next_run_at) FROM sales_sequence_enrollment WHERE state = 'active' AND next_run_at > %s",
-            now,
-        ))
+        rows = self.env.execute_query(
+            SQL(
+                "SELECT MIN(next_run_at) FROM sales_sequence_enrollment WHERE state = 'active' AND next_run_at > %s",
+                now,
+            )
+        )
         return [rows[0][0]] if rows and rows[0][0] else []
 
     @api.model
@@ -849,7 +974,8 @@ class SalesSequenceEnrollment(models.Model):
         rules = {sequence: deal_exits.Rules.of(sequence) for sequence in self.sequence_id}
         for enrollment in self:
             reason = (enrollment.lead_id and enrollment._lead_exit_reason()) or enrollment._deal_exit_reason(
-                deals, rules[enrollment.sequence_id])
+                deals, rules[enrollment.sequence_id]
+            )
             if reason:
                 found[reason].append(enrollment.id)
         exits = defaultdict(lambda: self.browse(), {reason: self.browse(ids) for reason, ids in found.items()})
@@ -868,9 +994,12 @@ class SalesSequenceEnrollment(models.Model):
 
     def _deal_exit_reason(self, deals, rules):
         return deal_exits.exit_reason(
-            self.start_deals, deals, rules,
+            self.start_deals,
+            deals,
+            rules,
             partner_id=None if self.lead_id else self.partner_id.id,
-            company_id=self.partner_id.commercial_partner_id.id, lead_id=self.lead_id.id,
+            company_id=self.partner_id.commercial_partner_id.id,
+            lead_id=self.lead_id.id,
         )
 
     def _lead_exit_reason(self):
@@ -899,10 +1028,15 @@ class SalesSequenceEnrollment(models.Model):
             except (ValueError, SyntaxError, TypeError, NameError) as error:
                 _logger.info("Condition of %s does not evaluate: %s", sent.sequence_id, error)
                 continue
-            as_sender = self.env(user=sender.id, su=False, context=dict(
-                self.env.context, active_test=False, allowed_company_ids=sender.company_ids.ids))
-            for field_name, subset in (("lead_id", sent.filtered("lead_id")),
-                                       ("partner_id", sent.filtered(lambda e: not e.lead_id))):
+            as_sender = self.env(
+                user=sender.id,
+                su=False,
+                context=dict(self.env.context, active_test=False, allowed_company_ids=sender.company_ids.ids),
+            )
+            for field_name, subset in (
+                ("lead_id", sent.filtered("lead_id")),
+                ("partner_id", sent.filtered(lambda e: not e.lead_id)),
+            ):
                 if subset:
                     matched |= subset._matching_records(as_sender, field_name, domain)
         return matched

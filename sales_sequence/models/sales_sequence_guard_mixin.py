@@ -30,7 +30,8 @@ class SalesSequenceGuardMixin(models.AbstractModel):
     _description = "Sales Sequence Guarded Records"
 
     is_sequence_manager = fields.Boolean(
-        compute="_compute_is_sequence_manager", help="The current user may change what the engine decides.")
+        compute="_compute_is_sequence_manager", help="The current user may change what the engine decides."
+    )
 
     # fields a sequence user (not a manager) may give when creating a record
     # directly; None: users create through the product's actions only
@@ -69,17 +70,22 @@ class SalesSequenceGuardMixin(models.AbstractModel):
 
     def _refuse_fields(self, names):
         if names:
-            labels = sorted(self._fields[name]._description_string(self.env) if name in self._fields else name
-                            for name in names)
-            raise AccessError(self.env._(
-                "Only the engine or a sequence manager may set %(fields)s of %(model)s. %(hint)s",
-                fields=", ".join("“%s”" % label for label in labels),
-                model=self._description, hint=self._guard_hint(),
-            ))
+            labels = sorted(
+                self._fields[name]._description_string(self.env) if name in self._fields else name for name in names
+            )
+            raise AccessError(
+                self.env._(
+                    "Only the engine or a sequence manager may set %(fields)s of %(model)s. %(hint)s",
+                    fields=", ".join("“%s”" % label for label in labels),
+                    model=self._description,
+                    hint=self._guard_hint(),
+                )
+            )
 
     def _guard_create_message(self):
-        return self.env._("%(model)s records are not created directly. %(hint)s",
-                          model=self._description, hint=self._guard_hint())
+        return self.env._(
+            "%(model)s records are not created directly. %(hint)s", model=self._description, hint=self._guard_hint()
+        )
 
     def _guard_hint(self):
         """What to do instead (the product's action), for the error messages."""

@@ -34,6 +34,7 @@ Definitions:
 - rates: opened / sent, clicked / sent, replied / contacted, positive
   replies / contacted, connected / calls logged (percentages)
 """
+
 from collections import defaultdict
 
 from odoo import api, fields, models
@@ -51,10 +52,24 @@ LAST_STEP_DOMAIN = Domain("state", "!=", "skipped") & Domain("step_type", "in", 
 POSITIVE_EXITS = ("completed", "reply", "meeting", "won")
 METRIC_LEVELS = ("sequence_id", "step_id", "variant_id")
 COUNT_FIELDS = (
-    "enrolled_count", "active_count", "completed_count", "contacted_count", "sent_count",
-    "opened_count", "clicked_count", "replied_count", "bounced_count", "unsubscribed_count",
-    "meeting_count", "dropped_count", "task_count", "task_done_count", "won_count",
-    "call_count", "connected_count", "positive_reply_count",
+    "enrolled_count",
+    "active_count",
+    "completed_count",
+    "contacted_count",
+    "sent_count",
+    "opened_count",
+    "clicked_count",
+    "replied_count",
+    "bounced_count",
+    "unsubscribed_count",
+    "meeting_count",
+    "dropped_count",
+    "task_count",
+    "task_done_count",
+    "won_count",
+    "call_count",
+    "connected_count",
+    "positive_reply_count",
 )
 
 
@@ -143,44 +158,58 @@ class SalesSequenceMetricsMixin(models.AbstractModel):
     active_count = fields.Integer("In Progress", compute="_compute_metrics")
     completed_count = fields.Integer("Completed", compute="_compute_metrics")
     contacted_count = fields.Integer(
-        "Contacted", compute="_compute_metrics", help="Touches that reached the prospect (emails, tasks).",
+        "Contacted",
+        compute="_compute_metrics",
+        help="Touches that reached the prospect (emails, tasks).",
     )
     sent_count = fields.Integer("Emails Sent", compute="_compute_metrics")
     opened_count = fields.Integer("Opened", compute="_compute_metrics")
     clicked_count = fields.Integer("Clicked", compute="_compute_metrics")
     replied_count = fields.Integer("Replied", compute="_compute_metrics")
     positive_reply_count = fields.Integer(
-        "Positive Replies", compute="_compute_metrics", help="Replies that say yes (interested, let's talk).",
+        "Positive Replies",
+        compute="_compute_metrics",
+        help="Replies that say yes (interested, let's talk).",
     )
     bounced_count = fields.Integer("Bounced", compute="_compute_metrics")
     unsubscribed_count = fields.Integer("Opted Out", compute="_compute_metrics")
     meeting_count = fields.Integer("Meetings", compute="_compute_metrics")
     dropped_count = fields.Integer(
-        "Dropped", compute="_compute_metrics",
+        "Dropped",
+        compute="_compute_metrics",
         help="Left without a reply, a meeting or a win: unsubscribed, bounced, exited or failed.",
     )
     task_count = fields.Integer("Tasks", compute="_compute_metrics")
     task_done_count = fields.Integer("Tasks Done", compute="_compute_metrics")
     won_count = fields.Integer(
-        "Won", compute="_compute_metrics", help="Won leads whose last touch before the win was this one.",
+        "Won",
+        compute="_compute_metrics",
+        help="Won leads whose last touch before the win was this one.",
     )
     call_count = fields.Integer(
-        "Calls Logged", compute="_compute_metrics", help="Calls whose outcome the rep logged.",
+        "Calls Logged",
+        compute="_compute_metrics",
+        help="Calls whose outcome the rep logged.",
     )
     connected_count = fields.Integer("Calls Connected", compute="_compute_metrics")
     won_revenue = fields.Monetary(
-        "Won Revenue", compute="_compute_metrics", currency_field="currency_id",
+        compute="_compute_metrics",
+        currency_field="currency_id",
         help="Expected revenue of the won leads whose last touch before the win was this one.",
     )
     open_rate = fields.Float("Open Rate (%)", compute="_compute_metrics", digits=(16, 1))
     click_rate = fields.Float("Click Rate (%)", compute="_compute_metrics", digits=(16, 1))
     reply_rate = fields.Float("Reply Rate (%)", compute="_compute_metrics", digits=(16, 1))
     positive_reply_rate = fields.Float(
-        "Positive Reply Rate (%)", compute="_compute_metrics", digits=(16, 1),
+        "Positive Reply Rate (%)",
+        compute="_compute_metrics",
+        digits=(16, 1),
         help="Positive replies per prospect (or touch) contacted.",
     )
     connect_rate = fields.Float(
-        "Connect Rate (%)", compute="_compute_metrics", digits=(16, 1),
+        "Connect Rate (%)",
+        compute="_compute_metrics",
+        digits=(16, 1),
         help="Calls connected, out of the calls whose outcome was logged.",
     )
     currency_id = fields.Many2one("res.currency", compute="_compute_currency_id")
@@ -210,10 +239,21 @@ class SalesSequenceMetricsMixin(models.AbstractModel):
         ``domain``, per ``level`` (``sequence_id``, ``step_id`` or
         ``variant_id``): one query."""
         # sudo: a sequence's numbers count every sender's traces
-        rows = self.env["sales.sequence.trace"].sudo()._read_group(
-            domain, [level, "step_type", "state", "call_outcome", "reply_kind"],
-            ["__count", "message_id:count", "opened_at:count", "clicked_at:count",
-             "replied_at:count", "bounced_at:count"],
+        rows = (
+            self.env["sales.sequence.trace"]
+            .sudo()
+            ._read_group(
+                domain,
+                [level, "step_type", "state", "call_outcome", "reply_kind"],
+                [
+                    "__count",
+                    "message_id:count",
+                    "opened_at:count",
+                    "clicked_at:count",
+                    "replied_at:count",
+                    "bounced_at:count",
+                ],
+            )
         )
         totals = new_totals()
         for record, step_type, state, call_outcome, reply_kind, *counts in rows:
@@ -228,15 +268,18 @@ class SalesSequenceMetricsMixin(models.AbstractModel):
         """How the enrollments of ``sequence_ids`` that ended did so, per
         ``level`` of the last step that ran for them: one query."""
         self._check_metric_level(level)
-        rows = self.env.execute_query(SQL(
-            """SELECT last_step.%(level)s, enrollment.state, enrollment.exit_reason, COUNT(*)
+        rows = self.env.execute_query(
+            SQL(
+                """SELECT last_step.%(level)s, enrollment.state, enrollment.exit_reason, COUNT(*)
                  FROM (%(last_step)s) AS last_step
                  JOIN sales_sequence_enrollment enrollment ON enrollment.id = last_step.enrollment_id
                 WHERE enrollment.state NOT IN %(running)s
              GROUP BY 1, 2, 3""",
-            level=SQL.identifier(level), last_step=self._last_step_query(sequence_ids),
-            running=RUNNING_STATES,
-        ))
+                level=SQL.identifier(level),
+                last_step=self._last_step_query(sequence_ids),
+                running=RUNNING_STATES,
+            )
+        )
         totals = new_totals()
         for record_id, state, reason, count in rows:
             if record_id:
@@ -251,17 +294,26 @@ class SalesSequenceMetricsMixin(models.AbstractModel):
         Trace = self.env["sales.sequence.trace"].sudo()
         Trace.flush_model(["enrollment_id", "sequence_id", "step_id", "variant_id", "sent_at"])
         query = Trace._search(
-            Domain("sequence_id", "in", list(sequence_ids)) & LAST_STEP_DOMAIN
+            Domain("sequence_id", "in", list(sequence_ids))
+            & LAST_STEP_DOMAIN
             & Domain("enrollment_id.state", "not in", RUNNING_STATES)
         )
         table = query.table
-        query.order = SQL("%s, %s DESC, %s DESC", SQL.identifier(table, "enrollment_id"),
-                          SQL.identifier(table, "sent_at"), SQL.identifier(table, "id"))
-        return query.select(SQL(
-            "DISTINCT ON (%(enrollment)s) %(enrollment)s, %(sequence)s, %(step)s, %(variant)s",
-            enrollment=SQL.identifier(table, "enrollment_id"), sequence=SQL.identifier(table, "sequence_id"),
-            step=SQL.identifier(table, "step_id"), variant=SQL.identifier(table, "variant_id"),
-        ))
+        query.order = SQL(
+            "%s, %s DESC, %s DESC",
+            SQL.identifier(table, "enrollment_id"),
+            SQL.identifier(table, "sent_at"),
+            SQL.identifier(table, "id"),
+        )
+        return query.select(
+            SQL(
+                "DISTINCT ON (%(enrollment)s) %(enrollment)s, %(sequence)s, %(step)s, %(variant)s",
+                enrollment=SQL.identifier(table, "enrollment_id"),
+                sequence=SQL.identifier(table, "sequence_id"),
+                step=SQL.identifier(table, "step_id"),
+                variant=SQL.identifier(table, "variant_id"),
+            )
+        )
 
     @api.model
     def _metric_won_totals(self, sequence_ids, level):
@@ -272,11 +324,13 @@ class SalesSequenceMetricsMixin(models.AbstractModel):
         if not sequence_ids:
             return new_totals()
         self.env["sales.sequence.trace"].flush_model(
-            ["enrollment_id", "sequence_id", "step_id", "variant_id", "sent_at", "state", "step_type"])
+            ["enrollment_id", "sequence_id", "step_id", "variant_id", "sent_at", "state", "step_type"]
+        )
         self.env["sales.sequence.enrollment"].flush_model(["lead_id", "partner_id", "sequence_id"])
         self.env["crm.lead"].flush_model(["won_status", "date_closed", "expected_revenue", "partner_id"])
-        rows = self.env.execute_query(SQL(
-            """SELECT won.%(level)s, COUNT(*), SUM(won.expected_revenue)
+        rows = self.env.execute_query(
+            SQL(
+                """SELECT won.%(level)s, COUNT(*), SUM(won.expected_revenue)
                  FROM (
                     SELECT DISTINCT ON (lead.id) lead.id, lead.expected_revenue,
                            trace.sequence_id, trace.step_id, trace.variant_id
@@ -301,9 +355,12 @@ class SalesSequenceMetricsMixin(models.AbstractModel):
                  ) AS won
                 WHERE won.sequence_id IN %(sequence_ids)s
              GROUP BY 1""",
-            level=SQL.identifier(level), touch_states=TOUCH_STATES, touch_types=step_types.codes(is_touch=True),
-            sequence_ids=tuple(sequence_ids),
-        ))
+                level=SQL.identifier(level),
+                touch_states=TOUCH_STATES,
+                touch_types=step_types.codes(is_touch=True),
+                sequence_ids=tuple(sequence_ids),
+            )
+        )
         totals = new_totals()
         for record_id, count, revenue in rows:
             if record_id:
@@ -314,4 +371,3 @@ class SalesSequenceMetricsMixin(models.AbstractModel):
     def _check_metric_level(self, level):
         if level not in METRIC_LEVELS:
             raise ValueError("Unknown metric level %r" % level)
-

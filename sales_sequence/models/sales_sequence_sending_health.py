@@ -30,9 +30,9 @@ class SalesSequenceSendingHealth(models.Model):
         "sales.sequence.trace": ["enrollment_id", "message_id", "sent_at", "bounced_at", "complained_at"],
     }
 
-    sequence_id = fields.Many2one("sales.sequence", "Sequence", readonly=True)
+    sequence_id = fields.Many2one("sales.sequence", readonly=True)
     user_id = fields.Many2one("res.users", "Sender", readonly=True)
-    company_id = fields.Many2one("res.company", "Company", readonly=True)
+    company_id = fields.Many2one("res.company", readonly=True)
     running_count = fields.Integer("In Progress", readonly=True, help="Prospects running in the sequence.")
     sent_7d = fields.Integer("Sent (7 days)", readonly=True)
     bounced_7d = fields.Integer("Bounced (7 days)", readonly=True)
@@ -43,11 +43,17 @@ class SalesSequenceSendingHealth(models.Model):
     complaint_30d = fields.Integer("Complaints (30 days)", readonly=True)
     unsubscribed_30d = fields.Integer("Unsubscribed (30 days)", readonly=True)
     bounce_rate_30d = fields.Float(
-        "Bounce Rate (30 days, %)", readonly=True, aggregator=None, digits=(16, 1),
+        "Bounce Rate (30 days, %)",
+        readonly=True,
+        aggregator=None,
+        digits=(16, 1),
         help="Bounces of the last 30 days per email sent in the last 30 days.",
     )
     complaint_rate_30d = fields.Float(
-        "Complaint Rate (30 days, %)", readonly=True, aggregator=None, digits=(16, 2),
+        "Complaint Rate (30 days, %)",
+        readonly=True,
+        aggregator=None,
+        digits=(16, 2),
         help="Spam complaints of the last 30 days per email sent in the last 30 days.",
     )
     # the caps that apply, as they stand now
@@ -112,7 +118,9 @@ class SalesSequenceSendingHealth(models.Model):
                    100.0 * totals.complaint_30d / NULLIF(totals.sent_30d, 0) AS complaint_rate_30d
               FROM totals
             """,
-            now=now, week=since[7], month=since[30],
+            now=now,
+            week=since[7],
+            month=since[30],
         )
 
     def action_open_sending_profile(self):

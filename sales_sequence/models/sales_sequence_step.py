@@ -21,11 +21,22 @@ ENGAGEMENT_CONDITIONS = [
 ]
 # sample values used to check that templates render before activation
 SAMPLE_VALUES = {
-    "first_name": "Jane", "last_name": "Doe", "full_name": "Jane Doe", "company": "Acme",
-    "title": "CEO", "city": "Brussels", "industry": "Software", "custom": {},
-    "sender": {"first_name": "Sam", "last_name": "Seller", "name": "Sam Seller",
-               "title": "Account Executive", "phone": "+32 2 000 00 00",
-               "email": "sam@example.com"},
+    "first_name": "Jane",
+    "last_name": "Doe",
+    "full_name": "Jane Doe",
+    "company": "Acme",
+    "title": "CEO",
+    "city": "Brussels",
+    "industry": "Software",
+    "custom": {},
+    "sender": {
+        "first_name": "Sam",
+        "last_name": "Seller",
+        "name": "Sam Seller",
+        "title": "Account Executive",
+        "phone": "+32 2 000 00 00",
+        "email": "sam@example.com",
+    },
     "unsubscribe_link": "https://example.com/unsubscribe",
 }
 # the sections of the step form, shown as the step type says (show_<section>)
@@ -50,10 +61,12 @@ def own_attachments(records):
     for record in records:
         record.attachment_ids.filtered(lambda a: not a.res_id).write({"res_model": record._name, "res_id": record.id})
     return records
+
+
 # every field that holds a template, whatever the step's type
-TEMPLATE_FIELDS = tuple(dict.fromkeys(
-    name for step_type in step_types.REGISTRY.values() for name in step_type.template_fields
-))
+TEMPLATE_FIELDS = tuple(
+    dict.fromkeys(name for step_type in step_types.REGISTRY.values() for name in step_type.template_fields)
+)
 
 
 class SalesSequenceStep(models.Model):
@@ -67,13 +80,17 @@ class SalesSequenceStep(models.Model):
     _rec_names_search = ["subject", "activity_summary", "sequence_id"]
 
     sequence_id = fields.Many2one(
-        "sales.sequence", required=True, ondelete="cascade", index=True,
+        "sales.sequence",
+        required=True,
+        ondelete="cascade",
+        index=True,
     )
     sequence = fields.Integer("Order", default=10)
     active = fields.Boolean(default=True)
     name = fields.Char(compute="_compute_name")
     title = fields.Char(
-        compute="_compute_name", help="What the step does, as plain text (its subject or task summary).",
+        compute="_compute_name",
+        help="What the step does, as plain text (its subject or task summary).",
     )
     company_id = fields.Many2one(related="sequence_id.company_id", store=True)
     step_type = fields.Selection(step_types.selection(), "Type", required=True, default="email")
@@ -94,65 +111,83 @@ class SalesSequenceStep(models.Model):
     # email
     subject = fields.Char(translate=True)
     body_html = fields.Html(
-        "Body", translate=True, sanitize_attributes=False, sanitize_overridable=True,
+        "Body",
+        translate=True,
+        sanitize_attributes=False,
+        sanitize_overridable=True,
     )
     thread_with_previous = fields.Boolean(
         "Reply in Previous Thread",
         help="Send as a reply to the previous email of this sequence (Re: subject, same thread).",
     )
     add_signature = fields.Boolean(
-        "Add Sender Signature", help="Append the sender's Odoo signature to the email.",
+        "Add Sender Signature",
+        help="Append the sender's Odoo signature to the email.",
     )
     email_cc = fields.Char(
-        "Cc", help="Addresses in copy, separated by commas; variables allowed (e.g. {{ sender.email }}).",
+        "Cc",
+        help="Addresses in copy, separated by commas; variables allowed (e.g. {{ sender.email }}).",
     )
     email_bcc = fields.Char(
-        "Bcc", help="Hidden copies, separated by commas (e.g. your CRM's logging address); variables allowed.",
+        "Bcc",
+        help="Hidden copies, separated by commas (e.g. your CRM's logging address); variables allowed.",
     )
     attachment_ids = fields.Many2many(
-        "ir.attachment", "sales_sequence_step_attachment_rel", "step_id", "attachment_id",
-        string="Attachments", help="Sent with every email of this step.",
+        "ir.attachment",
+        "sales_sequence_step_attachment_rel",
+        "step_id",
+        "attachment_id",
+        string="Attachments",
+        help="Sent with every email of this step.",
     )
     # stored: the engine reads the attachments only of the steps that have some
     has_attachments = fields.Boolean(compute="_compute_has_attachments", store=True)
     track_opens = fields.Boolean(
-        "Track Opens", default=True,
+        default=True,
         help="Know when this email is opened (when the sequence tracks opens too).",
     )
     track_clicks = fields.Boolean(
-        "Track Clicks", default=True,
+        default=True,
         help="Know when the links of this email are followed (when the sequence tracks clicks too).",
     )
     variant_ids = fields.One2many("sales.sequence.step.variant", "step_id", string="Variants", copy=True)
     template_id = fields.Many2one(
-        "sales.sequence.template", "Start from Template", ondelete="set null",
+        "sales.sequence.template",
+        "Start from Template",
+        ondelete="set null",
         help="Picking a template copies its subject and body into this email.",
     )
     # activities
-    activity_type_id = fields.Many2one("mail.activity.type", "Activity Type")
+    activity_type_id = fields.Many2one("mail.activity.type")
     activity_summary = fields.Char("Summary", translate=True)
     activity_note = fields.Html("Note", translate=True)
     assign_to = fields.Selection(
-        [("owner", "Sequence owner"), ("salesperson", "Salesperson of the record"),
-         ("user", "A specific user")],
-        default="salesperson", required=True,
+        [("owner", "Sequence owner"), ("salesperson", "Salesperson of the record"), ("user", "A specific user")],
+        default="salesperson",
+        required=True,
     )
     assign_user_id = fields.Many2one(
-        "res.users", "Assign To User", domain="[('share', '=', False)]", check_company=True,
+        "res.users",
+        "Assign To User",
+        domain="[('share', '=', False)]",
+        check_company=True,
     )
     due_days = fields.Integer(
-        "Due After (days)", default=0,
+        "Due After (days)",
+        default=0,
         help="The task is due this many days after the step fires (0: the same day).",
     )
     task_priority = fields.Selection(TASK_PRIORITIES, "Priority", default="0", required=True)
     linkedin_action = fields.Selection(LINKEDIN_ACTIONS, "LinkedIn Action", default="connect")
     linkedin_copy = fields.Text(
-        "Suggested Copy", translate=True,
+        "Suggested Copy",
+        translate=True,
         help="The text the rep may paste on LinkedIn, rendered for the prospect; variables allowed.",
     )
     call_script = fields.Text(translate=True)
     voicemail_script = fields.Text(
-        translate=True, help="What to say when the call lands on voicemail; variables allowed.",
+        translate=True,
+        help="What to say when the call lands on voicemail; variables allowed.",
     )
     call_duration = fields.Integer("Expected Duration (min)", help="How long the call should take, in minutes.")
     exit_when_connected = fields.Boolean(
@@ -161,20 +196,24 @@ class SalesSequenceStep(models.Model):
     )
     sms_body = fields.Text("SMS Text", translate=True)
     wait_for_completion = fields.Boolean(
-        default=True, help="Hold the enrollment until this task is marked done.",
+        default=True,
+        help="Hold the enrollment until this task is marked done.",
     )
     condition_domain = fields.Char(
-        "Run Only If", default="[]",
+        "Run Only If",
+        default="[]",
         help="The step runs only for leads (or contacts) matching this condition; others skip it.",
     )
     engagement_condition = fields.Selection(
-        ENGAGEMENT_CONDITIONS, "Only If the Email Was",
+        ENGAGEMENT_CONDITIONS,
+        "Only If the Email Was",
         help="Run this step only for prospects who engaged (or not) with an earlier email; "
         "the others skip it and go on. Two steps at the same point with opposite "
         "conditions make an if/else branch.",
     )
     engagement_step_id = fields.Many2one(
-        "sales.sequence.step", "Email",
+        "sales.sequence.step",
+        "Email",
         domain="[('sequence_id', '=', sequence_id), ('step_type', '=', 'email'), ('id', '!=', id)]",
         help="The email whose engagement is checked. Empty: the closest email step before this one.",
     )
@@ -183,23 +222,26 @@ class SalesSequenceStep(models.Model):
     # the step as it is being edited: warnings and a preview, also before it is saved
     content_warnings = fields.Text("Warnings", compute="_compute_content_warnings")
     preview_ref = fields.Reference(
-        PREVIEW_MODELS, "Preview For", compute="_compute_preview_ref", readonly=False,
+        PREVIEW_MODELS,
+        "Preview For",
+        compute="_compute_preview_ref",
+        readonly=False,
         help="The contact or lead the preview and the warnings about empty variables use (not saved: "
         "by default, the first one enrolled in the sequence, else a contact with an email address).",
     )
     preview_email_to = fields.Char("Preview To", compute="_compute_preview")
     preview_email_cc = fields.Char("Preview Cc", compute="_compute_preview")
     preview_email_bcc = fields.Char("Preview Bcc", compute="_compute_preview")
-    preview_subject = fields.Char("Preview Subject", compute="_compute_preview")
-    preview_body = fields.Html("Preview Body", compute="_compute_preview", sanitize=False)
+    preview_subject = fields.Char(compute="_compute_preview")
+    preview_body = fields.Html(compute="_compute_preview", sanitize=False)
     preview_error = fields.Text("Preview Problem", compute="_compute_preview")
 
     _ab_min_sends_positive = models.Constraint(
-        "CHECK (ab_min_sends > 0)", "An A/B test needs at least one send per variant.",
+        "CHECK (ab_min_sends > 0)",
+        "An A/B test needs at least one send per variant.",
     )
     _delays_positive = models.Constraint(
-        "CHECK (delay_business_days >= 0 AND delay_days >= 0 AND delay_hours >= 0 "
-        "AND delay_minutes >= 0)",
+        "CHECK (delay_business_days >= 0 AND delay_days >= 0 AND delay_hours >= 0 AND delay_minutes >= 0)",
         "Delays cannot be negative.",
     )
     _due_days_positive = models.Constraint("CHECK (due_days >= 0)", "A task cannot be due before its step fires.")
@@ -211,9 +253,11 @@ class SalesSequenceStep(models.Model):
         for step in self:
             step_type = step_types.get(step.step_type)
             source = step.subject if step_type.has_email else step.activity_summary
-            step.title = render.plain_title(source or "") or (
-                step_type.default_summary(step) if step_type.creates_activity else ""
-            ) or ""
+            step.title = (
+                render.plain_title(source or "")
+                or (step_type.default_summary(step) if step_type.creates_activity else "")
+                or ""
+            )
             step.name = self.env._("Day %(day)s · %(label)s", day=step.day_number, label=labels.get(step.step_type, ""))
             if step.title:
                 step.name += " · %s" % step.title
@@ -235,8 +279,7 @@ class SalesSequenceStep(models.Model):
         self.ensure_one()
         return dict(self._fields["step_type"]._description_selection(self.env)).get(self.step_type, "")
 
-    @api.depends("delay_business_days", "delay_days", "delay_hours", "delay_minutes",
-                 "sequence_id.step_ids")
+    @api.depends("delay_business_days", "delay_days", "delay_hours", "delay_minutes", "sequence_id.step_ids")
     def _compute_delay_text(self):
         for step in self:
             if any(step[field_name] < 0 for field_name in DELAY_FIELDS):
@@ -245,7 +288,9 @@ class SalesSequenceStep(models.Model):
             words = step._delay_words()
             is_first = step == step.sequence_id.step_ids[:1]
             if not words:
-                step.delay_text = self.env._("At enrollment") if is_first else self.env._("Right after the previous step")
+                step.delay_text = (
+                    self.env._("At enrollment") if is_first else self.env._("Right after the previous step")
+                )
             elif is_first:
                 step.delay_text = self.env._("%s after enrollment", words)
             else:
@@ -267,8 +312,12 @@ class SalesSequenceStep(models.Model):
             for unit, amount in schedule.delay_parts(**self._delays())
         )
 
-    @api.depends("sequence_id.step_ids.sequence", "sequence_id.step_ids.delay_business_days",
-                 "sequence_id.step_ids.delay_days", "sequence_id.step_ids.delay_hours")
+    @api.depends(
+        "sequence_id.step_ids.sequence",
+        "sequence_id.step_ids.delay_business_days",
+        "sequence_id.step_ids.delay_days",
+        "sequence_id.step_ids.delay_hours",
+    )
     def _compute_day_number(self):
         """Day of the cadence on which the step fires, counting from day 1 (approximate:
         business days count as days, hours round down)."""
@@ -277,8 +326,7 @@ class SalesSequenceStep(models.Model):
             elapsed = 0.0
             for step in sequence.step_ids.sorted(lambda s: (s.sequence, s.id or 0)):
                 # a negative delay (refused on save) does not move the day back while editing
-                elapsed += max(0, step.delay_business_days) + max(0, step.delay_days) \
-                    + max(0, step.delay_hours) / 24.0
+                elapsed += max(0, step.delay_business_days) + max(0, step.delay_days) + max(0, step.delay_hours) / 24.0
                 days[step] = 1 + int(elapsed)
         for step in self:
             step.day_number = days.get(step, 1)
@@ -290,9 +338,15 @@ class SalesSequenceStep(models.Model):
             parts = []
             if step.engagement_condition:
                 reference = step.engagement_step_id or step._previous_email_step()
-                parts.append(self.env._("only if %(email)s was %(condition)s",
-                               email=self.env._("Day %s email", reference.day_number) if reference else self.env._("the previous email"),
-                               condition=labels[step.engagement_condition]))
+                parts.append(
+                    self.env._(
+                        "only if %(email)s was %(condition)s",
+                        email=self.env._("Day %s email", reference.day_number)
+                        if reference
+                        else self.env._("the previous email"),
+                        condition=labels[step.engagement_condition],
+                    )
+                )
             if step.condition_domain and step.condition_domain != "[]":
                 parts.append(self.env._("only if the record matches"))
             step.condition_text = ", ".join(parts)
@@ -302,11 +356,18 @@ class SalesSequenceStep(models.Model):
         for step in self.filtered("engagement_condition"):
             reference = step.engagement_step_id or step._previous_email_step()
             if not reference:
-                raise ValidationError(self.env._(
-                    "The step “%s” depends on an email, but no email step comes before it.", step.name))
-            if reference.sequence_id != step.sequence_id or (reference.sequence, reference.id) >= (step.sequence, step.id):
-                raise ValidationError(self.env._(
-                    "The step “%s” can only depend on an email of its sequence that comes before it.", step.name))
+                raise ValidationError(
+                    self.env._("The step “%s” depends on an email, but no email step comes before it.", step.name)
+                )
+            if reference.sequence_id != step.sequence_id or (reference.sequence, reference.id) >= (
+                step.sequence,
+                step.id,
+            ):
+                raise ValidationError(
+                    self.env._(
+                        "The step “%s” can only depend on an email of its sequence that comes before it.", step.name
+                    )
+                )
 
     def _previous_email_step(self):
         """The closest step before this one in its sequence that sends an email."""
@@ -324,7 +385,8 @@ class SalesSequenceStep(models.Model):
     def _onchange_step_type(self):
         step_type = step_types.get(self.step_type)
         self.activity_type_id = step_type.creates_activity and self.env.ref(
-            step_type.default_activity_type, raise_if_not_found=False)
+            step_type.default_activity_type, raise_if_not_found=False
+        )
 
     @api.onchange("linkedin_action")
     def _onchange_linkedin_action(self):
@@ -350,11 +412,13 @@ class SalesSequenceStep(models.Model):
                 domain = step._get_condition_domain()
             except (ValueError, SyntaxError, TypeError, NameError) as error:
                 raise ValidationError(
-                    self.env._("The condition of step “%(step)s” is not a valid domain: %(error)s",
-                      step=step.name, error=error)
+                    self.env._(
+                        "The condition of step “%(step)s” is not a valid domain: %(error)s", step=step.name, error=error
+                    )
                 ) from error
             self.env["sales.sequence"]._check_condition_readable(
-                domain, self.env._("The condition of step “%s”", step.name))
+                domain, self.env._("The condition of step “%s”", step.name)
+            )
 
     def _get_condition_domain(self, uid=None):
         """The step's condition, as a domain for the user ``uid`` (default: the
@@ -373,10 +437,14 @@ class SalesSequenceStep(models.Model):
         try:
             render.validate(source or "")
         except render.TemplateError as error:
-            raise ValidationError(self.env._(
-                "“%(owner)s”, %(field)s: %(error)s",
-                owner=owner, field=field._description_string(self.env), error=error,
-            )) from error
+            raise ValidationError(
+                self.env._(
+                    "“%(owner)s”, %(field)s: %(error)s",
+                    owner=owner,
+                    field=field._description_string(self.env),
+                    error=error,
+                )
+            ) from error
 
     def _check_ready_to_run(self):
         """Everything activation needs from this step (UserError otherwise)."""
@@ -388,8 +456,9 @@ class SalesSequenceStep(models.Model):
                 render.validate(self[field_name] or "")
                 render.render(self[field_name] or "", SAMPLE_VALUES, html=field_name == "body_html")
             except render.TemplateError as error:
-                raise UserError(self.env._("Step “%(step)s” does not render: %(error)s",
-                                  step=self.name, error=error)) from error
+                raise UserError(
+                    self.env._("Step “%(step)s” does not render: %(error)s", step=self.name, error=error)
+                ) from error
 
     @api.model_create_multi
     def create(self, vals_list):
@@ -402,10 +471,13 @@ class SalesSequenceStep(models.Model):
         if "step_type" in vals:
             fired = self.filtered(lambda s: s.step_type != vals["step_type"] and s.trace_ids)
             if fired:
-                raise UserError(self.env._(
-                    "The step “%s” has already run for some contacts: its type cannot change. "
-                    "Add a new step instead.", fired[0].name,
-                ))
+                raise UserError(
+                    self.env._(
+                        "The step “%s” has already run for some contacts: its type cannot change. "
+                        "Add a new step instead.",
+                        fired[0].name,
+                    )
+                )
         result = super().write(vals)
         if "attachment_ids" in vals:
             own_attachments(self)
@@ -442,8 +514,10 @@ class SalesSequenceStep(models.Model):
         """The step's delays, as ``tools.clock.Clock.due`` takes them."""
         self.ensure_one()
         return {
-            "business_days": self.delay_business_days, "days": self.delay_days,
-            "hours": self.delay_hours, "minutes": self.delay_minutes,
+            "business_days": self.delay_business_days,
+            "days": self.delay_days,
+            "hours": self.delay_hours,
+            "minutes": self.delay_minutes,
         }
 
     def _render_preview(self, record, user=None, variant=None):
@@ -459,8 +533,11 @@ class SalesSequenceStep(models.Model):
         if variant is None:
             variant = self._variants_for_sending()[:1] or None
         return Composer(self.env).compose(
-            self, record if is_lead else record.browse(), record.partner_id if is_lead else record,
-            self._preview_sender(record, user), variant=variant or None,
+            self,
+            record if is_lead else record.browse(),
+            record.partner_id if is_lead else record,
+            self._preview_sender(record, user),
+            variant=variant or None,
         )
 
     def _preview_sender(self, record, user=None):
@@ -488,13 +565,18 @@ class SalesSequenceStep(models.Model):
         sequence_ids = self.sequence_id.ids
         totals = self._metric_trace_totals(Domain("step_id", "in", self.ids), "step_id")
         # sudo: a step's numbers count every sender's enrollments
-        waiting = self.env["sales.sequence.enrollment"].sudo()._read_group(
-            [("step_id", "in", self.ids), ("state", "in", RUNNING_STATES)], ["step_id"], ["__count"],
+        waiting = (
+            self.env["sales.sequence.enrollment"]
+            .sudo()
+            ._read_group(
+                [("step_id", "in", self.ids), ("state", "in", RUNNING_STATES)],
+                ["step_id"],
+                ["__count"],
+            )
         )
         merge(totals, {step.id: {"active_count": count} for step, count in waiting})
         merge(totals, self._metric_ending_totals(sequence_ids, "step_id"))
         return merge(totals, self._metric_won_totals(sequence_ids, "step_id"))
-
 
     # ------------------------------------------------------------------
     # Content: spam risk (sales.sequence.spam.mixin)
@@ -502,7 +584,7 @@ class SalesSequenceStep(models.Model):
 
     @api.depends("step_type", "subject", "body_html", "variant_ids.subject", "variant_ids.body_html")
     def _compute_spam(self):
-        super()._compute_spam()
+        return super()._compute_spam()
 
     def _spam_contents(self):
         """The main version and the variants of the step's email (automatic or
@@ -524,21 +606,28 @@ class SalesSequenceStep(models.Model):
             sequence.message_post(body=steps._spam_risk_note(), subtype_xmlid="mail.mt_note")
         return actions.notification(
             self.env._("Activated, but some emails look like spam"),
-            self.env._("%(steps)s may be filtered as spam: the reasons are noted in the chatter.",
-                       steps=", ".join(risky.mapped("name"))),
-            "warning", sticky=True,
+            self.env._(
+                "%(steps)s may be filtered as spam: the reasons are noted in the chatter.",
+                steps=", ".join(risky.mapped("name")),
+            ),
+            "warning",
+            sticky=True,
         )
 
     def _spam_risk_note(self):
         items = Markup().join(
-            Markup("<li>%s</li>") % self.env._(
+            Markup("<li>%s</li>")
+            % self.env._(
                 "%(step)s (score %(score)s/100): %(reasons)s",
-                step=step.name, score=step.spam_score, reasons=" ".join((step.spam_reasons or "").splitlines()),
+                step=step.name,
+                score=step.spam_score,
+                reasons=" ".join((step.spam_reasons or "").splitlines()),
             )
             for step in self
         )
         return Markup("<p>%s</p><ul>%s</ul>") % (
-            self.env._("Activated with emails at high spam risk: reword them to reach the inbox."), items,
+            self.env._("Activated with emails at high spam risk: reword them to reach the inbox."),
+            items,
         )
 
     # ------------------------------------------------------------------
@@ -555,13 +644,20 @@ class SalesSequenceStep(models.Model):
         """The first contact (or lead) enrolled in the step's sequence, else a
         contact with an email address (that the user may read)."""
         sequence_id = self.sequence_id._origin.id
-        enrollment = self.env["sales.sequence.enrollment"].search(
-            [("sequence_id", "=", sequence_id)], order="enrolled_at, id", limit=1,
-        ) if sequence_id else None
+        enrollment = (
+            self.env["sales.sequence.enrollment"].search(
+                [("sequence_id", "=", sequence_id)],
+                order="enrolled_at, id",
+                limit=1,
+            )
+            if sequence_id
+            else None
+        )
         if enrollment and (enrollment.lead_id or enrollment.partner_id).has_access("read"):
             return enrollment.lead_id or enrollment.partner_id
         return self.env["res.partner"].search(
-            [("email", "!=", False), ("is_company", "=", False), ("user_ids", "=", False)], limit=1,
+            [("email", "!=", False), ("is_company", "=", False), ("user_ids", "=", False)],
+            limit=1,
         )
 
     def _preview_record(self):
@@ -569,8 +665,17 @@ class SalesSequenceStep(models.Model):
         record = self.preview_ref
         return record if record and record.exists() and record.has_access("read") else None
 
-    @api.depends("step_type", "subject", "body_html", "email_cc", "email_bcc", "add_signature",
-                 "thread_with_previous", "preview_ref", "sequence_id.unsubscribe_style")
+    @api.depends(
+        "step_type",
+        "subject",
+        "body_html",
+        "email_cc",
+        "email_bcc",
+        "add_signature",
+        "thread_with_previous",
+        "preview_ref",
+        "sequence_id.unsubscribe_style",
+    )
     def _compute_preview(self):
         for step in self:
             step.update(step._preview_values())
@@ -578,26 +683,45 @@ class SalesSequenceStep(models.Model):
     def _preview_values(self):
         """The step's email (its main version) rendered for the preview record."""
         values = dict.fromkeys(
-            ("preview_email_to", "preview_email_cc", "preview_email_bcc", "preview_subject",
-             "preview_body", "preview_error"), False)
+            (
+                "preview_email_to",
+                "preview_email_cc",
+                "preview_email_bcc",
+                "preview_subject",
+                "preview_body",
+                "preview_error",
+            ),
+            False,
+        )
         if not step_types.get(self.step_type).has_email:
             return values
         record = self._preview_record()
         if not record:
-            return dict(values, preview_error=self.env._("Pick a contact or a lead to see the email as they would get it."))
+            return dict(
+                values, preview_error=self.env._("Pick a contact or a lead to see the email as they would get it.")
+            )
         try:
             email = self._render_preview(record, variant=False)
         except render.TemplateError as error:
             return dict(values, preview_error=self.env._("This email does not render: %s", error))
         return dict(
-            values, preview_email_to=email.email_to or False, preview_email_cc=", ".join(email.cc) or False,
-            preview_email_bcc=", ".join(email.bcc) or False, preview_subject=email.subject,
+            values,
+            preview_email_to=email.email_to or False,
+            preview_email_cc=", ".join(email.cc) or False,
+            preview_email_bcc=", ".join(email.bcc) or False,
+            preview_subject=email.subject,
             preview_body=email.body,
         )
 
-    @api.depends(lambda self: (
-        "step_type", "preview_ref", "sequence_id.step_ids", *DELAY_FIELDS, *TEMPLATE_FIELDS,
-    ))
+    @api.depends(
+        lambda self: (
+            "step_type",
+            "preview_ref",
+            "sequence_id.step_ids",
+            *DELAY_FIELDS,
+            *TEMPLATE_FIELDS,
+        )
+    )
     def _compute_content_warnings(self):
         for step in self:
             step.content_warnings = "\n".join(step._content_warnings()) or False
@@ -611,8 +735,11 @@ class SalesSequenceStep(models.Model):
         warnings = []
         negative = [self._fields[name]._description_string(self.env) for name in DELAY_FIELDS if self[name] < 0]
         if negative:
-            warnings.append(self.env._("“%(step)s”: a delay cannot be negative (%(delays)s).",
-                              step=self.name, delays=", ".join(negative)))
+            warnings.append(
+                self.env._(
+                    "“%(step)s”: a delay cannot be negative (%(delays)s).", step=self.name, delays=", ".join(negative)
+                )
+            )
         fields_ok = []
         for field_name in step_types.get(self.step_type).template_fields:
             error = render.validate_error(self[field_name] or "")
@@ -633,19 +760,25 @@ class SalesSequenceStep(models.Model):
         is_lead = record._name == "crm.lead"
         composer = Composer(self.env)
         values = composer.template_values(
-            record if is_lead else record.browse(), record.partner_id if is_lead else record,
-            self._preview_sender(record), "",
+            record if is_lead else record.browse(),
+            record.partner_id if is_lead else record,
+            self._preview_sender(record),
+            "",
         )
         warnings = []
         for field_name, label in fields:
             names = render.empty_variables(self[field_name] or "", values)
             if names:
-                warnings.append(self.env._(
-                    "%(field)s: %(variables)s would be empty for %(record)s. Add a fallback, "
-                    "e.g. {{ %(example)s | default(\"there\") }}, or a condition.",
-                    field=label, variables=", ".join("{{ %s }}" % name for name in names),
-                    record=record.display_name, example=names[0],
-                ))
+                warnings.append(
+                    self.env._(
+                        "%(field)s: %(variables)s would be empty for %(record)s. Add a fallback, "
+                        'e.g. {{ %(example)s | default("there") }}, or a condition.',
+                        field=label,
+                        variables=", ".join("{{ %s }}" % name for name in names),
+                        record=record.display_name,
+                        example=names[0],
+                    )
+                )
         return warnings
 
     def action_send_test(self):
@@ -682,18 +815,28 @@ class SalesSequenceStep(models.Model):
             raise UserError(self.env._("This email does not render: %s", error)) from error
         # sudo: a test goes to the current user only; like Odoo's mailing
         # tests, it is sent at once and not kept
-        mail = self.env["mail.mail"].sudo().create({
-            "subject": self.env._("[TEST] %s", email.subject),
-            "body_html": Markup('<p style="padding:8px;background-color:#fff3cd;">%s</p>') % self.env._(
-                "Test of “%(step)s”, rendered for %(record)s (%(to)s). Nobody else received it.",
-                step=self.name, record=record.display_name, to=email.email_to or self.env._("no address"),
-            ) + email.body,
-            "email_from": self._preview_sender(record, sender).email_formatted,
-            "email_to": user.email_formatted,
-            "attachment_ids": [(6, 0, email.attachment_ids)],
-            "is_notification": False,
-            "auto_delete": False,
-        })
+        mail = (
+            self.env["mail.mail"]
+            .sudo()
+            .create(
+                {
+                    "subject": self.env._("[TEST] %s", email.subject),
+                    "body_html": Markup('<p style="padding:8px;background-color:#fff3cd;">%s</p>')
+                    % self.env._(
+                        "Test of “%(step)s”, rendered for %(record)s (%(to)s). Nobody else received it.",
+                        step=self.name,
+                        record=record.display_name,
+                        to=email.email_to or self.env._("no address"),
+                    )
+                    + email.body,
+                    "email_from": self._preview_sender(record, sender).email_formatted,
+                    "email_to": user.email_formatted,
+                    "attachment_ids": [(6, 0, email.attachment_ids)],
+                    "is_notification": False,
+                    "auto_delete": False,
+                }
+            )
+        )
         mail.send(raise_exception=False)
         failed, failure = mail.state == "exception", mail.failure_reason
         if mail.state == "outgoing":
@@ -706,7 +849,8 @@ class SalesSequenceStep(models.Model):
             "params": {
                 "type": "danger" if failed else "success",
                 "message": self.env._("The test email could not be sent: %s", failure or self.env._("unknown error"))
-                if failed else self.env._("Test email sent to %s.", user.email),
+                if failed
+                else self.env._("Test email sent to %s.", user.email),
             },
         }
 
@@ -739,11 +883,13 @@ class SalesSequenceStep(models.Model):
             raise UserError(self.env._("Only emails can be saved as templates."))
         if not self.subject and is_html_empty(self.body_html):
             raise UserError(self.env._("Write a subject or a body before saving this email as a template."))
-        template = self.env["sales.sequence.template"].create({
-            "name": self.subject or self.sequence_id.name,
-            "subject": self.subject,
-            "body_html": self.body_html,
-        })
+        template = self.env["sales.sequence.template"].create(
+            {
+                "name": self.subject or self.sequence_id.name,
+                "subject": self.subject,
+                "body_html": self.body_html,
+            }
+        )
         return {
             "type": "ir.actions.act_window",
             "name": self.env._("Template Saved"),

@@ -2,10 +2,10 @@ from odoo import api, fields, models
 from odoo.fields import Domain
 
 from .sales_sequence_enrollment import RUNNING_STATES
-
-TEMPLATE_FIELDS = ("subject", "body_html", "email_cc", "email_bcc")
 from .sales_sequence_metrics_mixin import merge
 from .sales_sequence_step import own_attachments
+
+TEMPLATE_FIELDS = ("subject", "body_html", "email_cc", "email_bcc")
 
 
 class SalesSequenceStepVariant(models.Model):
@@ -25,8 +25,12 @@ class SalesSequenceStepVariant(models.Model):
     email_cc = fields.Char("Cc", help="Empty (with Bcc empty too): the step's Cc and Bcc.")
     email_bcc = fields.Char("Bcc", help="Empty (with Cc empty too): the step's Cc and Bcc.")
     attachment_ids = fields.Many2many(
-        "ir.attachment", "sales_sequence_step_variant_attachment_rel", "variant_id", "attachment_id",
-        string="Attachments", help="Empty: the step's attachments.",
+        "ir.attachment",
+        "sales_sequence_step_variant_attachment_rel",
+        "variant_id",
+        "attachment_id",
+        string="Attachments",
+        help="Empty: the step's attachments.",
     )
     # stored: the engine reads the attachments only of the variants that have some
     has_attachments = fields.Boolean(compute="_compute_has_attachments", store=True)
@@ -113,9 +117,10 @@ class SalesSequenceStepVariant(models.Model):
         mine = Domain("variant_id", "in", self.ids)
         totals = self._metric_trace_totals(mine, "variant_id")
         running = Trace._read_group(
-            mine & Domain("enrollment_id.state", "in", RUNNING_STATES), ["variant_id"], ["__count"],
+            mine & Domain("enrollment_id.state", "in", RUNNING_STATES),
+            ["variant_id"],
+            ["__count"],
         )
         merge(totals, {variant.id: {"active_count": count} for variant, count in running})
         merge(totals, self._metric_ending_totals(sequence_ids, "variant_id"))
         return merge(totals, self._metric_won_totals(sequence_ids, "variant_id"))
-

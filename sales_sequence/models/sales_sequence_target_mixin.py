@@ -10,15 +10,20 @@ class SalesSequenceTargetMixin(models.AbstractModel):
     _sequence_enrollment_field = None  # the enrollment field pointing at the record
 
     sequence_enrollment_count = fields.Integer(
-        "Sequences", compute="_compute_sequence_enrollment_count",
+        "Sequences",
+        compute="_compute_sequence_enrollment_count",
         groups="sales_sequence.group_sales_sequence_user",
     )
 
     def _compute_sequence_enrollment_count(self):
         field_name = self._sequence_enrollment_field
-        counts = dict(self.env["sales.sequence.enrollment"]._read_group(
-            [(field_name, "in", self.ids)], [field_name], ["__count"],
-        ))
+        counts = dict(
+            self.env["sales.sequence.enrollment"]._read_group(
+                [(field_name, "in", self.ids)],
+                [field_name],
+                ["__count"],
+            )
+        )
         for record in self:
             record.sequence_enrollment_count = counts.get(record, 0)
 
@@ -28,7 +33,8 @@ class SalesSequenceTargetMixin(models.AbstractModel):
 
     def action_view_sequence_enrollments(self):
         return self.env["sales.sequence.enrollment"]._action_for_targets(
-            self._sequence_enrollment_field, self,
+            self._sequence_enrollment_field,
+            self,
         )
 
     def action_enroll_in_sequence(self):

@@ -19,7 +19,11 @@ class SalesSequenceTemplate(models.Model):
     subject = fields.Char()
     body_html = fields.Html("Body", sanitize_attributes=False, sanitize_overridable=True)
     user_id = fields.Many2one(
-        "res.users", "Owner", required=True, index=True, default=lambda self: self.env.user,
+        "res.users",
+        "Owner",
+        required=True,
+        index=True,
+        default=lambda self: self.env.user,
         domain="[('share', '=', False)]",
     )
     shared = fields.Boolean(
@@ -28,11 +32,15 @@ class SalesSequenceTemplate(models.Model):
         "there is no team). Otherwise only the owner sees the template.",
     )
     team_id = fields.Many2one(
-        "crm.team", "Sales Team", index="btree_not_null",
+        "crm.team",
+        "Sales Team",
+        index="btree_not_null",
         default=lambda self: self.env.user.sale_team_id,
     )
     company_id = fields.Many2one(
-        "res.company", "Company", index=True, default=lambda self: self.env.company,
+        "res.company",
+        index=True,
+        default=lambda self: self.env.company,
     )
 
     @api.constrains("subject", "body_html")
@@ -44,15 +52,17 @@ class SalesSequenceTemplate(models.Model):
 
     @api.depends("subject", "body_html")
     def _compute_spam(self):
-        super()._compute_spam()
+        return super()._compute_spam()
 
     def copy_data(self, default=None):
         """A copy is the copier's own, personal "(copy)", unless ``default`` says otherwise."""
         default = default or {}
         vals_list = super().copy_data(default=default)
-        for template, vals in zip(self, vals_list):
+        for template, vals in zip(self, vals_list, strict=True):
             copy_defaults = {
-                "name": self.env._("%s (copy)", template.name), "user_id": self.env.uid, "shared": False,
+                "name": self.env._("%s (copy)", template.name),
+                "user_id": self.env.uid,
+                "shared": False,
             }
             vals.update({key: value for key, value in copy_defaults.items() if key not in default})
         return vals_list

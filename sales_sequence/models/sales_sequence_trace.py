@@ -38,7 +38,10 @@ class SalesSequenceTrace(models.Model):
     _rec_name = "step_id"
 
     enrollment_id = fields.Many2one(
-        "sales.sequence.enrollment", required=True, ondelete="cascade", index=True,
+        "sales.sequence.enrollment",
+        required=True,
+        ondelete="cascade",
+        index=True,
     )
     sequence_id = fields.Many2one(related="enrollment_id.sequence_id", store=True, index=True, precompute=True)
     partner_id = fields.Many2one(related="enrollment_id.partner_id")
@@ -49,41 +52,49 @@ class SalesSequenceTrace(models.Model):
     step_type = fields.Selection(related="step_id.step_type", store=True, precompute=True)
     variant_id = fields.Many2one("sales.sequence.step.variant", ondelete="set null", index="btree_not_null")
     state = fields.Selection(
-        [("sent", "Sent"), ("failed", "Failed"), ("skipped", "Skipped"),
-         ("task", "Task Created"), ("done", "Done")],
-        required=True, index=True,
+        [("sent", "Sent"), ("failed", "Failed"), ("skipped", "Skipped"), ("task", "Task Created"), ("done", "Done")],
+        required=True,
+        index=True,
     )
     skip_reason = fields.Selection(SKIP_REASONS, "Reason", help="Why the step was skipped or failed.")
     failure_detail = fields.Text("Details", help="What the mail server or the bounce said.")
     mail_subject = fields.Char("Subject")
     mail_mail_id = fields.Many2one("mail.mail", "Email", ondelete="set null", index="btree_not_null")
     message_id = fields.Char("Message-ID", index="btree_not_null", help="RFC 5322 Message-ID of the sent email.")
-    activity_id = fields.Many2one("mail.activity", "Activity", ondelete="set null", index="btree_not_null")
+    activity_id = fields.Many2one("mail.activity", ondelete="set null", index="btree_not_null")
     sent_at = fields.Datetime("Executed At", required=True, default=fields.Datetime.now)
     opened_at = fields.Datetime()
     clicked_at = fields.Datetime()
     open_count = fields.Integer("Opens", default=0, readonly=True, help="Times the email was opened.")
     click_count = fields.Integer(
-        "Clicks", default=0, readonly=True, help="Times a tracked link of the email was followed.",
+        "Clicks",
+        default=0,
+        readonly=True,
+        help="Times a tracked link of the email was followed.",
     )
     replied_at = fields.Datetime()
     reply_kind = fields.Selection(
-        [(kind, replies.LABELS[kind]) for kind in replies.KINDS], "Reply", index="btree_not_null",
+        [(kind, replies.LABELS[kind]) for kind in replies.KINDS],
+        "Reply",
+        index="btree_not_null",
         help="What the prospect's reply says: an unsubscribe request, a referral to someone else, "
         "not interested, positive, or none of these (neutral).",
     )
     bounced_at = fields.Datetime()
     call_outcome = fields.Selection(
-        CALL_OUTCOMES, "Call Outcome", index="btree_not_null",
+        CALL_OUTCOMES,
+        index="btree_not_null",
         help="How the call went, as the rep logged it.",
     )
     complained_at = fields.Datetime(
-        "Spam Complaint", help="When the recipient reported the email as spam (a feedback report or "
+        "Spam Complaint",
+        help="When the recipient reported the email as spam (a feedback report or "
         "an abuse message received by the mail gateway).",
     )
 
     _unique_step = models.UniqueIndex(
-        "(enrollment_id, step_id)", "A step runs only once per enrollment.",
+        "(enrollment_id, step_id)",
+        "A step runs only once per enrollment.",
     )
 
     def _set_replied(self, when, kind=replies.NEUTRAL):
@@ -112,8 +123,13 @@ class SalesSequenceTrace(models.Model):
         for trace in self:
             trace.enrollment_id.check_access("write")
             if trace.step_id.sequence_id != trace.enrollment_id.sequence_id:
-                raise UserError(self.env._("The step “%(step)s” is not a step of the sequence %(sequence)s.",
-                                           step=trace.step_id.name, sequence=trace.enrollment_id.sequence_id.name))
+                raise UserError(
+                    self.env._(
+                        "The step “%(step)s” is not a step of the sequence %(sequence)s.",
+                        step=trace.step_id.name,
+                        sequence=trace.enrollment_id.sequence_id.name,
+                    )
+                )
             if trace.variant_id and trace.variant_id.step_id != trace.step_id:
                 raise UserError(self.env._("The variant is not a variant of the step “%s”.", trace.step_id.name))
 
@@ -128,10 +144,14 @@ class SalesSequenceTrace(models.Model):
         enrollments (``bounce``) where the sequence says so."""
         if not self:
             return
-        self.filtered(lambda t: not t.bounced_at).write({
-            "state": "failed", "bounced_at": fields.Datetime.now(),
-            "skip_reason": "bounced", "failure_detail": (detail or "")[:2000] or False,
-        })
+        self.filtered(lambda t: not t.bounced_at).write(
+            {
+                "state": "failed",
+                "bounced_at": fields.Datetime.now(),
+                "skip_reason": "bounced",
+                "failure_detail": (detail or "")[:2000] or False,
+            }
+        )
         enrollments = self.enrollment_id.filtered(lambda e: e.sequence_id.exit_on_bounce)
         enrollments.action_exit("bounce")
         self.sequence_id._check_bounce_guard()
@@ -197,9 +217,12 @@ class SalesSequenceTrace(models.Model):
             email = trace._recipient_address()
             if email in addresses:
                 self.env["mail.blacklist"]._sales_sequence_suppress(
-                    email, "bounced", trace.sequence_id,
-                    message=self.env._("The address does not exist: an email of the sales sequence %s bounced.",
-                                       trace.sequence_id.name),
+                    email,
+                    "bounced",
+                    trace.sequence_id,
+                    message=self.env._(
+                        "The address does not exist: an email of the sales sequence %s bounced.", trace.sequence_id.name
+                    ),
                 )
 
     @api.model
@@ -210,8 +233,11 @@ class SalesSequenceTrace(models.Model):
         (``unsubscribed``) and let the guard weigh the complaint rate.
         Returns the traces concerned (empty: none of ours)."""
         # sudo: the gateway matches complaints to the emails of every sender
-        traces = self.sudo().search([("message_id", "in", list(complaint.message_ids))]) \
-            if complaint.message_ids else self.sudo().browse()
+        traces = (
+            self.sudo().search([("message_id", "in", list(complaint.message_ids))])
+            if complaint.message_ids
+            else self.sudo().browse()
+        )
         if not traces:
             return traces
         traces.filtered(lambda t: not t.complained_at).write({"complained_at": fields.Datetime.now()})
@@ -222,11 +248,13 @@ class SalesSequenceTrace(models.Model):
             email = trace._recipient_address()
             label = self.env._(
                 "Spam complaint (%(kind)s) about an email of the sales sequence %(sequence)s.",
-                kind=complaint.feedback_type or self.env._("forwarded to abuse"), sequence=trace.sequence_id.name,
+                kind=complaint.feedback_type or self.env._("forwarded to abuse"),
+                sequence=trace.sequence_id.name,
             )
             if email:
                 self.env["mail.blacklist"]._sales_sequence_suppress(
-                    email, "complaint", trace.sequence_id, message=label)
+                    email, "complaint", trace.sequence_id, message=label
+                )
             enrollment._log_event(label)
             (enrollment | Enrollment._running_for_email(email)).action_exit("unsubscribed")
         traces.sequence_id._check_bounce_guard()
@@ -242,23 +270,27 @@ class SalesSequenceTrace(models.Model):
 
     def _record_open(self):
         """The open pixel was loaded: count it, stamp the first open."""
-        self._record_tracking_event(SQL(
-            """open_count = open_count + 1,
+        self._record_tracking_event(
+            SQL(
+                """open_count = open_count + 1,
                opened_at = COALESCE(opened_at, %(now)s)""",
-            now=fields.Datetime.now(),
-        ))
+                now=fields.Datetime.now(),
+            )
+        )
 
     def _record_click(self):
         """A tracked link was followed: count it, stamp the first click. A
         click implies an open: an email whose pixel never loaded (images
         blocked) counts as opened once."""
-        self._record_tracking_event(SQL(
-            """click_count = click_count + 1,
+        self._record_tracking_event(
+            SQL(
+                """click_count = click_count + 1,
                clicked_at = COALESCE(clicked_at, %(now)s),
                open_count = CASE WHEN opened_at IS NULL THEN open_count + 1 ELSE open_count END,
                opened_at = COALESCE(opened_at, %(now)s)""",
-            now=fields.Datetime.now(),
-        ))
+                now=fields.Datetime.now(),
+            )
+        )
 
     def _record_tracking_event(self, assignments):
         """One atomic UPDATE: concurrent hits (a mail client loading the
@@ -267,7 +299,11 @@ class SalesSequenceTrace(models.Model):
             return
         fnames = ["open_count", "opened_at", "click_count", "clicked_at"]
         self.flush_recordset(fnames)
-        self.env.cr.execute(SQL(
-            "UPDATE sales_sequence_trace SET %s WHERE id IN %s", assignments, tuple(self.ids),
-        ))
+        self.env.cr.execute(
+            SQL(
+                "UPDATE sales_sequence_trace SET %s WHERE id IN %s",
+                assignments,
+                tuple(self.ids),
+            )
+        )
         self.invalidate_recordset(fnames)

@@ -65,27 +65,47 @@ class SalesSequenceCase(MailCommon):
     def setUpClass(cls):
         super().setUpClass()
         cls.user_rep = mail_new_test_user(
-            cls.env, login="rep", name="Rachel Rep", email="rachel.rep@test.example.com",
-            groups="sales_team.group_sale_salesman", tz="Europe/Brussels",
+            cls.env,
+            login="rep",
+            name="Rachel Rep",
+            email="rachel.rep@test.example.com",
+            groups="sales_team.group_sale_salesman",
+            tz="Europe/Brussels",
         )
         cls.user_rep.partner_id.write({"function": "Account Executive", "phone": "+32 2 555 01 02"})
         cls.user_manager = mail_new_test_user(
-            cls.env, login="seqmanager", name="Morgan Manager", email="morgan@test.example.com",
-            groups="sales_team.group_sale_manager", tz="Europe/Brussels",
+            cls.env,
+            login="seqmanager",
+            name="Morgan Manager",
+            email="morgan@test.example.com",
+            groups="sales_team.group_sale_manager",
+            tz="Europe/Brussels",
         )
         Partner = cls.env["res.partner"]
         cls.acme = Partner.create({"name": "Acme Corp", "is_company": True})
-        cls.jane = Partner.create({
-            "name": "Jane Doe", "email": "jane.doe@acme.example.com", "parent_id": cls.acme.id,
-            "function": "CTO", "city": "Ghent", "user_id": cls.user_rep.id,
-        })
+        cls.jane = Partner.create(
+            {
+                "name": "Jane Doe",
+                "email": "jane.doe@acme.example.com",
+                "parent_id": cls.acme.id,
+                "function": "CTO",
+                "city": "Ghent",
+                "user_id": cls.user_rep.id,
+            }
+        )
         cls.john = Partner.create({"name": "John Smith", "email": "john@smith.example.com"})
         cls.no_email = Partner.create({"name": "Nomail Person"})
-        cls.lead = cls.env["crm.lead"].create({
-            "name": "Acme expansion", "type": "opportunity", "partner_id": cls.jane.id,
-            "email_from": "jane.doe@acme.example.com", "contact_name": "Jane Doe",
-            "partner_name": "Acme Corp", "user_id": cls.user_rep.id,
-        })
+        cls.lead = cls.env["crm.lead"].create(
+            {
+                "name": "Acme expansion",
+                "type": "opportunity",
+                "partner_id": cls.jane.id,
+                "email_from": "jane.doe@acme.example.com",
+                "contact_name": "Jane Doe",
+                "partner_name": "Acme Corp",
+                "user_id": cls.user_rep.id,
+            }
+        )
 
     # ------------------------------------------------------------------
     # Factories
@@ -93,13 +113,15 @@ class SalesSequenceCase(MailCommon):
 
     @classmethod
     def _create_sequence(cls, steps, activate=True, **values):
-        sequence = cls.env["sales.sequence"].create({
-            "name": values.pop("name", "Outbound"),
-            "user_id": cls.user_manager.id,
-            "tz": "Europe/Brussels",
-            "step_ids": [(0, 0, dict(step, sequence=10 * (index + 1))) for index, step in enumerate(steps)],
-            **values,
-        })
+        sequence = cls.env["sales.sequence"].create(
+            {
+                "name": values.pop("name", "Outbound"),
+                "user_id": cls.user_manager.id,
+                "tz": "Europe/Brussels",
+                "step_ids": [(0, 0, dict(step, sequence=10 * (index + 1))) for index, step in enumerate(steps)],
+                **values,
+            }
+        )
         if activate:
             sequence.action_activate()
         return sequence
@@ -122,16 +144,22 @@ class SalesSequenceCase(MailCommon):
         if references:
             extra += "In-Reply-To: %s\nReferences: %s\n" % (references, references)
         raw = INCOMING_EMAIL.format(
-            email_from=email_from, to="catchall.test@test.mycompany.com", subject=subject,
+            email_from=email_from,
+            to="catchall.test@test.mycompany.com",
+            subject=subject,
             msg_id="<reply-%s@client.example.com>" % abs(hash((email_from, subject, body))),
-            extra=extra, body=body,
+            extra=extra,
+            body=body,
         )
         return self.env["mail.thread"].sudo().message_process(None, raw)
 
     def _bounce(self, trace):
         raw = BOUNCE_EMAIL.format(
-            to="bounce.test@test.mycompany.com", token=trace.id, recipient=trace.enrollment_id.email,
-            original_msg_id=trace.message_id, original_from=trace.enrollment_id.user_id.email,
+            to="bounce.test@test.mycompany.com",
+            token=trace.id,
+            recipient=trace.enrollment_id.email,
+            original_msg_id=trace.message_id,
+            original_from=trace.enrollment_id.user_id.email,
             original_subject=trace.mail_subject,
         )
         return self.env["mail.thread"].sudo().message_process(None, raw)

@@ -33,43 +33,71 @@ class AttackCase(SalesSequenceCase, HttpCase):
     def setUpClass(cls):
         super().setUpClass()
         cls.user_rep2 = mail_new_test_user(
-            cls.env, login="rep2", name="Robin Rep", email="robin.rep@test.example.com",
-            groups="sales_team.group_sale_salesman", tz="Europe/Brussels",
+            cls.env,
+            login="rep2",
+            name="Robin Rep",
+            email="robin.rep@test.example.com",
+            groups="sales_team.group_sale_salesman",
+            tz="Europe/Brussels",
         )
         cls.user_ceo = mail_new_test_user(
-            cls.env, login="ceo", name="Carla CEO", email="carla.ceo@test.example.com",
-            groups="sales_team.group_sale_manager,base.group_system", tz="Europe/Brussels",
+            cls.env,
+            login="ceo",
+            name="Carla CEO",
+            email="carla.ceo@test.example.com",
+            groups="sales_team.group_sale_manager,base.group_system",
+            tz="Europe/Brussels",
         )
         cls.company_b = cls.env["res.company"].create({"name": "Company B"})
         cls.user_other_company = mail_new_test_user(
-            cls.env, login="othermanager", name="Olga Other", email="olga@b.example.com",
-            groups="sales_team.group_sale_manager", company_id=cls.company_b.id,
+            cls.env,
+            login="othermanager",
+            name="Olga Other",
+            email="olga@b.example.com",
+            groups="sales_team.group_sale_manager",
+            company_id=cls.company_b.id,
             company_ids=[Command.set(cls.company_b.ids)],
         )
         Team = cls.env["crm.team"]
         cls.team_a = Team.create({"name": "Team A", "member_ids": [Command.set(cls.user_rep.ids)]})
         cls.team_b = Team.create({"name": "Team B", "member_ids": [Command.set(cls.user_rep2.ids)]})
         cls.seq_rep = cls._create_sequence(
-            [cls._email()], name="Rachel's outbound", user_id=cls.user_rep.id, team_id=cls.team_a.id)
+            [cls._email()], name="Rachel's outbound", user_id=cls.user_rep.id, team_id=cls.team_a.id
+        )
         cls.seq_rep2 = cls._create_sequence(
-            [cls._email()], name="Robin's outbound", user_id=cls.user_rep2.id, team_id=cls.team_b.id)
+            [cls._email()], name="Robin's outbound", user_id=cls.user_rep2.id, team_id=cls.team_b.id
+        )
         cls.seq_shared = cls._create_sequence([cls._email()], name="Company playbook", team_id=False)
         cls.seq_company_b = cls._create_sequence(
-            [cls._email()], name="Company B outbound", user_id=cls.user_other_company.id, team_id=False,
+            [cls._email()],
+            name="Company B outbound",
+            user_id=cls.user_other_company.id,
+            team_id=False,
             company_id=cls.company_b.id,
         )
         # a lead of another rep: the rep may not read it (own documents only)
-        cls.lead_rep2 = cls.env["crm.lead"].create({
-            "name": "Robin's big deal", "email_from": "buyer@bigdeal.example.com", "contact_name": "Bea Buyer",
-            "user_id": cls.user_rep2.id, "description": "<p>Budget 2M, %s closes in May</p>" % SECRET,
-        })
+        cls.lead_rep2 = cls.env["crm.lead"].create(
+            {
+                "name": "Robin's big deal",
+                "email_from": "buyer@bigdeal.example.com",
+                "contact_name": "Bea Buyer",
+                "user_id": cls.user_rep2.id,
+                "description": "<p>Budget 2M, %s closes in May</p>" % SECRET,
+            }
+        )
         cls.rep_key = cls._api_key(cls.user_rep)
         cls.manager_key = cls._api_key(cls.user_manager)
 
     @classmethod
     def _api_key(cls, user):
-        return cls.env["res.users.apikeys"].with_user(user)._generate(
-            scope="rpc", name="attack", expiration_date=datetime.now() + timedelta(days=1),
+        return (
+            cls.env["res.users.apikeys"]
+            .with_user(user)
+            ._generate(
+                scope="rpc",
+                name="attack",
+                expiration_date=datetime.now() + timedelta(days=1),
+            )
         )
 
     # ------------------------------------------------------------------
@@ -82,7 +110,9 @@ class AttackCase(SalesSequenceCase, HttpCase):
         payload = dict(kwargs, ids=list(ids)) if ids else kwargs
         with mute_logger("odoo.http", "odoo.sql_db"):
             response = self.url_open(
-                "/json/2/%s/%s" % (model, method), data=json.dumps(payload, default=str), timeout=60,
+                "/json/2/%s/%s" % (model, method),
+                data=json.dumps(payload, default=str),
+                timeout=60,
                 headers={"Content-Type": "application/json", "Authorization": "Bearer %s" % (key or self.rep_key)},
             )
         self.env.invalidate_all()
@@ -98,9 +128,15 @@ class AttackCase(SalesSequenceCase, HttpCase):
         with self.assertRaises(ApiError) as caught:
             self.api(model, method, ids, **kwargs)
         error = caught.exception
-        self.assertIn(error.name, (
-            "odoo.exceptions.AccessError", "odoo.exceptions.UserError", "odoo.exceptions.ValidationError",
-        ), error)
+        self.assertIn(
+            error.name,
+            (
+                "odoo.exceptions.AccessError",
+                "odoo.exceptions.UserError",
+                "odoo.exceptions.ValidationError",
+            ),
+            error,
+        )
         if message:
             self.assertRegex(error.message, message)
         return error
@@ -108,10 +144,19 @@ class AttackCase(SalesSequenceCase, HttpCase):
     def enroll_through_the_wizard(self, sequence, records, key=None, **options):
         """What the rep's Enroll button does, through the API."""
         field_name = "lead_ids" if records._name == "crm.lead" else "partner_ids"
-        wizard_id = self.api("sales.sequence.enroll.wizard", "create", key=key, vals_list=[{
-            "sequence_id": sequence.id, "res_model": records._name,
-            field_name: [Command.set(records.ids)], **options,
-        }])[0]
+        wizard_id = self.api(
+            "sales.sequence.enroll.wizard",
+            "create",
+            key=key,
+            vals_list=[
+                {
+                    "sequence_id": sequence.id,
+                    "res_model": records._name,
+                    field_name: [Command.set(records.ids)],
+                    **options,
+                }
+            ],
+        )[0]
         self.api("sales.sequence.enroll.wizard", "action_enroll", [wizard_id], key=key)
         return self.env["sales.sequence.enroll.wizard"].browse(wizard_id)
 
@@ -123,7 +168,11 @@ class AttackCase(SalesSequenceCase, HttpCase):
         """A delivery status notification returning ``message_id``, for
         ``recipient``, sent to the bounce address by anyone."""
         raw = BOUNCE_EMAIL.format(
-            to="bounce.test@test.mycompany.com", token=token, recipient=recipient,
-            original_msg_id=message_id, original_from="rachel.rep@test.example.com", original_subject="Hello",
+            to="bounce.test@test.mycompany.com",
+            token=token,
+            recipient=recipient,
+            original_msg_id=message_id,
+            original_from="rachel.rep@test.example.com",
+            original_subject="Hello",
         )
         return self.env["mail.thread"].sudo().message_process(None, raw)

@@ -16,6 +16,7 @@ waits to be killed); ``retry <error>`` when a concurrency error aborted a run;
 ``done <processed>``. With ``--wait-go`` it waits for a
 line on stdin after ``ready``, so that several workers start together.
 """
+
 import argparse
 import sys
 import time
@@ -30,32 +31,53 @@ SEQUENCE_NAME = "Concurrency"
 
 
 def say(line):
-    print(line, flush=True)
+    # the worker answers its parent on stdout
+    print(line, flush=True)  # pylint: disable=print-used
 
 
 # ----------------------------------------------------------------------
 # seed
 # ----------------------------------------------------------------------
 
+
 def seed(env, count, batch_size):
     env["ir.config_parameter"].set_param("sales_sequence.batch_size", batch_size)
-    sender = env["res.users"].create({
-        "name": "Wendy Worker", "login": "engine.worker", "email": "wendy@worker.example.com",
-        "group_ids": [Command.set(env.ref("sales_team.group_sale_salesman").ids)],
-    })
-    partners = env["res.partner"].with_context(tracking_disable=True).create([
-        {"name": "Contact %d" % index, "email": "contact%d@worker.example.com" % index}
-        for index in range(count)
-    ])
-    sequence = env["sales.sequence"].create({
-        "name": SEQUENCE_NAME, "user_id": sender.id, "tz": "UTC",
-        "window_start": 0.0, "window_end": 24.0, "weekdays_only": False,
-        "step_ids": [
-            Command.create({"sequence": 10, "step_type": "email", "subject": "Hello {{ first_name }}",
-                            "body_html": "<p>Hi {{ first_name | default('there') }}</p>"}),
-            Command.create({"sequence": 20, "step_type": "call", "delay_days": 1, "wait_for_completion": False}),
-        ],
-    })
+    sender = env["res.users"].create(
+        {
+            "name": "Wendy Worker",
+            "login": "engine.worker",
+            "email": "wendy@worker.example.com",
+            "group_ids": [Command.set(env.ref("sales_team.group_sale_salesman").ids)],
+        }
+    )
+    partners = (
+        env["res.partner"]
+        .with_context(tracking_disable=True)
+        .create(
+            [{"name": "Contact %d" % index, "email": "contact%d@worker.example.com" % index} for index in range(count)]
+        )
+    )
+    sequence = env["sales.sequence"].create(
+        {
+            "name": SEQUENCE_NAME,
+            "user_id": sender.id,
+            "tz": "UTC",
+            "window_start": 0.0,
+            "window_end": 24.0,
+            "weekdays_only": False,
+            "step_ids": [
+                Command.create(
+                    {
+                        "sequence": 10,
+                        "step_type": "email",
+                        "subject": "Hello {{ first_name }}",
+                        "body_html": "<p>Hi {{ first_name | default('there') }}</p>",
+                    }
+                ),
+                Command.create({"sequence": 20, "step_type": "call", "delay_days": 1, "wait_for_completion": False}),
+            ],
+        }
+    )
     sequence.action_activate()
     start = fields.Datetime.now() - timedelta(minutes=1)
     enrolled = sequence.enroll(partners, user=sender, start_at=start)["enrolled"]
@@ -67,6 +89,7 @@ def seed(env, count, batch_size):
 # ----------------------------------------------------------------------
 # work
 # ----------------------------------------------------------------------
+
 
 def report_batches(env, hold_batch):
     """Announce every batch once written; hold batch ``hold_batch`` uncommitted.
@@ -123,6 +146,7 @@ def work(env, args):
 
 
 # ----------------------------------------------------------------------
+
 
 def parse_args(argv):
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)

@@ -17,7 +17,6 @@ def chi_square_2x2(successes_a, n_a, successes_b, n_b):
 
 
 class TestTwoProportionZ(unittest.TestCase):
-
     def test_doctests(self):
         self.assertEqual(doctest.testmod(ab).failed, 0)
 
@@ -25,9 +24,9 @@ class TestTwoProportionZ(unittest.TestCase):
         # reference: R, prop.test(c(s_a, s_b), c(n_a, n_b), correct = FALSE)
         cases = [
             # (s_a, n_a, s_b, n_b, z, p)
-            (30, 100, 15, 100, 2.5400, 0.01109),     # X-squared = 6.4516
+            (30, 100, 15, 100, 2.5400, 0.01109),  # X-squared = 6.4516
             (120, 1000, 100, 1000, 1.4293, 0.1529),  # X-squared = 2.0429
-            (45, 150, 30, 150, 2.0, 0.04550),        # X-squared = 4
+            (45, 150, 30, 150, 2.0, 0.04550),  # X-squared = 4
             (10, 100, 10, 100, 0.0, 1.0),
         ]
         for s_a, n_a, s_b, n_b, z_expected, p_expected in cases:
@@ -61,7 +60,6 @@ class TestTwoProportionZ(unittest.TestCase):
 
 
 class TestPickWinner(unittest.TestCase):
-
     def test_clear_winner(self):
         decision = ab.pick_winner({"A": (15, 100), "B": (30, 100)}, 0.95, 100)
         self.assertEqual(decision.winner, "B")
@@ -122,7 +120,6 @@ class TestPickWinner(unittest.TestCase):
 
 
 class TestPickVariant(unittest.TestCase):
-
     def test_stable_and_weighted(self):
         picks = [ab.pick_index([1, 3], seed) for seed in range(4000)]
         self.assertEqual(picks, [ab.pick_index([1, 3], seed) for seed in range(4000)])

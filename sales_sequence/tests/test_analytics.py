@@ -8,10 +8,25 @@ from .common import SalesSequenceCase
 
 T0 = datetime(2026, 3, 2, 8, 0)
 METRICS = (
-    "enrolled_count", "active_count", "completed_count", "contacted_count", "sent_count",
-    "opened_count", "clicked_count", "replied_count", "bounced_count", "unsubscribed_count",
-    "meeting_count", "dropped_count", "task_count", "task_done_count", "won_count", "won_revenue",
-    "open_rate", "click_rate", "reply_rate",
+    "enrolled_count",
+    "active_count",
+    "completed_count",
+    "contacted_count",
+    "sent_count",
+    "opened_count",
+    "clicked_count",
+    "replied_count",
+    "bounced_count",
+    "unsubscribed_count",
+    "meeting_count",
+    "dropped_count",
+    "task_count",
+    "task_done_count",
+    "won_count",
+    "won_revenue",
+    "open_rate",
+    "click_rate",
+    "reply_rate",
 )
 
 
@@ -20,37 +35,50 @@ def day(n, hour=0):
 
 
 class AnalyticsCase(SalesSequenceCase):
-
     @classmethod
     def _partners(cls, count, prefix):
-        return cls.env["res.partner"].create([
-            {"name": "%s %s" % (prefix, i), "email": "%s.%s@analytics.example.com" % (prefix.lower(), i)}
-            for i in range(count)
-        ])
+        return cls.env["res.partner"].create(
+            [
+                {"name": "%s %s" % (prefix, i), "email": "%s.%s@analytics.example.com" % (prefix.lower(), i)}
+                for i in range(count)
+            ]
+        )
 
     @classmethod
     def _enrollment(cls, sequence, target, state="exited", reason=False, step=False, ended=None):
         is_lead = target._name == "crm.lead"
         ended_at = ended if ended is not None else (day(9) if state not in ("active", "paused") else False)
-        return cls.env["sales.sequence.enrollment"].with_context(mail_create_nolog=True).create({
-            "sequence_id": sequence.id,
-            "lead_id": target.id if is_lead else False,
-            "partner_id": target.partner_id.id if is_lead else target.id,
-            "user_id": cls.user_rep.id,
-            "state": state,
-            "exit_reason": reason or ("completed" if state == "completed" else False),
-            "step_id": step.id if step else False,
-            "enrolled_at": T0,
-            "ended_at": ended_at,
-        })
+        return (
+            cls.env["sales.sequence.enrollment"]
+            .with_context(mail_create_nolog=True)
+            .create(
+                {
+                    "sequence_id": sequence.id,
+                    "lead_id": target.id if is_lead else False,
+                    "partner_id": target.partner_id.id if is_lead else target.id,
+                    "user_id": cls.user_rep.id,
+                    "state": state,
+                    "exit_reason": reason or ("completed" if state == "completed" else False),
+                    "step_id": step.id if step else False,
+                    "enrolled_at": T0,
+                    "ended_at": ended_at,
+                }
+            )
+        )
 
     @classmethod
     def _trace(cls, enrollment, step, state, at, **values):
         if step.step_type == "email" and state in ("sent", "failed"):
             values.setdefault("message_id", "<%s.%s@analytics.test>" % (enrollment.id, step.id))
-        return cls.env["sales.sequence.trace"].create({
-            "enrollment_id": enrollment.id, "step_id": step.id, "state": state, "sent_at": at, **values,
-        })
+        return cls.env["sales.sequence.trace"].create(
+            {
+                "enrollment_id": enrollment.id,
+                "step_id": step.id,
+                "state": state,
+                "sent_at": at,
+                **values,
+            }
+        )
 
     def assertMetrics(self, record, expected):
         """``expected``: the metrics that must have these values (rates to 0.1)."""
@@ -68,17 +96,24 @@ class TestAnalytics(AnalyticsCase):
     def setUpClass(cls):
         super().setUpClass()
         cls.sequence = cls._create_sequence(
-            [cls._email(), cls._task("call", delay_days=1), cls._email(delay_days=2)], name="Alpha",
+            [cls._email(), cls._task("call", delay_days=1), cls._email(delay_days=2)],
+            name="Alpha",
         )
         cls.s1, cls.s2, cls.s3 = cls.sequence.step_ids
         cls.variant = cls.env["sales.sequence.step.variant"].create(
             {"step_id": cls.s1.id, "subject": "Other {{ first_name }}", "body_html": "<p>B</p>"},
         )
         p = cls._partners(9, "Prospect")
-        cls.won_lead = cls.env["crm.lead"].create({
-            "name": "Big deal", "type": "opportunity", "partner_id": p[8].id,
-            "email_from": p[8].email, "expected_revenue": 10000, "user_id": cls.user_rep.id,
-        })
+        cls.won_lead = cls.env["crm.lead"].create(
+            {
+                "name": "Big deal",
+                "type": "opportunity",
+                "partner_id": p[8].id,
+                "email_from": p[8].email,
+                "expected_revenue": 10000,
+                "user_id": cls.user_rep.id,
+            }
+        )
         cls.won_lead.action_set_won()
         cls.won_lead.date_closed = day(5)
         s1, s2, s3, v = cls.s1, cls.s2, cls.s3, cls.variant
@@ -123,30 +158,82 @@ class TestAnalytics(AnalyticsCase):
         trace(e10, s3, "sent", day(6))
 
     def test_sequence_metrics(self):
-        self.assertMetrics(self.sequence, {
-            "enrolled_count": 10, "active_count": 3, "completed_count": 1, "contacted_count": 8,
-            "sent_count": 12, "opened_count": 7, "clicked_count": 2, "replied_count": 1,
-            "bounced_count": 1, "unsubscribed_count": 1, "meeting_count": 1, "dropped_count": 3,
-            "task_count": 5, "task_done_count": 4, "won_count": 1, "won_revenue": 10000.0,
-            "open_rate": 58.3, "click_rate": 16.7, "reply_rate": 12.5,
-        })
+        self.assertMetrics(
+            self.sequence,
+            {
+                "enrolled_count": 10,
+                "active_count": 3,
+                "completed_count": 1,
+                "contacted_count": 8,
+                "sent_count": 12,
+                "opened_count": 7,
+                "clicked_count": 2,
+                "replied_count": 1,
+                "bounced_count": 1,
+                "unsubscribed_count": 1,
+                "meeting_count": 1,
+                "dropped_count": 3,
+                "task_count": 5,
+                "task_done_count": 4,
+                "won_count": 1,
+                "won_revenue": 10000.0,
+                "open_rate": 58.3,
+                "click_rate": 16.7,
+                "reply_rate": 12.5,
+            },
+        )
 
     def test_step_metrics_funnel(self):
         self.assertEqual(self.sequence.funnel_step_ids, self.s1 | self.s2 | self.s3)
         self.assertEqual(self.sequence.funnel_step_ids.ids, [self.s1.id, self.s2.id, self.s3.id])
-        self.assertMetrics(self.s1, {
-            "enrolled_count": 9, "active_count": 1, "sent_count": 9, "opened_count": 5, "clicked_count": 2,
-            "replied_count": 0, "bounced_count": 1, "contacted_count": 8, "unsubscribed_count": 1,
-            "dropped_count": 3, "meeting_count": 0, "won_count": 0, "open_rate": 55.6, "click_rate": 22.2,
-        })
-        self.assertMetrics(self.s2, {
-            "enrolled_count": 6, "active_count": 1, "sent_count": 0, "task_count": 5, "task_done_count": 4,
-            "contacted_count": 5, "meeting_count": 1, "dropped_count": 0, "won_count": 1, "won_revenue": 10000.0,
-        })
-        self.assertMetrics(self.s3, {
-            "enrolled_count": 3, "active_count": 1, "sent_count": 3, "opened_count": 2, "replied_count": 1,
-            "reply_rate": 33.3, "completed_count": 1, "dropped_count": 0, "won_count": 0,
-        })
+        self.assertMetrics(
+            self.s1,
+            {
+                "enrolled_count": 9,
+                "active_count": 1,
+                "sent_count": 9,
+                "opened_count": 5,
+                "clicked_count": 2,
+                "replied_count": 0,
+                "bounced_count": 1,
+                "contacted_count": 8,
+                "unsubscribed_count": 1,
+                "dropped_count": 3,
+                "meeting_count": 0,
+                "won_count": 0,
+                "open_rate": 55.6,
+                "click_rate": 22.2,
+            },
+        )
+        self.assertMetrics(
+            self.s2,
+            {
+                "enrolled_count": 6,
+                "active_count": 1,
+                "sent_count": 0,
+                "task_count": 5,
+                "task_done_count": 4,
+                "contacted_count": 5,
+                "meeting_count": 1,
+                "dropped_count": 0,
+                "won_count": 1,
+                "won_revenue": 10000.0,
+            },
+        )
+        self.assertMetrics(
+            self.s3,
+            {
+                "enrolled_count": 3,
+                "active_count": 1,
+                "sent_count": 3,
+                "opened_count": 2,
+                "replied_count": 1,
+                "reply_rate": 33.3,
+                "completed_count": 1,
+                "dropped_count": 0,
+                "won_count": 0,
+            },
+        )
         # every ending is counted once, at one step
         steps = self.sequence.funnel_step_ids
         for fname in ("dropped_count", "unsubscribed_count", "meeting_count", "completed_count", "won_count"):
@@ -154,15 +241,29 @@ class TestAnalytics(AnalyticsCase):
 
     def test_variant_metrics(self):
         self.assertEqual(self.sequence.funnel_variant_ids, self.variant)
-        self.assertMetrics(self.variant, {
-            "enrolled_count": 3, "active_count": 1, "sent_count": 3, "opened_count": 3, "clicked_count": 2,
-            "open_rate": 100.0, "click_rate": 66.7, "unsubscribed_count": 1, "dropped_count": 1,
-        })
+        self.assertMetrics(
+            self.variant,
+            {
+                "enrolled_count": 3,
+                "active_count": 1,
+                "sent_count": 3,
+                "opened_count": 3,
+                "clicked_count": 2,
+                "open_rate": 100.0,
+                "click_rate": 66.7,
+                "unsubscribed_count": 1,
+                "dropped_count": 1,
+            },
+        )
 
     def test_archived_step_stays_in_the_funnel(self):
-        new_step = self.env["sales.sequence.step"].create({
-            "sequence_id": self.sequence.id, "sequence": 100, "step_type": "task",
-        })
+        new_step = self.env["sales.sequence.step"].create(
+            {
+                "sequence_id": self.sequence.id,
+                "sequence": 100,
+                "step_type": "task",
+            }
+        )
         self.s3.unlink()  # it ran: archived, its history kept
         self.assertFalse(self.s3.active)
         self.sequence.invalidate_recordset(["funnel_step_ids"])
@@ -184,11 +285,19 @@ class TestAnalytics(AnalyticsCase):
         self.e5.ended_at = datetime(2026, 2, 27)
         data = self.env["sales.sequence"].get_dashboard_data([("id", "=", self.sequence.id)])
         self.assertEqual(data["meetings_this_month"], 0, "a meeting of last month")
-        self.assertEqual(self.env["sales.sequence"].get_dashboard_data([("id", "=", other.id)]), {
-            "active_sequences": 0, "enrolled_now": 0, "reply_rate": 0.0, "meetings_this_month": 0,
-            "won_revenue": data["won_revenue"].replace("10,000.00", "0.00"),
-            "show_sending_health": True, "bounced_30d": 0, "complaint_30d": 0,
-        })
+        self.assertEqual(
+            self.env["sales.sequence"].get_dashboard_data([("id", "=", other.id)]),
+            {
+                "active_sequences": 0,
+                "enrolled_now": 0,
+                "reply_rate": 0.0,
+                "meetings_this_month": 0,
+                "won_revenue": data["won_revenue"].replace("10,000.00", "0.00"),
+                "show_sending_health": True,
+                "bounced_30d": 0,
+                "complaint_30d": 0,
+            },
+        )
 
     def test_compare(self):
         other = self._create_sequence([self._email()], name="Beta")
@@ -205,7 +314,8 @@ class TestAnalytics(AnalyticsCase):
         self.assertEqual(enrolled, {self.sequence: self.sequence.enrolled_count, other: 0.0})
         # the chart groups by metric and sequence: the full names are the legend
         graph = self.env["sales.sequence.comparison"].formatted_read_group(
-            action["domain"] + [("kind", "=", "rate")], ["metric", "sequence_id"], ["value:sum"])
+            action["domain"] + [("kind", "=", "rate")], ["metric", "sequence_id"], ["value:sum"]
+        )
         self.assertEqual(len(graph), 5 * 2)  # reply, positive reply, open, click and connect rates
 
     def test_metrics_are_the_sequence_s_for_any_viewer(self):
@@ -233,10 +343,16 @@ class TestRevenueAttribution(AnalyticsCase):
         cls.contacts = cls._partners(4, "Buyer")
 
     def _lead(self, partner, revenue, won_on=None, lost=False):
-        lead = self.env["crm.lead"].create({
-            "name": "Deal %s" % partner.name, "type": "opportunity", "partner_id": partner.id,
-            "email_from": partner.email, "expected_revenue": revenue, "user_id": self.user_rep.id,
-        })
+        lead = self.env["crm.lead"].create(
+            {
+                "name": "Deal %s" % partner.name,
+                "type": "opportunity",
+                "partner_id": partner.id,
+                "email_from": partner.email,
+                "expected_revenue": revenue,
+                "user_id": self.user_rep.id,
+            }
+        )
         if won_on:
             lead.action_set_won()
             lead.date_closed = won_on
@@ -293,7 +409,8 @@ class TestAnalyticsPerformance(AnalyticsCase):
         partners = cls._partners(50, "Perf")
         for index in range(50):
             sequence = cls._create_sequence(
-                [cls._email(), cls._task("call", delay_days=1)], name="Perf %s" % index,
+                [cls._email(), cls._task("call", delay_days=1)],
+                name="Perf %s" % index,
             )
             enrollment = cls._enrollment(sequence, partners[index], "exited", "reply")
             cls._trace(enrollment, sequence.step_ids[0], "sent", day(0), opened_at=day(0, 1), replied_at=day(1))
@@ -326,8 +443,12 @@ class TestAnalyticsUi(AnalyticsCase, HttpCase):
     def setUpClass(cls):
         super().setUpClass()
         cls.manager = new_test_user(
-            cls.env, login="ss_analytics_tour", name="Ann Alytics", email="ann@example.com",
-            tz="Europe/Brussels", groups="base.group_user,sales_team.group_sale_manager",
+            cls.env,
+            login="ss_analytics_tour",
+            name="Ann Alytics",
+            email="ann@example.com",
+            tz="Europe/Brussels",
+            groups="base.group_user,sales_team.group_sale_manager",
         )
         sequence = cls._create_sequence([cls._email(), cls._task("call", delay_days=1)], name="Tour Analytics")
         first, call = sequence.step_ids
@@ -336,11 +457,15 @@ class TestAnalyticsUi(AnalyticsCase, HttpCase):
         cls._trace(enrollment, first, "sent", day(0), opened_at=day(0, 1), replied_at=day(1))
         cls._trace(cls._enrollment(sequence, running, "active", step=call), first, "sent", day(0))
         nora = cls.env["res.partner"].create({"name": "Nora Northwind", "email": "nora@northwind.example.com"})
-        lead = cls.env["crm.lead"].create({"name": "Northwind: 40 seats", "partner_id": nora.id,
-                                           "email_from": nora.email, "user_id": cls.manager.id})
+        lead = cls.env["crm.lead"].create(
+            {"name": "Northwind: 40 seats", "partner_id": nora.id, "email_from": nora.email, "user_id": cls.manager.id}
+        )
         cls.call = lead.activity_schedule(
-            "mail.mail_activity_data_call", summary="Call Nora", note="<p>Ask about the budget</p>",
-            user_id=cls.manager.id, date_deadline=fields.Date.today(),
+            "mail.mail_activity_data_call",
+            summary="Call Nora",
+            note="<p>Ask about the budget</p>",
+            user_id=cls.manager.id,
+            date_deadline=fields.Date.today(),
         )
         on_lead = cls._enrollment(sequence, lead, "active", step=call)
         cls.call_trace = cls._trace(on_lead, call, "task", day(1), activity_id=cls.call.id)

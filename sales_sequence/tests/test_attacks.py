@@ -24,21 +24,37 @@ class TestFinding1DirectWrites(AttackCase):
     """1. Direct create/write skipped every check of ``enroll()``."""
 
     def _rep_enrollment(self, record=None):
-        return self.seq_rep.with_user(self.user_rep).enroll(
-            record or self.john, user=self.user_rep, start_at=MONDAY_9AM)["enrolled"].sudo()
+        return (
+            self.seq_rep.with_user(self.user_rep)
+            .enroll(record or self.john, user=self.user_rep, start_at=MONDAY_9AM)["enrolled"]
+            .sudo()
+        )
 
     def test_rep_creates_an_enrollment_sending_as_the_ceo(self):
         """The rep's own sequence, another rep's lead, the CEO as the sender,
         due at once: the email would leave as the CEO with the lead's private
         description in a subject the rep reads."""
         self.seq_rep.step_ids.sudo().subject = "Re: {{ custom.description }}"
-        self.assertRefused("sales.sequence.enrollment", "create", vals_list=[{
-            "sequence_id": self.seq_rep.id, "lead_id": self.lead_rep2.id, "user_id": self.user_ceo.id,
-            "step_id": self.seq_rep.step_ids.id, "next_run_at": PAST,
-        }])
+        self.assertRefused(
+            "sales.sequence.enrollment",
+            "create",
+            vals_list=[
+                {
+                    "sequence_id": self.seq_rep.id,
+                    "lead_id": self.lead_rep2.id,
+                    "user_id": self.user_ceo.id,
+                    "step_id": self.seq_rep.step_ids.id,
+                    "next_run_at": PAST,
+                }
+            ],
+        )
         # a harmless-looking one is refused too: reps enroll through the Enroll action only
-        self.assertRefused("sales.sequence.enrollment", "create", message="Enroll",
-                           vals_list=[{"sequence_id": self.seq_rep.id, "partner_id": self.john.id}])
+        self.assertRefused(
+            "sales.sequence.enrollment",
+            "create",
+            message="Enroll",
+            vals_list=[{"sequence_id": self.seq_rep.id, "partner_id": self.john.id}],
+        )
         self._run(MONDAY_9AM)
         Enrollment = self.env["sales.sequence.enrollment"]
         self.assertFalse(Enrollment.search([("lead_id", "=", self.lead_rep2.id)]))
@@ -60,8 +76,9 @@ class TestFinding1DirectWrites(AttackCase):
         }
         for field_name, value in attacks.items():
             with self.subTest(field=field_name):
-                error = self.assertRefused("sales.sequence.enrollment", "write", [enrollment.id],
-                                           vals={field_name: value})
+                error = self.assertRefused(
+                    "sales.sequence.enrollment", "write", [enrollment.id], vals={field_name: value}
+                )
                 self.assertIn(enrollment._fields[field_name].string, error.message)
         # a made-up exit reason (skews the statistics) through the Exit button
         self.assertRefused("sales.sequence.enrollment", "action_exit", [enrollment.id], reason="meeting")
@@ -72,7 +89,8 @@ class TestFinding1DirectWrites(AttackCase):
         wizard = self.enroll_through_the_wizard(self.seq_rep, self.jane | self.john)
         self.assertEqual(wizard.enrolled_count, 2)
         enrollment = self.env["sales.sequence.enrollment"].search(
-            [("sequence_id", "=", self.seq_rep.id), ("partner_id", "=", self.john.id)])
+            [("sequence_id", "=", self.seq_rep.id), ("partner_id", "=", self.john.id)]
+        )
         self.assertEqual(enrollment.user_id, self.user_rep)
         self.assertTrue(enrollment.next_run_at)
         self.api("sales.sequence.enrollment", "action_pause", [enrollment.id])
@@ -84,14 +102,26 @@ class TestFinding1DirectWrites(AttackCase):
         self.assertEqual((enrollment.state, enrollment.exit_reason), ("exited", "manual"))
         # the manager may change the sender (to someone of the company)
         other = self.env["sales.sequence.enrollment"].search(
-            [("sequence_id", "=", self.seq_rep.id), ("partner_id", "=", self.jane.id)])
-        self.api("sales.sequence.enrollment", "write", [other.id], key=self.manager_key,
-                 vals={"user_id": self.user_rep2.id})
+            [("sequence_id", "=", self.seq_rep.id), ("partner_id", "=", self.jane.id)]
+        )
+        self.api(
+            "sales.sequence.enrollment", "write", [other.id], key=self.manager_key, vals={"user_id": self.user_rep2.id}
+        )
         self.assertEqual(other.user_id, self.user_rep2)
-        self.assertRefused("sales.sequence.enrollment", "write", [other.id], key=self.manager_key,
-                           vals={"user_id": self.user_other_company.id})
-        self.assertRefused("sales.sequence.enrollment", "write", [other.id], key=self.manager_key,
-                           vals={"step_id": self.seq_rep2.step_ids.id})
+        self.assertRefused(
+            "sales.sequence.enrollment",
+            "write",
+            [other.id],
+            key=self.manager_key,
+            vals={"user_id": self.user_other_company.id},
+        )
+        self.assertRefused(
+            "sales.sequence.enrollment",
+            "write",
+            [other.id],
+            key=self.manager_key,
+            vals={"step_id": self.seq_rep2.step_ids.id},
+        )
 
     def test_rep_hijacks_a_bulk_enrollment(self):
         """A background batch enrolls with the requester's rights, sent by its
@@ -99,19 +129,26 @@ class TestFinding1DirectWrites(AttackCase):
         that rep's lead in the rep's sequence."""
         Batch = "sales.sequence.enroll.batch"
         values = {
-            "sequence_id": self.seq_rep.id, "res_model": "crm.lead",
-            "record_ids": [self.lead_rep2.id], "record_count": 1,
+            "sequence_id": self.seq_rep.id,
+            "res_model": "crm.lead",
+            "record_ids": [self.lead_rep2.id],
+            "record_count": 1,
         }
         self.assertRefused(Batch, "create", vals_list=[dict(values, requested_by_id=self.user_rep2.id)])
         self.assertRefused(Batch, "create", vals_list=[dict(values, sender_id=self.user_rep2.id)])
         self.assertRefused(Batch, "create", vals_list=[dict(values, in_background=True)])
         self.assertRefused(Batch, "create", vals_list=[dict(values, record_ids={"not": "a list"})])
-        own = self.env["crm.lead"].create({"name": "Mine", "email_from": "m@mine.example.com",
-                                           "user_id": self.user_rep.id})
+        own = self.env["crm.lead"].create(
+            {"name": "Mine", "email_from": "m@mine.example.com", "user_id": self.user_rep.id}
+        )
         batch_id = self.api(Batch, "create", vals_list=[dict(values, record_ids=[own.id])])[0]
-        for field_name, value in (("requested_by_id", self.user_rep2.id), ("sender_id", self.user_rep2.id),
-                                  ("in_background", True), ("record_ids", [self.lead_rep2.id]),
-                                  ("sequence_id", self.seq_rep2.id)):
+        for field_name, value in (
+            ("requested_by_id", self.user_rep2.id),
+            ("sender_id", self.user_rep2.id),
+            ("in_background", True),
+            ("record_ids", [self.lead_rep2.id]),
+            ("sequence_id", self.seq_rep2.id),
+        ):
             with self.subTest(field=field_name):
                 self.assertRefused(Batch, "write", [batch_id], vals={field_name: value})
         self.env[Batch]._cron_process_queued()
@@ -120,14 +157,27 @@ class TestFinding1DirectWrites(AttackCase):
     def test_rep_moves_a_step_into_a_sequence_they_cannot_edit(self):
         """A step written into the company playbook (readable, not the rep's)
         would send from every enrollment of it."""
-        step_id = self.api("sales.sequence.step", "create", vals_list=[{
-            "sequence_id": self.seq_rep.id, "step_type": "email", "subject": "Hi", "body_html": "<p>Hi</p>",
-        }])[0]
+        step_id = self.api(
+            "sales.sequence.step",
+            "create",
+            vals_list=[
+                {
+                    "sequence_id": self.seq_rep.id,
+                    "step_type": "email",
+                    "subject": "Hi",
+                    "body_html": "<p>Hi</p>",
+                }
+            ],
+        )[0]
         self.assertRefused("sales.sequence.step", "write", [step_id], vals={"sequence_id": self.seq_shared.id})
-        variant_id = self.api("sales.sequence.step.variant", "create", vals_list=[{
-            "step_id": step_id, "subject": "B", "body_html": "<p>B</p>"}])[0]
-        self.assertRefused("sales.sequence.step.variant", "write", [variant_id],
-                           vals={"step_id": self.seq_shared.step_ids.id})
+        variant_id = self.api(
+            "sales.sequence.step.variant",
+            "create",
+            vals_list=[{"step_id": step_id, "subject": "B", "body_html": "<p>B</p>"}],
+        )[0]
+        self.assertRefused(
+            "sales.sequence.step.variant", "write", [variant_id], vals={"step_id": self.seq_shared.step_ids.id}
+        )
         self.assertEqual(self.seq_shared.step_ids.variant_ids.ids, [])
         self.assertEqual(len(self.seq_shared.step_ids), 1)
 
@@ -136,11 +186,19 @@ class TestFinding1DirectWrites(AttackCase):
         self._run(MONDAY_9AM)
         trace = enrollment.trace_ids
         self.assertRefused("sales.sequence.trace", "write", [trace.id], vals={"replied_at": PAST})
-        self.assertRefused("sales.sequence.trace", "create", vals_list=[{
-            "enrollment_id": enrollment.id, "step_id": self.seq_rep.step_ids.id, "state": "sent"}])
+        self.assertRefused(
+            "sales.sequence.trace",
+            "create",
+            vals_list=[{"enrollment_id": enrollment.id, "step_id": self.seq_rep.step_ids.id, "state": "sent"}],
+        )
         # a manager may correct the log, but not tie it to another sequence's step
-        self.assertRefused("sales.sequence.trace", "write", [trace.id], key=self.manager_key,
-                           vals={"step_id": self.seq_rep2.step_ids.id})
+        self.assertRefused(
+            "sales.sequence.trace",
+            "write",
+            [trace.id],
+            key=self.manager_key,
+            vals={"step_id": self.seq_rep2.step_ids.id},
+        )
         self.assertEqual(trace.step_id, self.seq_rep.step_ids)
         self.assertFalse(trace.replied_at)
 
@@ -154,44 +212,78 @@ class TestFinding2Superuser(AttackCase):
     def setUpClass(cls):
         super().setUpClass()
         # a private chat between the CEO and the prospect, that the rep is not in
-        cls.chat = cls.env["discuss.channel"].create({
-            "name": "%s board" % SECRET, "channel_type": "group",
-            "channel_member_ids": [Command.create({"partner_id": cls.user_ceo.partner_id.id}),
-                                   Command.create({"partner_id": cls.john.id})],
-        })
-        cls.chat.message_post(body="%s: we buy them in May" % SECRET, message_type="comment",
-                              author_id=cls.user_ceo.partner_id.id)
+        cls.chat = cls.env["discuss.channel"].create(
+            {
+                "name": "%s board" % SECRET,
+                "channel_type": "group",
+                "channel_member_ids": [
+                    Command.create({"partner_id": cls.user_ceo.partner_id.id}),
+                    Command.create({"partner_id": cls.john.id}),
+                ],
+            }
+        )
+        cls.chat.message_post(
+            body="%s: we buy them in May" % SECRET, message_type="comment", author_id=cls.user_ceo.partner_id.id
+        )
 
     def _enroll_john(self, sequence=None):
         return (sequence or self.seq_rep).enroll(self.john, user=self.user_rep, start_at=MONDAY_9AM)["enrolled"]
 
     def test_exit_condition_reads_a_private_chat(self):
-        self.api("sales.sequence", "write", [self.seq_rep.id], vals={
-            "exit_domain": "[('channel_ids.message_ids.body', 'ilike', '%s')]" % SECRET})
+        self.api(
+            "sales.sequence",
+            "write",
+            [self.seq_rep.id],
+            vals={"exit_domain": "[('channel_ids.message_ids.body', 'ilike', '%s')]" % SECRET},
+        )
         enrollment = self._enroll_john()
         self._run(MONDAY_9AM)
         self.assertNotEqual(enrollment.exit_reason, "condition", "evaluated as the sender: the chat is not theirs")
         self.assertEqual(enrollment.trace_ids.state, "sent")
 
     def test_step_condition_reads_a_private_chat(self):
-        self.api("sales.sequence.step", "write", self.seq_rep.step_ids.ids, vals={
-            "condition_domain": "[('channel_ids.message_ids.body', 'ilike', '%s')]" % SECRET})
+        self.api(
+            "sales.sequence.step",
+            "write",
+            self.seq_rep.step_ids.ids,
+            vals={"condition_domain": "[('channel_ids.message_ids.body', 'ilike', '%s')]" % SECRET},
+        )
         enrollment = self._enroll_john()
         self._run(MONDAY_9AM)
         self.assertEqual((enrollment.trace_ids.state, enrollment.trace_ids.skip_reason), ("skipped", "condition"))
 
     def test_exit_condition_reads_the_mail_server_password(self):
-        server = self.env["ir.mail_server"].create({
-            "name": "Relay", "smtp_host": "smtp.example.com", "smtp_user": "relay", "smtp_pass": "S3cret-relay",
-        })
-        self.env["mail.message"].create({
-            "model": "res.partner", "res_id": self.john.id, "body": "Sent", "mail_server_id": server.id,
-        })
+        server = self.env["ir.mail_server"].create(
+            {
+                "name": "Relay",
+                "smtp_host": "smtp.example.com",
+                "smtp_user": "relay",
+                "smtp_pass": "S3cret-relay",
+            }
+        )
+        self.env["mail.message"].create(
+            {
+                "model": "res.partner",
+                "res_id": self.john.id,
+                "body": "Sent",
+                "mail_server_id": server.id,
+            }
+        )
         domain = "[('message_ids.mail_server_id.smtp_pass', '=like', 'S3c%')]"
-        self.assertRefused("sales.sequence", "write", [self.seq_rep.id], vals={"exit_domain": domain},
-                           message="may not read|not allowed")
-        self.assertRefused("sales.sequence.step", "write", self.seq_rep.step_ids.ids,
-                           vals={"condition_domain": domain}, message="may not read|not allowed")
+        self.assertRefused(
+            "sales.sequence",
+            "write",
+            [self.seq_rep.id],
+            vals={"exit_domain": domain},
+            message="may not read|not allowed",
+        )
+        self.assertRefused(
+            "sales.sequence.step",
+            "write",
+            self.seq_rep.step_ids.ids,
+            vals={"condition_domain": domain},
+            message="may not read|not allowed",
+        )
         # saved anyway (before this check, or by an administrator): evaluated as the sender, it matches nothing
         self.seq_rep.exit_domain = domain
         enrollment = self._enroll_john()
@@ -200,10 +292,18 @@ class TestFinding2Superuser(AttackCase):
         self.assertEqual(enrollment.trace_ids.state, "sent")
 
     def test_template_shows_a_private_chat(self):
-        step_id = self.api("sales.sequence.step", "create", vals_list=[{
-            "sequence_id": self.seq_rep.id, "step_type": "task", "sequence": 1,
-            "activity_summary": "Ask about {{ custom.channel_ids }}",
-        }])[0]
+        step_id = self.api(
+            "sales.sequence.step",
+            "create",
+            vals_list=[
+                {
+                    "sequence_id": self.seq_rep.id,
+                    "step_type": "task",
+                    "sequence": 1,
+                    "activity_summary": "Ask about {{ custom.channel_ids }}",
+                }
+            ],
+        )[0]
         enrollment = self._enroll_john()
         self._run(MONDAY_9AM)
         activity = enrollment.trace_ids.filtered(lambda t: t.step_id.id == step_id).activity_id
@@ -224,8 +324,13 @@ class TestFinding3StoredMarkup(AttackCase):
     def test_markup_in_a_template_is_refused(self):
         for payload in self.PAYLOADS:
             with self.subTest(payload=payload):
-                self.assertRefused("sales.sequence.step", "write", self.seq_rep.step_ids.ids,
-                                   vals={"body_html": payload}, message="Line 1")
+                self.assertRefused(
+                    "sales.sequence.step",
+                    "write",
+                    self.seq_rep.step_ids.ids,
+                    vals={"body_html": payload},
+                    message="Line 1",
+                )
 
     def test_preview_and_email_are_sanitized(self):
         """A body stored before these checks (raw, in the database) shows no
@@ -233,13 +338,18 @@ class TestFinding3StoredMarkup(AttackCase):
         step = self.seq_rep.step_ids
         self.env.cr.execute(
             "UPDATE sales_sequence_step SET body_html = jsonb_build_object('en_US', %s) WHERE id = %s",
-            ['<p>Hi {{ first_name }}</p><img src="x" onerror="alert(1)"><a href="javascript:alert(2)">x</a>',
-             step.id])
+            ['<p>Hi {{ first_name }}</p><img src="x" onerror="alert(1)"><a href="javascript:alert(2)">x</a>', step.id],
+        )
         self.env.invalidate_all()
-        preview_id = self.api("sales.sequence.step.preview", "create", key=self.manager_key, vals_list=[{
-            "step_id": step.id, "record_ref": "res.partner,%s" % self.john.id}])[0]
-        body = self.api("sales.sequence.step.preview", "read", [preview_id], key=self.manager_key,
-                        fields=["body_html"])[0]["body_html"]
+        preview_id = self.api(
+            "sales.sequence.step.preview",
+            "create",
+            key=self.manager_key,
+            vals_list=[{"step_id": step.id, "record_ref": "res.partner,%s" % self.john.id}],
+        )[0]
+        body = self.api(
+            "sales.sequence.step.preview", "read", [preview_id], key=self.manager_key, fields=["body_html"]
+        )[0]["body_html"]
         self.assertIn("Hi John", body)
         enrollment = self.seq_rep.enroll(self.john, user=self.user_rep, start_at=MONDAY_9AM)["enrolled"]
         self._run(MONDAY_9AM)
@@ -277,15 +387,23 @@ class TestFinding5Conflicts(AttackCase):
     def test_rep_pushes_other_teams_and_companies_out(self):
         shared = self.env["res.partner"].create({"name": "Sam Shared", "email": "sam@shared.example.com"})
         theirs = self.seq_rep2.enroll(shared, user=self.user_rep2, start_at=MONDAY_9AM)["enrolled"]
-        other_company = self.seq_company_b.with_user(self.user_other_company).with_context(
-            allowed_company_ids=self.company_b.ids).enroll(shared, start_at=MONDAY_9AM)["enrolled"].sudo()
+        other_company = (
+            self.seq_company_b.with_user(self.user_other_company)
+            .with_context(allowed_company_ids=self.company_b.ids)
+            .enroll(shared, start_at=MONDAY_9AM)["enrolled"]
+            .sudo()
+        )
         self.assertTrue(theirs and other_company)
-        self.assertRefused("sales.sequence", "write", [self.seq_rep.id], vals={"priority": -1000},
-                           message="manager")
-        self.assertRefused("sales.sequence", "write", [self.seq_rep.id], vals={"allow_concurrent": False},
-                           message="manager")
-        self.assertRefused("sales.sequence", "create", vals_list=[{
-            "name": "Mine first", "priority": -1000, "allow_concurrent": False}], message="manager")
+        self.assertRefused("sales.sequence", "write", [self.seq_rep.id], vals={"priority": -1000}, message="manager")
+        self.assertRefused(
+            "sales.sequence", "write", [self.seq_rep.id], vals={"allow_concurrent": False}, message="manager"
+        )
+        self.assertRefused(
+            "sales.sequence",
+            "create",
+            vals_list=[{"name": "Mine first", "priority": -1000, "allow_concurrent": False}],
+            message="manager",
+        )
         # set by a manager: the rep's enrollment still pushes nobody out of what is not theirs
         self.seq_rep.write({"priority": -1000, "allow_concurrent": False})
         self.enroll_through_the_wizard(self.seq_rep, shared)
@@ -304,11 +422,11 @@ class TestFinding6ForgedBounces(AttackCase):
         Param.set_param("sales_sequence.bounce_guard_sends", "10")
         Param.set_param("sales_sequence.bounce_guard_rate", "20")
         cls.sequence = cls._create_sequence(
-            [cls._email(), cls._email(delay_hours=1), cls._email(delay_hours=1)], name="Three emails")
-        prospects = cls.env["res.partner"].create([
-            {"name": "Prospect %s" % index, "email": "prospect%s@customer.example.com" % index}
-            for index in range(7)
-        ])
+            [cls._email(), cls._email(delay_hours=1), cls._email(delay_hours=1)], name="Three emails"
+        )
+        prospects = cls.env["res.partner"].create(
+            [{"name": "Prospect %s" % index, "email": "prospect%s@customer.example.com" % index} for index in range(7)]
+        )
         cls.others = cls.sequence.enroll(prospects, user=cls.user_rep, start_at=MONDAY_9AM)["enrolled"]
         for hour in (0, 1, 2):
             cls.env["sales.sequence.enrollment"]._cron_process_due(now=MONDAY_9AM.replace(hour=8 + hour))
@@ -345,21 +463,34 @@ class TestFinding7OutOfOffice(AttackCase):
         sequence = self._create_sequence([self._email(), self._email(delay_days=1)], name="Two emails")
         enrollment = sequence.enroll(self.john, user=self.user_rep, start_at=MONDAY_9AM)["enrolled"]
         self._run(MONDAY_9AM)
-        self._receive("john@smith.example.com", "Automatic reply: Hello", body="I am back on 31/12/2099.",
-                      references=enrollment.trace_ids.message_id, extra="Auto-Submitted: auto-replied\n")
+        self._receive(
+            "john@smith.example.com",
+            "Automatic reply: Hello",
+            body="I am back on 31/12/2099.",
+            references=enrollment.trace_ids.message_id,
+            extra="Auto-Submitted: auto-replied\n",
+        )
         self.assertEqual(enrollment.state, "paused")
         self.assertLessEqual(enrollment.resume_at, fields.Datetime.now() + timedelta(days=61))
 
     def test_huge_resume_delay_is_capped_and_does_not_crash_the_gateway(self):
         self.api("sales.sequence", "write", [self.seq_rep.id], vals={"ooo_resume_days": 999_999_999})
         self.api("sales.sequence", "action_draft", [self.seq_rep.id])
-        self.api("sales.sequence.step", "create", vals_list=[{
-            "sequence_id": self.seq_rep.id, "step_type": "call", "sequence": 20, "delay_days": 1}])
+        self.api(
+            "sales.sequence.step",
+            "create",
+            vals_list=[{"sequence_id": self.seq_rep.id, "step_type": "call", "sequence": 20, "delay_days": 1}],
+        )
         self.api("sales.sequence", "action_activate", [self.seq_rep.id])
         enrollment = self.seq_rep.enroll(self.john, user=self.user_rep, start_at=MONDAY_9AM)["enrolled"]
         self._run(MONDAY_9AM)
-        self._receive("john@smith.example.com", "Out of office", body="I am travelling.",
-                      references=enrollment.trace_ids.message_id, extra="Auto-Submitted: auto-replied\n")
+        self._receive(
+            "john@smith.example.com",
+            "Out of office",
+            body="I am travelling.",
+            references=enrollment.trace_ids.message_id,
+            extra="Auto-Submitted: auto-replied\n",
+        )
         self.assertEqual(enrollment.state, "paused")
         self.assertLessEqual(enrollment.resume_at, fields.Datetime.now() + timedelta(days=61))
 
@@ -378,13 +509,14 @@ class TestFinding8Clicks(AttackCase):
         enrollment = self.seq_rep.enroll(self.john, user=self.user_rep, start_at=MONDAY_9AM)["enrolled"]
         self._run(MONDAY_9AM)
         html = enrollment.trace_ids.mail_mail_id.body_html
-        return enrollment, html[html.index("/r/"):].split('"')[0]
+        return enrollment, html[html.index("/r/") :].split('"')[0]
 
     def test_click_token_does_not_open_another_link(self):
         enrollment, click_url = self._sent_click_url()
-        __, code, suffix = click_url.split("/", 3)[1:]
-        self.assertEqual(self.url_open(click_url, allow_redirects=False).headers["Location"],
-                         "https://www.example.com/pricing")
+        __, __, suffix = click_url.split("/", 3)[1:]
+        self.assertEqual(
+            self.url_open(click_url, allow_redirects=False).headers["Location"], "https://www.example.com/pricing"
+        )
         evil = self.env["link.tracker"].create({"url": "https://evil.example.com/", "title": "Evil"})
         forged = "/r/%s/%s" % (evil.code, suffix)
         self.assertEqual(self.url_open(forged, allow_redirects=False).status_code, 404)
@@ -393,14 +525,14 @@ class TestFinding8Clicks(AttackCase):
     def test_rep_makes_the_company_domain_redirect_anywhere(self):
         """Link trackers are public redirects (``/r/<code>``): the engine must
         not make one for a URL the rep typed."""
-        __, click_url = self._sent_click_url(
-            '<p>Hi, <a href="https://phish.example.net/login">log in</a></p>')
+        __, click_url = self._sent_click_url('<p>Hi, <a href="https://phish.example.net/login">log in</a></p>')
         self.assertFalse(self.env["link.tracker"].search([("url", "like", "phish.example.net")]))
         code = click_url.split("/")[2]
         self.assertEqual(self.url_open("/r/%s" % code, allow_redirects=False).status_code, 404)
         # the link in the rep's own email still leads where they wrote
-        self.assertEqual(self.url_open(click_url, allow_redirects=False).headers["Location"],
-                         "https://phish.example.net/login")
+        self.assertEqual(
+            self.url_open(click_url, allow_redirects=False).headers["Location"], "https://phish.example.net/login"
+        )
 
 
 @tagged("post_install", "-at_install")
@@ -410,18 +542,21 @@ class TestFinding9Ownership(AttackCase):
     records the rep may not read."""
 
     def test_rep_gives_their_sequence_to_the_ceo(self):
-        self.assertRefused("sales.sequence", "write", [self.seq_rep.id], vals={"user_id": self.user_ceo.id},
-                           message="manager")
+        self.assertRefused(
+            "sales.sequence", "write", [self.seq_rep.id], vals={"user_id": self.user_ceo.id}, message="manager"
+        )
         self.assertEqual(self.seq_rep.user_id, self.user_rep)
-        self.api("sales.sequence", "write", [self.seq_rep.id], key=self.manager_key,
-                 vals={"user_id": self.user_rep2.id})
+        self.api(
+            "sales.sequence", "write", [self.seq_rep.id], key=self.manager_key, vals={"user_id": self.user_rep2.id}
+        )
         self.assertEqual(self.seq_rep.user_id, self.user_rep2)
 
     def test_rep_notes_go_only_where_they_may_read(self):
         """The rep sends to a lead that was given to another rep since: the
         rep's Pause is noted on the enrollment, not on a lead they cannot read."""
-        lead = self.env["crm.lead"].create({"name": "Moved", "email_from": "moved@example.com",
-                                            "user_id": self.user_rep.id})
+        lead = self.env["crm.lead"].create(
+            {"name": "Moved", "email_from": "moved@example.com", "user_id": self.user_rep.id}
+        )
         enrollment = self.seq_rep.enroll(lead, user=self.user_rep, start_at=MONDAY_9AM)["enrolled"]
         lead.user_id = self.user_rep2
         notes = lead.message_ids
@@ -448,17 +583,26 @@ class TestFinding10QuadraticTime(AttackCase):
 
     def test_spam_score_of_a_saved_template(self):
         body = "<p>%s</p>" % ("1," * 45_000)
-        __, seconds = self._timed(lambda: self.api(
-            "sales.sequence.step", "write", self.seq_rep.step_ids.ids, vals={"body_html": body}))
+        __, seconds = self._timed(
+            lambda: self.api("sales.sequence.step", "write", self.seq_rep.step_ids.ids, vals={"body_html": body})
+        )
         self.assertLess(seconds, 5)
-        rows, seconds = self._timed(lambda: self.api(
-            "sales.sequence.step", "search_read", domain=[("id", "=", self.seq_rep.step_ids.id)],
-            fields=["spam_score", "spam_band"]))
+        rows, seconds = self._timed(
+            lambda: self.api(
+                "sales.sequence.step",
+                "search_read",
+                domain=[("id", "=", self.seq_rep.step_ids.id)],
+                fields=["spam_score", "spam_band"],
+            )
+        )
         self.assertLess(seconds, 5)
         self.assertTrue(rows[0]["spam_band"])
 
     def test_percent_decoding_of_a_long_save(self):
         body = Markup("<p>%s</p>") % ("{{%20" * 8_000)
-        __, seconds = self._timed(lambda: self.assertRefused(
-            "sales.sequence.step", "write", self.seq_rep.step_ids.ids, vals={"body_html": str(body)}))
+        __, seconds = self._timed(
+            lambda: self.assertRefused(
+                "sales.sequence.step", "write", self.seq_rep.step_ids.ids, vals={"body_html": str(body)}
+            )
+        )
         self.assertLess(seconds, 5)

@@ -19,24 +19,37 @@ class AudienceCase(SalesSequenceCase):
         super().setUpClass()
         cls.tag = cls.env["res.partner.category"].create({"name": "Webinar (seq)"})
         cls.other_rep = mail_new_test_user(
-            cls.env, login="rep2", name="Otto Other", email="otto@test.example.com",
-            groups="sales_team.group_sale_salesman", tz="Europe/Brussels",
+            cls.env,
+            login="rep2",
+            name="Otto Other",
+            email="otto@test.example.com",
+            groups="sales_team.group_sale_salesman",
+            tz="Europe/Brussels",
         )
         Partner = cls.env["res.partner"]
-        cls.attendees = Partner.create([{
-            "name": "Attendee %s" % index, "email": "attendee%s@webinar.example.com" % index,
-            "category_id": [(4, cls.tag.id)],
-        } for index in range(4)])
+        cls.attendees = Partner.create(
+            [
+                {
+                    "name": "Attendee %s" % index,
+                    "email": "attendee%s@webinar.example.com" % index,
+                    "category_id": [(4, cls.tag.id)],
+                }
+                for index in range(4)
+            ]
+        )
         cls.attendees[0].user_id = cls.user_rep
         cls.outsider = Partner.create({"name": "Not There", "email": "outsider@example.com"})
 
     @classmethod
     def _audience_sequence(cls, domain=None, activate=True, **values):
         return cls._create_sequence(
-            [cls._email(delay_days=1)], activate=activate, name=values.pop("name", "Webinar follow-up"),
+            [cls._email(delay_days=1)],
+            activate=activate,
+            name=values.pop("name", "Webinar follow-up"),
             audience_model=values.pop("audience_model", "res.partner"),
             audience_domain=repr(domain if domain is not None else [("category_id", "in", cls.tag.ids)]),
-            auto_enroll=values.pop("auto_enroll", True), **values,
+            auto_enroll=values.pop("auto_enroll", True),
+            **values,
         )
 
     def _enrollments(self, sequence):
@@ -45,7 +58,6 @@ class AudienceCase(SalesSequenceCase):
 
 @tagged("post_install", "-at_install")
 class TestAudienceSync(AudienceCase):
-
     def test_each_run_enrolls_the_new_matches_once(self):
         sequence = self._audience_sequence()
         self._run(MONDAY_9AM)
@@ -73,8 +85,10 @@ class TestAudienceSync(AudienceCase):
     def test_reenrollment_after_leaving_and_changing(self):
         sequence = self._audience_sequence(allow_reenroll=True)
         self.env.flush_all()
-        self.env.cr.execute("UPDATE res_partner SET write_date = %s WHERE id IN %s",
-                            [MONDAY_9AM - timedelta(days=1), tuple(self.attendees.ids)])
+        self.env.cr.execute(
+            "UPDATE res_partner SET write_date = %s WHERE id IN %s",
+            [MONDAY_9AM - timedelta(days=1), tuple(self.attendees.ids)],
+        )
         with freeze_time(MONDAY_9AM):
             self._run(MONDAY_9AM)
         first = self._enrollments(sequence)
@@ -82,8 +96,10 @@ class TestAudienceSync(AudienceCase):
             first[:2].action_exit()
         self._run(MONDAY_9AM + timedelta(minutes=5))
         self.assertEqual(self._enrollments(sequence), first, "unchanged since it left: it does not come back")
-        self.env.cr.execute("UPDATE res_partner SET write_date = %s WHERE id = %s",
-                            [MONDAY_9AM + timedelta(hours=1), self.attendees[0].id])
+        self.env.cr.execute(
+            "UPDATE res_partner SET write_date = %s WHERE id = %s",
+            [MONDAY_9AM + timedelta(hours=1), self.attendees[0].id],
+        )
         self.env.invalidate_all()
         self._run(MONDAY_9AM + timedelta(hours=2))
         again = self._enrollments(sequence) - first
@@ -122,8 +138,9 @@ class TestAudienceSync(AudienceCase):
         self.assertIn("same address", reasons[same_address.id])
         self.assertIn("Urgent", reasons[busy.id])
         self.assertEqual(sequence.audience_skip_count, 3)
-        self.assertEqual(skips.mapped("record_name"),
-                         skips.mapped(lambda skip: self.env["res.partner"].browse(skip.res_id).name))
+        self.assertEqual(
+            skips.mapped("record_name"), skips.mapped(lambda skip: self.env["res.partner"].browse(skip.res_id).name)
+        )
         # passed over until the next day, then tried again
         self.env["mail.blacklist"]._remove(suppressed.email)
         self._run(MONDAY_9AM + timedelta(hours=2))
@@ -135,17 +152,23 @@ class TestAudienceSync(AudienceCase):
         portal = mail_new_test_user(self.env, login="portal_seq", name="Portal Pete", groups="base.group_portal")
         self.attendees[1].user_id = portal
         self.attendees[2].user_id = self.other_rep
-        archived = mail_new_test_user(self.env, login="gone_seq", name="Gone Rep",
-                                      groups="sales_team.group_sale_salesman")
+        archived = mail_new_test_user(
+            self.env, login="gone_seq", name="Gone Rep", groups="sales_team.group_sale_salesman"
+        )
         archived.action_archive()
         self.attendees[3].user_id = archived
         sequence = self._audience_sequence()  # owner: the sales manager
         self._run(MONDAY_9AM)
         senders = {e.partner_id: e.user_id for e in self._enrollments(sequence)}
-        self.assertEqual(senders, {
-            self.attendees[0]: self.user_rep, self.attendees[1]: self.user_manager,
-            self.attendees[2]: self.other_rep, self.attendees[3]: self.user_manager,
-        })
+        self.assertEqual(
+            senders,
+            {
+                self.attendees[0]: self.user_rep,
+                self.attendees[1]: self.user_manager,
+                self.attendees[2]: self.other_rep,
+                self.attendees[3]: self.user_manager,
+            },
+        )
         odoobot = self.env.ref("base.user_root")
         self.assertNotIn(odoobot, self._enrollments(sequence).user_id)
 
@@ -158,8 +181,10 @@ class TestAudienceSync(AudienceCase):
         self.assertEqual((sequence.audience_match_count, sequence.audience_new_count), (4, 2))
         with Form(sequence) as form:
             form.audience_domain = repr([("email", "ilike", "example.com")])
-            self.assertEqual(form.audience_match_count, self.env["res.partner"].with_user(self.user_manager)
-                             .search_count([("email", "ilike", "example.com")]))
+            self.assertEqual(
+                form.audience_match_count,
+                self.env["res.partner"].with_user(self.user_manager).search_count([("email", "ilike", "example.com")]),
+            )
             form.audience_model = "crm.lead"
             form.audience_domain = repr([("id", "=", self.lead.id)])
             self.assertEqual((form.audience_match_count, form.audience_new_count), (1, 1))
@@ -182,9 +207,13 @@ class TestAudienceTrust(AudienceCase):
         theirs = Lead.create({"name": "Theirs", "email_from": "t@lead.example.com", "user_id": self.other_rep.id})
         domain = [("email_from", "ilike", "@lead.example.com")]
         sequence = self._create_sequence([self._email(delay_days=1)], name="Rep's own", user_id=self.user_rep.id)
-        sequence.with_user(self.user_rep).write({
-            "audience_model": "crm.lead", "audience_domain": repr(domain), "auto_enroll": True,
-        })
+        sequence.with_user(self.user_rep).write(
+            {
+                "audience_model": "crm.lead",
+                "audience_domain": repr(domain),
+                "auto_enroll": True,
+            }
+        )
         self.assertEqual(sequence.audience_match_count, 1)
         self._run(MONDAY_9AM)
         self.assertEqual(self._enrollments(sequence).lead_id, mine)
@@ -225,8 +254,13 @@ class TestAudienceTrust(AudienceCase):
             self._audience_sequence(domain=[])
 
     def test_owner_must_be_able_to_send(self):
-        owner = mail_new_test_user(self.env, login="leaving", name="Leaving Owner", email="leaving@test.example.com",
-                                   groups="sales_team.group_sale_manager")
+        owner = mail_new_test_user(
+            self.env,
+            login="leaving",
+            name="Leaving Owner",
+            email="leaving@test.example.com",
+            groups="sales_team.group_sale_manager",
+        )
         sequence = self._audience_sequence(user_id=owner.id)
         owner.action_archive()
         self._run(MONDAY_9AM)
@@ -240,10 +274,17 @@ class TestAudienceQueries(AudienceCase):
     and of records that already went through."""
 
     def _contacts(self, count, start=0):
-        return self.env["res.partner"].create([{
-            "name": "Match %s" % index, "email": "match%s@bulk.example.com" % index,
-            "category_id": [(4, self.tag.id)], "user_id": self.user_rep.id,
-        } for index in range(start, start + count)])
+        return self.env["res.partner"].create(
+            [
+                {
+                    "name": "Match %s" % index,
+                    "email": "match%s@bulk.example.com" % index,
+                    "category_id": [(4, self.tag.id)],
+                    "user_id": self.user_rep.id,
+                }
+                for index in range(start, start + count)
+            ]
+        )
 
     def test_query_count_of_the_sync(self):
         sequence = self._audience_sequence()
@@ -264,12 +305,17 @@ class TestAudienceQueries(AudienceCase):
             self.assertEqual(Sequence._sync_audiences(MONDAY_9AM), 0)
 
     def test_query_count_of_the_exit_checks(self):
-        sequence = self._audience_sequence(exit_on_deal_created=True, exit_on_stage_change=True,
-                                           exit_domain=repr([("email", "=like", "nobody%")]))
+        sequence = self._audience_sequence(
+            exit_on_deal_created=True, exit_on_stage_change=True, exit_domain=repr([("email", "=like", "nobody%")])
+        )
         for size in (5, 40):
             enrollments = sequence.enroll(self._contacts(size, start=100 * size), user=self.user_rep)["enrolled"]
-            self.env["crm.lead"].create([{"name": "Deal", "type": "opportunity", "partner_id": enrollment.partner_id.id}
-                                         for enrollment in enrollments[:2]])
+            self.env["crm.lead"].create(
+                [
+                    {"name": "Deal", "type": "opportunity", "partner_id": enrollment.partner_id.id}
+                    for enrollment in enrollments[:2]
+                ]
+            )
             self.env.flush_all()
             self.env.invalidate_all()
             with self.assertQueryCount(__system__=14):

@@ -1,9 +1,10 @@
 from datetime import datetime
 
 from odoo import Command
-from odoo.addons.base.tests.test_ir_cron import CronMixinCase
 from odoo.exceptions import UserError, ValidationError
 from odoo.tests import Form, freeze_time, tagged
+
+from odoo.addons.base.tests.test_ir_cron import CronMixinCase
 
 from .common import MONDAY_9AM, SalesSequenceCase
 
@@ -18,23 +19,41 @@ class AutomationCase(SalesSequenceCase, CronMixinCase):
         cls.stage_new = Stage.create({"name": "New (seq)", "sequence": 1})
         cls.stage_qualified = Stage.create({"name": "Qualified (seq)", "sequence": 2})
         cls.stage_proposal = Stage.create({"name": "Proposal (seq)", "sequence": 3})
-        cls.leads = cls.env["crm.lead"].create([{
-            "name": "Lead %s" % index, "type": "opportunity", "stage_id": cls.stage_new.id,
-            "email_from": "lead%s@prospect.example.com" % index, "contact_name": "Lead %s" % index,
-            "user_id": cls.user_rep.id,
-        } for index in range(3)])
+        cls.leads = cls.env["crm.lead"].create(
+            [
+                {
+                    "name": "Lead %s" % index,
+                    "type": "opportunity",
+                    "stage_id": cls.stage_new.id,
+                    "email_from": "lead%s@prospect.example.com" % index,
+                    "contact_name": "Lead %s" % index,
+                    "user_id": cls.user_rep.id,
+                }
+                for index in range(3)
+            ]
+        )
         cls.lead_model_id = cls.env["ir.model"]._get_id("crm.lead")
 
     def _rule(self, trigger, action_values, **values):
         """An active automation rule on leads with one action (removed after the test,
         which also restores the registry's patched methods)."""
-        rule = self.env["base.automation"].create({
-            "name": "Rule %s" % trigger, "model_id": self.lead_model_id, "trigger": trigger, **values,
-        })
-        self.env["ir.actions.server"].create({
-            "name": "Action", "base_automation_id": rule.id, "model_id": self.lead_model_id,
-            "usage": "base_automation", **action_values,
-        })
+        rule = self.env["base.automation"].create(
+            {
+                "name": "Rule %s" % trigger,
+                "model_id": self.lead_model_id,
+                "trigger": trigger,
+                **values,
+            }
+        )
+        self.env["ir.actions.server"].create(
+            {
+                "name": "Action",
+                "base_automation_id": rule.id,
+                "model_id": self.lead_model_id,
+                "usage": "base_automation",
+                **action_values,
+            }
+        )
         self.addCleanup(rule.unlink)
         return rule
 
@@ -42,14 +61,16 @@ class AutomationCase(SalesSequenceCase, CronMixinCase):
         return {"state": "sales_sequence_enroll", "sales_sequence_id": sequence.id}
 
     def _running(self, sequence):
-        return self.env["sales.sequence.enrollment"].search([
-            ("sequence_id", "=", sequence.id), ("state", "in", ("active", "paused")),
-        ])
+        return self.env["sales.sequence.enrollment"].search(
+            [
+                ("sequence_id", "=", sequence.id),
+                ("state", "in", ("active", "paused")),
+            ]
+        )
 
 
 @tagged("post_install", "-at_install")
 class TestAutomationRules(AutomationCase):
-
     def test_stage_set_rule_enrolls_exactly_the_moved_lead(self):
         sequence = self._create_sequence([self._email(delay_days=1)], team_id=False)
         self._rule("on_stage_set", self._enroll_action(sequence), trg_field_ref=self.stage_qualified.id)
@@ -99,8 +120,11 @@ class TestAutomationRules(AutomationCase):
     def test_exit_action_exits_that_sequence_or_all(self):
         prospecting = self._create_sequence([self._email(delay_days=5)], name="Prospecting", team_id=False)
         nurture = self._create_sequence([self._email(delay_days=5)], name="Nurture", team_id=False)
-        self._rule("on_stage_set", {"state": "sales_sequence_exit", "sales_sequence_id": prospecting.id},
-                   trg_field_ref=self.stage_qualified.id)
+        self._rule(
+            "on_stage_set",
+            {"state": "sales_sequence_exit", "sales_sequence_id": prospecting.id},
+            trg_field_ref=self.stage_qualified.id,
+        )
         lead, other, __ = self.leads
         in_prospecting = prospecting.enroll(lead | other)["enrolled"]
         in_nurture = nurture.enroll(lead)["enrolled"]
@@ -128,11 +152,14 @@ class TestAutomationRules(AutomationCase):
 
 @tagged("post_install", "-at_install")
 class TestServerActions(AutomationCase):
-
     def _action(self, model, **values):
-        return self.env["ir.actions.server"].create({
-            "name": "Sequence action", "model_id": self.env["ir.model"]._get_id(model), **values,
-        })
+        return self.env["ir.actions.server"].create(
+            {
+                "name": "Sequence action",
+                "model_id": self.env["ir.model"]._get_id(model),
+                **values,
+            }
+        )
 
     def test_enroll_from_the_actions_menu(self):
         sequence = self._create_sequence([self._email()], team_id=False)
@@ -140,9 +167,14 @@ class TestServerActions(AutomationCase):
         self.assertEqual(action._generate_action_name(), "Enroll in Outbound")
         self.assertFalse(action.warning)
         sequence.enroll(self.jane)
-        result = action.with_user(self.user_rep).with_context(
-            active_model="res.partner", active_ids=(self.jane | self.john | self.no_email).ids,
-        ).run()
+        result = (
+            action.with_user(self.user_rep)
+            .with_context(
+                active_model="res.partner",
+                active_ids=(self.jane | self.john | self.no_email).ids,
+            )
+            .run()
+        )
         self.assertEqual(result["tag"], "display_notification")
         self.assertIn("2 enrolled, 1 already in it, 0 not enrolled", result["params"]["message"])
         self.assertEqual(self._running(sequence).partner_id, self.jane | self.john | self.no_email)
@@ -173,19 +205,38 @@ class TestServerActions(AutomationCase):
         no_sequence = self._action("crm.lead", state="sales_sequence_enroll")
         self.assertIn("Choose the sales sequence", no_sequence.warning)
         self.assertFalse(no_sequence.sales_sequence_partner_path)
-        rule = self.env["base.automation"].create({
-            "name": "Bad rule", "model_id": self.lead_model_id, "trigger": "on_create",
-        })
-        in_rule = self.env["ir.actions.server"].create({
-            "name": "Exit", "model_id": self.lead_model_id, "base_automation_id": rule.id,
-            "usage": "base_automation", "state": "sales_sequence_exit",
-        })
+        rule = self.env["base.automation"].create(
+            {
+                "name": "Bad rule",
+                "model_id": self.lead_model_id,
+                "trigger": "on_create",
+            }
+        )
+        in_rule = self.env["ir.actions.server"].create(
+            {
+                "name": "Exit",
+                "model_id": self.lead_model_id,
+                "base_automation_id": rule.id,
+                "usage": "base_automation",
+                "state": "sales_sequence_exit",
+            }
+        )
         self.assertEqual(in_rule.available_model_ids.mapped("model"), ["crm.lead"])
         with self.assertRaisesRegex(ValidationError, "warnings"):
-            rule.write({"action_server_ids": [Command.create({
-                "name": "No sequence", "model_id": self.lead_model_id, "usage": "base_automation",
-                "state": "sales_sequence_enroll",
-            })]})
+            rule.write(
+                {
+                    "action_server_ids": [
+                        Command.create(
+                            {
+                                "name": "No sequence",
+                                "model_id": self.lead_model_id,
+                                "usage": "base_automation",
+                                "state": "sales_sequence_enroll",
+                            }
+                        )
+                    ]
+                }
+            )
 
     def test_other_action_types_drop_the_sequence(self):
         sequence = self._create_sequence([self._email()])
@@ -221,10 +272,14 @@ class TestShippedRules(AutomationCase):
 
     def test_inbound_tag_rule(self):
         sequence = self._switch_on("base_automation_lead_inbound", "sales_sequence_inbound")
-        inbound = self.env["crm.lead"].create({
-            "name": "Website request", "email_from": "new@inbound.example.com", "user_id": self.user_rep.id,
-            "tag_ids": [(4, self.env.ref("sales_sequence.crm_tag_inbound").id)],
-        })
+        inbound = self.env["crm.lead"].create(
+            {
+                "name": "Website request",
+                "email_from": "new@inbound.example.com",
+                "user_id": self.user_rep.id,
+                "tag_ids": [(4, self.env.ref("sales_sequence.crm_tag_inbound").id)],
+            }
+        )
         other = self.env["crm.lead"].create({"name": "Cold", "email_from": "cold@example.com"})
         self.assertEqual(self._running(sequence).lead_id, inbound)
         self.assertNotIn(other, self._running(sequence).lead_id)
@@ -232,10 +287,18 @@ class TestShippedRules(AutomationCase):
     def test_inbound_lead_from_the_website_is_sent_by_the_sequence_owner(self):
         sequence = self._switch_on("base_automation_lead_inbound", "sales_sequence_inbound")
         public = self.env.ref("base.public_user")
-        lead = self.env["crm.lead"].with_user(public).sudo().create({
-            "name": "Contact form", "email_from": "visitor@web.example.com",
-            "tag_ids": [(4, self.env.ref("sales_sequence.crm_tag_inbound").id)],
-        })
+        lead = (
+            self.env["crm.lead"]
+            .with_user(public)
+            .sudo()
+            .create(
+                {
+                    "name": "Contact form",
+                    "email_from": "visitor@web.example.com",
+                    "tag_ids": [(4, self.env.ref("sales_sequence.crm_tag_inbound").id)],
+                }
+            )
+        )
         enrollment = self._running(sequence)
         self.assertEqual(enrollment.lead_id, lead)
         self.assertEqual(enrollment.user_id, sequence.user_id)
@@ -258,7 +321,6 @@ class TestShippedRules(AutomationCase):
 
 @tagged("post_install", "-at_install")
 class TestAutomationSmartButton(AutomationCase):
-
     def test_count_lists_and_prefills_rules(self):
         inbound = self.env.ref("sales_sequence.sales_sequence_inbound")
         prospecting = self.env.ref("sales_sequence.sales_sequence_prospecting")
@@ -273,7 +335,7 @@ class TestAutomationSmartButton(AutomationCase):
         self.assertIn(self.env.ref("sales_sequence.base_automation_lead_inbound"), rules)
         self.assertEqual(len(rules), 2)
         # "New" from that list: a lead rule that enrolls into the sequence
-        form = Form(self.env["base.automation"].with_context(action["context"]))
+        form = Form(self.env["base.automation"].with_context(**action["context"]))
         form.trigger = "on_stage_set"
         form.trg_field_ref = self.stage_qualified.id
         rule = form.save()

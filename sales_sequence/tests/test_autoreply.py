@@ -8,7 +8,6 @@ MONDAY = date(2026, 3, 2)
 
 
 class TestAutoReply(unittest.TestCase):
-
     def test_doctests(self):
         self.assertEqual(doctest.testmod(autoreply).failed, 0)
 
@@ -46,12 +45,12 @@ class TestAutoReply(unittest.TestCase):
 
     def test_cap_return_date(self):
         cases = [
-            (date(2026, 3, 14), 60, date(2026, 3, 14)),     # within the cap: unchanged
-            (date(2026, 5, 1), 60, date(2026, 5, 1)),       # exactly at the cap
-            (date(2026, 5, 2), 60, date(2026, 5, 1)),       # one day over
-            (date(2099, 12, 31), 60, date(2026, 5, 1)),     # "back on 31/12/2099"
-            (date(2099, 12, 31), 0, date(2099, 12, 31)),    # 0: no cap
-            (None, 60, None),                               # no date found
+            (date(2026, 3, 14), 60, date(2026, 3, 14)),  # within the cap: unchanged
+            (date(2026, 5, 1), 60, date(2026, 5, 1)),  # exactly at the cap
+            (date(2026, 5, 2), 60, date(2026, 5, 1)),  # one day over
+            (date(2099, 12, 31), 60, date(2026, 5, 1)),  # "back on 31/12/2099"
+            (date(2099, 12, 31), 0, date(2099, 12, 31)),  # 0: no cap
+            (None, 60, None),  # no date found
         ]
         for found, max_days, expected in cases:
             with self.subTest(found=found, max_days=max_days):

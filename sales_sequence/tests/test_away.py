@@ -18,18 +18,34 @@ class AwayCase(SalesSequenceCase):
     def setUpClass(cls):
         super().setUpClass()
         calendar = cls.env.company.resource_calendar_id
-        cls.resources = {
-            user: cls.env["resource.resource"].create({
-                "name": user.name, "user_id": user.id, "calendar_id": calendar.id, "tz": "Europe/Brussels",
-            }) for user in (cls.user_rep, cls.user_manager)
-        } if "hr.employee" not in cls.env else {}
+        cls.resources = (
+            {
+                user: cls.env["resource.resource"].create(
+                    {
+                        "name": user.name,
+                        "user_id": user.id,
+                        "calendar_id": calendar.id,
+                        "tz": "Europe/Brussels",
+                    }
+                )
+                for user in (cls.user_rep, cls.user_manager)
+            }
+            if "hr.employee" not in cls.env
+            else {}
+        )
 
     def _away(self, user, start, end):
         resource = self.resources.get(user) or user.employee_ids.resource_id
-        return self.env["resource.calendar.leaves"].create({
-            "name": "Holidays", "resource_id": resource.id, "calendar_id": resource.calendar_id.id,
-            "date_from": start, "date_to": end, "time_type": "leave",
-        })
+        return self.env["resource.calendar.leaves"].create(
+            {
+                "name": "Holidays",
+                "resource_id": resource.id,
+                "calendar_id": resource.calendar_id.id,
+                "date_from": start,
+                "date_to": end,
+                "time_type": "leave",
+            }
+        )
 
     def _enroll(self, sequence, records=None):
         return sequence.enroll(records or self.jane, user=self.user_rep, start_at=MONDAY_9AM)["enrolled"]
@@ -43,7 +59,6 @@ class AwayCase(SalesSequenceCase):
 
 @tagged("post_install", "-at_install")
 class TestSenderAway(AwayCase):
-
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
@@ -122,13 +137,22 @@ class TestTimeOff(AwayCase):
     def test_approved_time_off(self):
         sequence = self._create_sequence([self._email()])
         enrollment = self._enroll(sequence)
-        leave_type = self.env["hr.leave.type"].create({
-            "name": "Paid time off (seq)", "requires_allocation": False, "leave_validation_type": "no_validation",
-        })
-        leave = self.env["hr.leave"].create({
-            "name": "Skiing", "employee_id": self.user_rep.employee_ids.id, "holiday_status_id": leave_type.id,
-            "request_date_from": date(2026, 3, 2), "request_date_to": date(2026, 3, 6),
-        })
+        leave_type = self.env["hr.leave.type"].create(
+            {
+                "name": "Paid time off (seq)",
+                "requires_allocation": False,
+                "leave_validation_type": "no_validation",
+            }
+        )
+        leave = self.env["hr.leave"].create(
+            {
+                "name": "Skiing",
+                "employee_id": self.user_rep.employee_ids.id,
+                "holiday_status_id": leave_type.id,
+                "request_date_from": date(2026, 3, 2),
+                "request_date_to": date(2026, 3, 6),
+            }
+        )
         if leave.state != "validate":
             leave.action_approve()
         self.assertTrue(self.env["resource.calendar.leaves"].search([("holiday_id", "=", leave.id)]))

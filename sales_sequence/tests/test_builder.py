@@ -15,7 +15,6 @@ from .common import MONDAY_9AM, SalesSequenceCase
 
 @tagged("post_install", "-at_install")
 class TestStepDialog(SalesSequenceCase):
-
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
@@ -33,10 +32,14 @@ class TestStepDialog(SalesSequenceCase):
         warnings = step.content_warnings
         self.assertIn("Unknown variable 'frist_name' (did you mean 'first_name'?)", warnings)
         self.assertIn("Subject: Line 1", warnings, "the field and the line")
-        self.assertIn("“Day 1 · Automatic Email · Hi ‹frist_name›”: a delay cannot be negative (Business Days)",
-                      warnings, "the step is named")
-        self.assertEqual(step.delay_text, "Invalid: a delay cannot be negative",
-                         "never '-2 business days after enrollment'")
+        self.assertIn(
+            "“Day 1 · Automatic Email · Hi ‹frist_name›”: a delay cannot be negative (Business Days)",
+            warnings,
+            "the step is named",
+        )
+        self.assertEqual(
+            step.delay_text, "Invalid: a delay cannot be negative", "never '-2 business days after enrollment'"
+        )
         step.subject = "Hi {{ first_name | default('there') }}"
         step.delay_business_days = 2
         self.assertFalse(step.content_warnings)
@@ -44,8 +47,9 @@ class TestStepDialog(SalesSequenceCase):
         self.assertIn("Body: Line 1", step.content_warnings)
 
     def test_empty_variables_of_the_preview_record(self):
-        company = self.env["res.partner"].create({
-            "name": "Globex", "is_company": True, "email": "hello@globex.example.com"})
+        company = self.env["res.partner"].create(
+            {"name": "Globex", "is_company": True, "email": "hello@globex.example.com"}
+        )
         form = Form(self.sequence)
         step = self._new_step(form, subject="Hello", body_html="<p>Hi {{ first_name }}, I noticed {{ company }}</p>")
         step.preview_ref = "res.partner,%s" % company.id
@@ -60,8 +64,12 @@ class TestStepDialog(SalesSequenceCase):
     def test_preview_of_an_unsaved_step_in_an_unsaved_sequence(self):
         form = Form(self.env["sales.sequence"])
         form.name = "Not saved yet"
-        step = self._new_step(form, subject="Quick question, {{ first_name }}",
-                              body_html="<p>Hi {{ first_name }}</p>", email_cc="{{ sender.email }}")
+        step = self._new_step(
+            form,
+            subject="Quick question, {{ first_name }}",
+            body_html="<p>Hi {{ first_name }}</p>",
+            email_cc="{{ sender.email }}",
+        )
         step.preview_ref = "res.partner,%s" % self.jane.id
         self.assertEqual(step.preview_subject, "Quick question, Jane")
         self.assertIn("Hi Jane", step.preview_body)
@@ -74,9 +82,13 @@ class TestStepDialog(SalesSequenceCase):
 
     def test_manual_email_is_an_email_like_the_others(self):
         """Subject, body, template, preview and spam score, as an automatic email."""
-        template = self.env["sales.sequence.template"].create({
-            "name": "Follow-up", "subject": "FREE!!! {{ first_name }}", "body_html": "<p>Hi {{ first_name }}</p>",
-        })
+        template = self.env["sales.sequence.template"].create(
+            {
+                "name": "Follow-up",
+                "subject": "FREE!!! {{ first_name }}",
+                "body_html": "<p>Hi {{ first_name }}</p>",
+            }
+        )
         form = Form(self.sequence)
         step = self._new_step(form, step_type="manual_email", activity_summary="Write to {{ first_name }}")
         step.template_id = template
@@ -90,11 +102,14 @@ class TestStepDialog(SalesSequenceCase):
         self.assertTrue(self.env["sales.sequence.step"].new({"step_type": "manual_email"}).show_email)
 
     def test_step_names_are_plain_text(self):
-        sequence = self._create_sequence([
-            self._email(subject="Quick question about {{ company | default('your team') }}"),
-            self._task("call", activity_summary="Call {{ full_name }}", delay_business_days=2),
-            self._task("linkedin", delay_days=1),
-        ], name="Plain")
+        sequence = self._create_sequence(
+            [
+                self._email(subject="Quick question about {{ company | default('your team') }}"),
+                self._task("call", activity_summary="Call {{ full_name }}", delay_business_days=2),
+                self._task("linkedin", delay_days=1),
+            ],
+            name="Plain",
+        )
         email, call, linkedin = sequence.step_ids
         self.assertEqual(email.name, "Day 1 · Automatic Email · Quick question about ‹company›")
         self.assertEqual(call.name, "Day 3 · Call · Call ‹full_name›")
@@ -106,16 +121,18 @@ class TestStepDialog(SalesSequenceCase):
 
 @tagged("post_install", "-at_install")
 class TestScreens(SalesSequenceCase):
-
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
         cls.user_rep2 = mail_new_test_user(
-            cls.env, login="rep2", name="Robin Rep", email="robin.rep@test.example.com",
-            groups="sales_team.group_sale_salesman", tz="Europe/Brussels",
+            cls.env,
+            login="rep2",
+            name="Robin Rep",
+            email="robin.rep@test.example.com",
+            groups="sales_team.group_sale_salesman",
+            tz="Europe/Brussels",
         )
-        cls.shared = cls._create_sequence(
-            [cls._email(), cls._task("call", delay_days=1)], name="Shared", team_id=False)
+        cls.shared = cls._create_sequence([cls._email(), cls._task("call", delay_days=1)], name="Shared", team_id=False)
         cls.shared.enroll(cls.jane | cls.john, start_at=MONDAY_9AM, user=cls.user_rep)
         cls.shared.enroll(cls.no_email, start_at=MONDAY_9AM, user=cls.user_manager)["enrolled"].action_exit()
 
@@ -155,7 +172,7 @@ class TestScreens(SalesSequenceCase):
     def test_enroll_wizard_result_shows_what_was_just_enrolled(self):
         other = self.env["res.partner"].create({"name": "Olivia New", "email": "olivia@example.com"})
         action = other.action_enroll_in_sequence()
-        form = Form(self.env[action["res_model"]].with_user(self.user_manager).with_context(action["context"]))
+        form = Form(self.env[action["res_model"]].with_user(self.user_manager).with_context(**action["context"]))
         form.sequence_id = self.shared
         wizard = form.save()
         wizard.action_enroll()
@@ -172,7 +189,7 @@ class TestScreens(SalesSequenceCase):
 
     def test_enroll_is_a_header_button_of_the_contact_form(self):
         arch = self.env["res.partner"].with_user(self.user_rep).get_view(view_type="form")["arch"]
-        header = arch[arch.index("<header"):arch.index("</header>")]
+        header = arch[arch.index("<header") : arch.index("</header>")]
         self.assertIn('name="action_enroll_in_sequence"', header)
         binding = self.env.ref("sales_sequence.action_res_partner_enroll_in_sequence")
         self.assertNotIn("form", binding.binding_view_types, "not in the gear menu of the form any more")

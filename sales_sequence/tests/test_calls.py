@@ -20,21 +20,31 @@ TUESDAY_10AM = datetime(2026, 3, 3, 9, 0)
 
 @tagged("post_install", "-at_install")
 class TestCalls(SalesSequenceCase):
-
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
         cls.user_rep2 = mail_new_test_user(
-            cls.env, login="rep2", name="Robin Rep", email="robin.rep@test.example.com",
-            groups="sales_team.group_sale_salesman", tz="Europe/Brussels",
+            cls.env,
+            login="rep2",
+            name="Robin Rep",
+            email="robin.rep@test.example.com",
+            groups="sales_team.group_sale_salesman",
+            tz="Europe/Brussels",
         )
         cls.lead.phone = "+32 2 555 77 88"
-        cls.sequence = cls._create_sequence([
-            cls._task("call", activity_summary="Call {{ full_name }}", call_duration=15,
-                      call_script="Ask {{ first_name }} about the budget",
-                      voicemail_script="Hi {{ first_name }}, {{ sender.first_name }} here, I'll email you."),
-            cls._email(delay_days=1),
-        ], name="Calls")
+        cls.sequence = cls._create_sequence(
+            [
+                cls._task(
+                    "call",
+                    activity_summary="Call {{ full_name }}",
+                    call_duration=15,
+                    call_script="Ask {{ first_name }} about the budget",
+                    voicemail_script="Hi {{ first_name }}, {{ sender.first_name }} here, I'll email you.",
+                ),
+                cls._email(delay_days=1),
+            ],
+            name="Calls",
+        )
 
     def _start(self, records, sequence=None):
         enrollments = (sequence or self.sequence).enroll(records, start_at=MONDAY_9AM, user=self.user_rep)["enrolled"]
@@ -113,15 +123,21 @@ class TestCalls(SalesSequenceCase):
     @freeze_time(MONDAY_10AM)
     def test_connect_ends_the_sequence_when_the_step_says_so(self):
         sequence = self._create_sequence(
-            [self._task("call", exit_when_connected=True), self._email(delay_days=1)], name="Until connected",
+            [self._task("call", exit_when_connected=True), self._email(delay_days=1)],
+            name="Until connected",
         )
         connected, voicemail = self._start(self.jane | self.john, sequence).sorted("id")
         connected.trace_ids.action_log_call("connected")
         voicemail.trace_ids.action_log_call("voicemail")
         self.assertEqual((connected.state, connected.exit_reason), ("completed", "completed"))
         self.assertFalse(connected.next_run_at)
-        self.assertTrue(any("Call connected: the sequence ends here." in body
-                            for body in connected.partner_id.message_ids.mapped("body")), "said on the contact")
+        self.assertTrue(
+            any(
+                "Call connected: the sequence ends here." in body
+                for body in connected.partner_id.message_ids.mapped("body")
+            ),
+            "said on the contact",
+        )
         self.assertEqual((voicemail.state, voicemail.step_id), ("active", sequence.step_ids[1]))
 
     @freeze_time(MONDAY_10AM)
@@ -160,7 +176,8 @@ class TestCalls(SalesSequenceCase):
 
     def test_the_assignee_of_another_reps_enrollment_logs_the_call(self):
         sequence = self._create_sequence(
-            [self._task("call", assign_to="user", assign_user_id=self.user_rep2.id)], name="Assigned",
+            [self._task("call", assign_to="user", assign_user_id=self.user_rep2.id)],
+            name="Assigned",
         )
         enrollment = self._start(self.john, sequence)
         call = enrollment.trace_ids.activity_id
@@ -178,7 +195,7 @@ class TestCalls(SalesSequenceCase):
         call = enrollment.waiting_activity_id.with_user(self.user_rep)
         action = call.action_sales_sequence_open_log_call()
         self.assertEqual(action["res_model"], "sales.sequence.log.call")
-        dialog = Form(self.env["sales.sequence.log.call"].with_user(self.user_rep).with_context(action["context"]))
+        dialog = Form(self.env["sales.sequence.log.call"].with_user(self.user_rep).with_context(**action["context"]))
         self.assertEqual(dialog.phone, "+32 2 555 77 88")
         dialog.outcome = "connected"
         dialog.note = "Demo booked"
@@ -195,7 +212,7 @@ class TestCalls(SalesSequenceCase):
     def test_connect_rate_per_call_step(self):
         third = self.env["res.partner"].create({"name": "Tess Third", "email": "tess@third.example.com"})
         enrollments = self._start(self.jane | self.john | third).sorted("id")
-        for enrollment, outcome in zip(enrollments, ("connected", "no_answer", "voicemail")):
+        for enrollment, outcome in zip(enrollments, ("connected", "no_answer", "voicemail"), strict=True):
             enrollment.trace_ids.action_log_call(outcome)
         call_step, email_step = self.sequence.step_ids
         self.env.invalidate_all()
@@ -228,8 +245,9 @@ class TestCallsThroughTheApi(AttackCase):
 
     def test_rep_logs_their_own_call_with_a_made_up_outcome(self):
         trace = self.mine.trace_ids
-        self.assertRefused("sales.sequence.trace", "action_log_call", trace.ids, outcome="meeting",
-                           message="is not a call outcome")
+        self.assertRefused(
+            "sales.sequence.trace", "action_log_call", trace.ids, outcome="meeting", message="is not a call outcome"
+        )
         self.assertFalse(trace.call_outcome)
         self.api("sales.sequence.trace", "action_log_call", trace.ids, outcome="wrong_number", note="Fax machine")
         self.assertEqual(trace.call_outcome, "wrong_number")

@@ -47,8 +47,14 @@ class TestSendQuota(unittest.TestCase):
         self.assertIsNone(quota.reserve(2, domain="other.com"))
 
     def test_latest_cap_wins_and_deferral_takes_no_quota(self):
-        quota = SendQuota(NOW, sent_today={1: 5}, next_day={1: datetime(2026, 3, 3, 8, 0)},
-                          domain_cap=1, domain_sent_today={"a.com": 1}, tomorrow=datetime(2026, 3, 3))
+        quota = SendQuota(
+            NOW,
+            sent_today={1: 5},
+            next_day={1: datetime(2026, 3, 3, 8, 0)},
+            domain_cap=1,
+            domain_sent_today={"a.com": 1},
+            tomorrow=datetime(2026, 3, 3),
+        )
         self.assertEqual(quota.reserve(1, daily_limit=5, domain="a.com").until, datetime(2026, 3, 3, 8, 0))
         self.assertEqual(quota.sent_today[1], 5)
 
@@ -66,8 +72,12 @@ class TestSendQuota(unittest.TestCase):
         self.assertEqual(sender_allowance(0, date(2026, 3, 2)).limit, 0)
 
     def test_sender_allowance_is_shared_by_their_sequences(self):
-        quota = SendQuota(NOW, sent_today={1: 1}, next_day={1: datetime(2026, 3, 2, 23, 0)},
-                          allowances={1: Allowance(2, caps.WARMUP, 1)})
+        quota = SendQuota(
+            NOW,
+            sent_today={1: 1},
+            next_day={1: datetime(2026, 3, 2, 23, 0)},
+            allowances={1: Allowance(2, caps.WARMUP, 1)},
+        )
         self.assertIsNone(quota.reserve(1, daily_limit=10))
         self.assertEqual(quota.reserve(1, daily_limit=10), (datetime(2026, 3, 2, 23, 0), caps.WARMUP, 2))
         self.assertIsNone(quota.reserve(2))
@@ -78,8 +88,10 @@ class TestSendQuota(unittest.TestCase):
         quota = SendQuota(NOW + timedelta(seconds=20), per_minute={1: 3}, sent_this_minute={1: 1})
         taken = [quota.reserve(1) for __ in range(7)]
         self.assertEqual(taken[:2], [None, None])
-        self.assertEqual([deferral.until for deferral in taken[2:]],
-                         [NOW + timedelta(minutes=1)] * 3 + [NOW + timedelta(minutes=2)] * 2)
+        self.assertEqual(
+            [deferral.until for deferral in taken[2:]],
+            [NOW + timedelta(minutes=1)] * 3 + [NOW + timedelta(minutes=2)] * 2,
+        )
         self.assertEqual({deferral.reason for deferral in taken[2:]}, {caps.MAILBOX_RATE})
         self.assertIsNone(quota.reserve(2))  # another sender, no own server
 
@@ -99,9 +111,9 @@ class TestCaps(SalesSequenceCase):
     """Caps defer emails to the next allowed slot inside the window; nothing is lost."""
 
     def _prospects(self, count, domain="example.com"):
-        return self.env["res.partner"].create([
-            {"name": "Prospect %s" % i, "email": "p%s@%s" % (i, domain)} for i in range(count)
-        ])
+        return self.env["res.partner"].create(
+            [{"name": "Prospect %s" % i, "email": "p%s@%s" % (i, domain)} for i in range(count)]
+        )
 
     def _sent(self, enrollments):
         return enrollments.filtered(lambda e: e.trace_ids)
@@ -165,15 +177,22 @@ class TestCaps(SalesSequenceCase):
     def test_warmup_week_across_sequences(self):
         """A sender warming up: 2 emails on Monday, one more each day, up to
         4 a day, all their sequences together; the rest waits, never lost."""
-        self.user_rep.write({
-            "sales_sequence_daily_limit": 4, "sales_sequence_warmup": True, "sales_sequence_warmup_start": 2,
-            "sales_sequence_warmup_increment": 1, "sales_sequence_warmup_date": date(2026, 3, 2),
-        })
+        self.user_rep.write(
+            {
+                "sales_sequence_daily_limit": 4,
+                "sales_sequence_warmup": True,
+                "sales_sequence_warmup_start": 2,
+                "sales_sequence_warmup_increment": 1,
+                "sales_sequence_warmup_date": date(2026, 3, 2),
+            }
+        )
         enrollments = self.env["sales.sequence.enrollment"]
         for name in ("Outbound A", "Outbound B"):
             sequence = self._create_sequence([self._email()], name=name)
             enrollments |= sequence.enroll(
-                self._prospects(10, "%s.example.com" % name[-1].lower()), start_at=MONDAY_9AM, user=self.user_rep,
+                self._prospects(10, "%s.example.com" % name[-1].lower()),
+                start_at=MONDAY_9AM,
+                user=self.user_rep,
             )["enrolled"]
         sent_per_day, reasons = [], []
         for day in range(5):  # Monday to Friday, 09:00 in Brussels
@@ -197,8 +216,9 @@ class TestCaps(SalesSequenceCase):
         """A sender in New York with one email a day: at 22:00 their time
         (03:00 UTC the next day) the second email waits for their midnight."""
         self.user_rep.write({"tz": "America/New_York", "sales_sequence_daily_limit": 1})
-        sequence = self._create_sequence([self._email()], tz="UTC", window_start=0.0, window_end=24.0,
-                                         weekdays_only=False)
+        sequence = self._create_sequence(
+            [self._email()], tz="UTC", window_start=0.0, window_end=24.0, weekdays_only=False
+        )
         late = datetime(2026, 3, 3, 3, 0)
         enrollments = sequence.enroll(self._prospects(2), start_at=late, user=self.user_rep)["enrolled"]
         with self.mock_mail_gateway():
@@ -213,10 +233,15 @@ class TestCaps(SalesSequenceCase):
         """A rep with their own outgoing mail server: the engine sends their
         emails through it, at most its per-minute limit each minute; the
         others wait for the next minutes (never dropped)."""
-        server = self.env["ir.mail_server"].create({
-            "name": "Rachel's mailbox", "owner_user_id": self.user_rep.id, "smtp_host": "smtp.rachel.example.com",
-            "from_filter": self.user_rep.email, "smtp_user": self.user_rep.email,
-        })
+        server = self.env["ir.mail_server"].create(
+            {
+                "name": "Rachel's mailbox",
+                "owner_user_id": self.user_rep.id,
+                "smtp_host": "smtp.rachel.example.com",
+                "from_filter": self.user_rep.email,
+                "smtp_user": self.user_rep.email,
+            }
+        )
         self.env["ir.config_parameter"].sudo().set_param("mail.server.personal.limit.minutes", 10)
         self.assertEqual(self.user_rep.outgoing_mail_server_id, server)
         self.assertEqual(self.user_rep.sales_sequence_mailbox_rate, 10)
@@ -233,8 +258,10 @@ class TestCaps(SalesSequenceCase):
         self.assertEqual(len(self.emails), 10)
         self.assertEqual({email["from_filter"] for email in self.emails}, {self.user_rep.email})
         waiting = enrollments - self._sent(enrollments)
-        self.assertEqual(sorted(waiting.mapped("next_run_at")),
-                         [MONDAY_9AM + timedelta(minutes=1)] * 10 + [MONDAY_9AM + timedelta(minutes=2)] * 5)
+        self.assertEqual(
+            sorted(waiting.mapped("next_run_at")),
+            [MONDAY_9AM + timedelta(minutes=1)] * 10 + [MONDAY_9AM + timedelta(minutes=2)] * 5,
+        )
         self.assertEqual(set(waiting.mapped("waiting_reason")), {"mailbox_rate"})
         self.assertIn("10 emails a minute", waiting[0].waiting_detail)
         for minute, expected in ((1, 20), (2, 25)):
@@ -243,8 +270,9 @@ class TestCaps(SalesSequenceCase):
             self.assertEqual(len(self._sent(enrollments)), expected)
         self.assertEqual(enrollments.trace_ids.mail_mail_id.mail_server_id, server)
         # another rep, without a server of their own, is not paced and uses the company's servers
-        others = sequence.enroll(self._prospects(12, "other.example.com"), start_at=MONDAY_9AM,
-                                 user=self.user_manager)["enrolled"]
+        others = sequence.enroll(self._prospects(12, "other.example.com"), start_at=MONDAY_9AM, user=self.user_manager)[
+            "enrolled"
+        ]
         with self.mock_mail_gateway():
             self._run(MONDAY_9AM + timedelta(minutes=3))
         self.assertEqual(len(self._sent(others)), 12)
@@ -271,28 +299,44 @@ class TestWorkingCalendar(SalesSequenceCase):
     """Business days and hours that follow the sender's calendar and holidays."""
 
     def test_steps_follow_the_senders_calendar_and_holidays(self):
-        calendar = self.env["resource.calendar"].create({
-            "name": "Mon-Thu 8-12 13-16", "tz": "Europe/Brussels",
-            "attendance_ids": [
-                (0, 0, {"name": name, "dayofweek": str(day), "hour_from": start, "hour_to": end,
-                        "day_period": period})
-                for day in range(4)
-                for name, start, end, period in (("AM", 8, 12, "morning"), ("PM", 13, 16, "afternoon"))
-            ],
-        })
+        calendar = self.env["resource.calendar"].create(
+            {
+                "name": "Mon-Thu 8-12 13-16",
+                "tz": "Europe/Brussels",
+                "attendance_ids": [
+                    (
+                        0,
+                        0,
+                        {"name": name, "dayofweek": str(day), "hour_from": start, "hour_to": end, "day_period": period},
+                    )
+                    for day in range(4)
+                    for name, start, end, period in (("AM", 8, 12, "morning"), ("PM", 13, 16, "afternoon"))
+                ],
+            }
+        )
         # the sender's working hours come from their resource (else the company's calendar)
-        self.env["resource.resource"].create({"name": "Rachel", "user_id": self.user_rep.id, "calendar_id": calendar.id})
+        self.env["resource.resource"].create(
+            {"name": "Rachel", "user_id": self.user_rep.id, "calendar_id": calendar.id}
+        )
         self.assertEqual(self.user_rep.resource_calendar_id, calendar)
         # Wednesday 4 March is a public holiday
-        self.env["resource.calendar.leaves"].create({
-            "name": "Holiday", "calendar_id": calendar.id,
-            "date_from": datetime(2026, 3, 3, 23, 0), "date_to": datetime(2026, 3, 4, 23, 0),
-        })
+        self.env["resource.calendar.leaves"].create(
+            {
+                "name": "Holiday",
+                "calendar_id": calendar.id,
+                "date_from": datetime(2026, 3, 3, 23, 0),
+                "date_to": datetime(2026, 3, 4, 23, 0),
+            }
+        )
         sequence = self._create_sequence(
-            [self._task("call", wait_for_completion=False),
-             self._task("task", delay_business_days=1, wait_for_completion=False),
-             self._task("task", delay_business_days=1, delay_hours=3, wait_for_completion=False)],
-            use_working_calendar=True, window_start=9.0, window_end=17.0,
+            [
+                self._task("call", wait_for_completion=False),
+                self._task("task", delay_business_days=1, wait_for_completion=False),
+                self._task("task", delay_business_days=1, delay_hours=3, wait_for_completion=False),
+            ],
+            use_working_calendar=True,
+            window_start=9.0,
+            window_end=17.0,
         )
         with freeze_time(MONDAY_9AM):
             enrollment = sequence.enroll(self.jane, start_at=MONDAY_9AM, user=self.user_rep)["enrolled"]
@@ -309,15 +353,23 @@ class TestWorkingCalendar(SalesSequenceCase):
 
     @freeze_time(MONDAY_9AM)
     def test_a_new_holiday_is_seen_at_once(self):
-        sequence = self._create_sequence([self._task("call", wait_for_completion=False)],
-                                         use_working_calendar=True, window_start=9.0, window_end=17.0)
+        sequence = self._create_sequence(
+            [self._task("call", wait_for_completion=False)],
+            use_working_calendar=True,
+            window_start=9.0,
+            window_end=17.0,
+        )
         calendar = self.env.company.resource_calendar_id
         tuesday = datetime(2026, 3, 3, 8, 0)
         before = sequence._work_calendar_for(self.user_rep).next_opening(tuesday, 9.0, 17.0)
-        self.env["resource.calendar.leaves"].create({
-            "name": "Holiday", "calendar_id": calendar.id,
-            "date_from": datetime(2026, 3, 2, 23, 0), "date_to": datetime(2026, 3, 3, 23, 0),
-        })
+        self.env["resource.calendar.leaves"].create(
+            {
+                "name": "Holiday",
+                "calendar_id": calendar.id,
+                "date_from": datetime(2026, 3, 2, 23, 0),
+                "date_to": datetime(2026, 3, 3, 23, 0),
+            }
+        )
         after = sequence._work_calendar_for(self.user_rep).next_opening(tuesday, 9.0, 17.0)
         self.assertLess(before, after)
         self.assertEqual(after.date(), datetime(2026, 3, 4).date())

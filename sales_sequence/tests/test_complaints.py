@@ -48,13 +48,16 @@ class TestComplaints(SalesSequenceCase):
         return enrollment, other
 
     def _arf(self, trace, feedback_type="abuse"):
-        raw = ARF_YAHOO.format(feedback_type=feedback_type, original=original(
-            to=trace.enrollment_id.email, message_id=trace.message_id))
+        raw = ARF_YAHOO.format(
+            feedback_type=feedback_type, original=original(to=trace.enrollment_id.email, message_id=trace.message_id)
+        )
         return self.env["mail.thread"].sudo().message_process(None, raw)
 
     def _forward(self, trace):
         raw = FORWARDED_ABUSE.format(
-            recipient=trace.enrollment_id.email, subject=trace.mail_subject, token=trace.id,
+            recipient=trace.enrollment_id.email,
+            subject=trace.mail_subject,
+            token=trace.id,
             original=original(to=trace.enrollment_id.email, message_id=trace.message_id),
         )
         return self.env["mail.thread"].sudo().message_process(None, raw)
@@ -105,8 +108,10 @@ class TestComplaints(SalesSequenceCase):
 
     def test_complaint_about_someone_elses_email(self):
         """A report about an email that is not ours goes on to Odoo's own handling."""
-        raw = ARF_YAHOO.format(feedback_type="abuse", original=original(
-            to="jane.doe@acme.example.com", message_id="<not-ours@elsewhere.example.com>"))
+        raw = ARF_YAHOO.format(
+            feedback_type="abuse",
+            original=original(to="jane.doe@acme.example.com", message_id="<not-ours@elsewhere.example.com>"),
+        )
         self.env["mail.thread"].sudo().message_process(None, raw)
         self.assertFalse(self.jane.is_blacklisted)
 

@@ -11,6 +11,8 @@ These are plain ``unittest.TestCase`` tests: an Odoo ``TransactionCase``
 forbids commits, and pytest-odoo only loads the registry of the test database
 for them, which these tests never touch.
 """
+
+import logging
 import os
 import queue
 import signal
@@ -24,9 +26,12 @@ from pathlib import Path
 
 import psycopg2
 
-from odoo.addons.sales_sequence.tests.engine_worker import SEQUENCE_NAME
 from odoo.sql_db import connection_info_for
 from odoo.tools import config
+
+from odoo.addons.sales_sequence.tests.engine_worker import SEQUENCE_NAME
+
+_logger = logging.getLogger(__name__)
 
 SLOW = os.environ.get("SALES_SEQUENCE_SLOW") == "1"
 WORKER = Path(__file__).resolve().parent / "engine_worker.py"
@@ -46,8 +51,12 @@ def config_path():
 def odoo_command(*args, timeout=TIMEOUT):
     """Run ``python -m odoo <args>`` with the test configuration; fail loudly."""
     result = subprocess.run(
-        [sys.executable, "-m", "odoo", *args], cwd=ROOT, timeout=timeout,
-        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+        [sys.executable, "-m", "odoo", *args],
+        cwd=ROOT,
+        timeout=timeout,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
     )
     if result.returncode:
         raise AssertionError("odoo %s failed:\n%s" % (" ".join(args), result.stdout[-4000:]))
@@ -78,9 +87,21 @@ class Worker:
     def __init__(self, *args, wait_go=False):
         self.log = tempfile.TemporaryFile("w+")
         self.process = subprocess.Popen(
-            [sys.executable, str(WORKER), "-c", config_path(), "-d", DATABASE, *args,
-             *(["--wait-go"] if wait_go else [])],
-            cwd=ROOT, text=True, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=self.log,
+            [
+                sys.executable,
+                str(WORKER),
+                "-c",
+                config_path(),
+                "-d",
+                DATABASE,
+                *args,
+                *(["--wait-go"] if wait_go else []),
+            ],
+            cwd=ROOT,
+            text=True,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=self.log,
         )
         self.lines = queue.Queue()
         self.output = []
@@ -102,7 +123,7 @@ class Worker:
                 raise AssertionError("worker exited before %r\n%s" % (word, self.stderr()))
             self.output.append(line)
             if line.split(" ", 1)[0] == word:
-                return line[len(word):].strip()
+                return line[len(word) :].strip()
 
     def go(self):
         self.process.stdin.write("go\n")
@@ -110,10 +131,7 @@ class Worker:
 
     def batches(self):
         """The enrollment ids of each batch it wrote."""
-        return [
-            [int(i) for i in line.split(" ", 1)[1].split(",")]
-            for line in self.output if line.startswith("batch ")
-        ]
+        return [[int(i) for i in line.split(" ", 1)[1].split(",")] for line in self.output if line.startswith("batch ")]
 
     def finish(self):
         processed = int(self.expect("done"))
@@ -146,26 +164,49 @@ class TestEngineConcurrency(unittest.TestCase):
     def setUpClass(cls):
         super().setUpClass()
         drop_database(TEMPLATE)
-        odoo_command("-c", config_path(), "-d", TEMPLATE, "-i", "sales_sequence",
-                     "--stop-after-init", "--log-level=warn")
+        odoo_command(
+            "-c", config_path(), "-d", TEMPLATE, "-i", "sales_sequence", "--stop-after-init", "--log-level=warn"
+        )
         cls.addClassCleanup(drop_database, TEMPLATE)
         seeding = subprocess.run(
-            [sys.executable, str(WORKER), "-c", config_path(), "-d", TEMPLATE, "seed",
-             "--count", str(COUNT), "--batch-size", str(BATCH_SIZE)],
-            cwd=ROOT, timeout=TIMEOUT, capture_output=True, text=True,
+            [
+                sys.executable,
+                str(WORKER),
+                "-c",
+                config_path(),
+                "-d",
+                TEMPLATE,
+                "seed",
+                "--count",
+                str(COUNT),
+                "--batch-size",
+                str(BATCH_SIZE),
+            ],
+            cwd=ROOT,
+            timeout=TIMEOUT,
+            capture_output=True,
+            text=True,
         )
         assert seeding.returncode == 0, seeding.stderr[-4000:]
 
     def setUp(self):
+        super().setUp()
         drop_database(DATABASE)
         odoo_command("db", "-c", config_path(), "duplicate", TEMPLATE, DATABASE)
         self.addCleanup(drop_database, DATABASE)
         sequence = query("SELECT id FROM sales_sequence WHERE name->>'en_US' = %s", [SEQUENCE_NAME])[0][0]
-        self.enrollments = dict(query(
-            "SELECT id, partner_id FROM sales_sequence_enrollment WHERE sequence_id = %s AND state = 'active'",
-            [sequence]))
-        self.first_step, self.second_step = [row[0] for row in query(
-            "SELECT id FROM sales_sequence_step WHERE sequence_id = %s ORDER BY sequence, id", [sequence])]
+        self.enrollments = dict(
+            query(
+                "SELECT id, partner_id FROM sales_sequence_enrollment WHERE sequence_id = %s AND state = 'active'",
+                [sequence],
+            )
+        )
+        self.first_step, self.second_step = [
+            row[0]
+            for row in query(
+                "SELECT id FROM sales_sequence_step WHERE sequence_id = %s ORDER BY sequence, id", [sequence]
+            )
+        ]
         self.assertEqual(len(self.enrollments), COUNT)
         self.mails_before = query("SELECT COALESCE(MAX(id), 0) FROM mail_mail")[0][0]
 
@@ -193,21 +234,31 @@ class TestEngineConcurrency(unittest.TestCase):
         self.assertEqual(len(traces), COUNT, "one trace per enrollment")
         self.assertEqual(
             {trace[0]: trace[1:] for trace in traces},
-            {enrollment: (self.first_step, "sent", "res.partner", partner)
-             for enrollment, partner in self.enrollments.items()},
+            {
+                enrollment: (self.first_step, "sent", "res.partner", partner)
+                for enrollment, partner in self.enrollments.items()
+            },
         )
-        mails = dict(query("""
+        mails = dict(
+            query(
+                """
             SELECT message.res_id, COUNT(*)
               FROM mail_mail mail JOIN mail_message message ON message.id = mail.mail_message_id
              WHERE mail.id > %s AND message.model = 'res.partner'
           GROUP BY message.res_id
-        """, [self.mails_before]))
+        """,
+                [self.mails_before],
+            )
+        )
         self.assertEqual(self.new_mails(), COUNT, "exactly one email per enrollment")
         self.assertEqual(mails, dict.fromkeys(self.enrollments.values(), 1), "no contact emailed twice")
-        moved = query("""
+        moved = query(
+            """
             SELECT COUNT(*) FROM sales_sequence_enrollment
              WHERE state = 'active' AND step_id = %s AND next_run_at IS NOT NULL
-        """, [self.second_step])
+        """,
+            [self.second_step],
+        )
         self.assertEqual(moved[0][0], COUNT, "every enrollment waits for its second step")
 
     # ------------------------------------------------------------------
@@ -222,8 +273,9 @@ class TestEngineConcurrency(unittest.TestCase):
             worker.go()
         processed = [worker.finish() for worker in workers]
         retries = [line for worker in workers for line in worker.output if line.startswith("retry")]
-        print("two workers: %s enrollments each, runs retried after a concurrency error: %s"
-              % (processed, retries or "none"))
+        _logger.info(
+            "two workers: %s enrollments each, runs retried after a concurrency error: %s", processed, retries or "none"
+        )
         self.assertEqual(sum(processed), COUNT)
         self.assertTrue(all(processed), "both workers took part: %s" % processed)
         batches = [set(batch) for worker in workers for batch in worker.batches()]

@@ -10,7 +10,10 @@ class TestConflicts(SalesSequenceCase):
 
     def _sequence(self, name, priority, allow_concurrent=True):
         return self._create_sequence(
-            [self._email(delay_days=2)], name=name, priority=priority, allow_concurrent=allow_concurrent,
+            [self._email(delay_days=2)],
+            name=name,
+            priority=priority,
+            allow_concurrent=allow_concurrent,
         )
 
     def _enroll(self, sequence, records):
@@ -85,9 +88,12 @@ class TestConflicts(SalesSequenceCase):
         self.assertIn("already in 2 sequences", result["failure_reasons"][self.jane.id])
         self.assertEqual(result["enrolled"].partner_id, self.john)
         # a sequence it leaves frees a place; paused enrollments still count
-        self.env["sales.sequence.enrollment"].search([
-            ("partner_id", "=", self.jane.id), ("sequence_id", "=", second.id),
-        ]).action_exit()
+        self.env["sales.sequence.enrollment"].search(
+            [
+                ("partner_id", "=", self.jane.id),
+                ("sequence_id", "=", second.id),
+            ]
+        ).action_exit()
         self.assertTrue(self._enroll(third, self.jane)["enrolled"])
 
     def test_exclusive_newcomer_is_not_counted_against_the_cap_it_frees(self):
@@ -102,9 +108,9 @@ class TestConflicts(SalesSequenceCase):
         """Conflicts are read once for the whole selection (grouped reads, one create)."""
         counts = []
         for size in (5, 10, 40):  # the first one warms the caches up
-            partners = self.env["res.partner"].create([
-                {"name": "P%s-%s" % (size, i), "email": "p%s.%s@example.com" % (size, i)} for i in range(size)
-            ])
+            partners = self.env["res.partner"].create(
+                [{"name": "P%s-%s" % (size, i), "email": "p%s.%s@example.com" % (size, i)} for i in range(size)]
+            )
             low = self._sequence("Low %s" % size, 20)
             exclusive = self._sequence("Exclusive %s" % size, 1, allow_concurrent=False)
             self._enroll(low, partners[: size // 2])

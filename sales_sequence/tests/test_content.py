@@ -1,5 +1,6 @@
 """Content quality: spam risk on steps, preview with a contact, email
 templates, and the A/B auto-winner on fixed trace counts."""
+
 from unittest.mock import patch
 
 from psycopg2.errors import CheckViolation
@@ -24,19 +25,20 @@ SPAM_BODY = '<p><a href="https://bit.ly/win">Click here</a> to claim your prize:
 
 
 class ContentCase(SalesSequenceCase):
-
     @classmethod
     def _spam_sequence(cls, **values):
         return cls._create_sequence(
-            [cls._email(subject=CLEAN_SUBJECT, body=CLEAN_BODY),
-             cls._email(subject=SPAM_SUBJECT, body=SPAM_BODY, delay_days=2)],
-            activate=False, **values,
+            [
+                cls._email(subject=CLEAN_SUBJECT, body=CLEAN_BODY),
+                cls._email(subject=SPAM_SUBJECT, body=SPAM_BODY, delay_days=2),
+            ],
+            activate=False,
+            **values,
         )
 
 
 @tagged("post_install", "-at_install")
 class TestSpamOnSteps(ContentCase):
-
     def test_clean_step_is_green(self):
         step = self._spam_sequence().step_ids[0]
         self.assertEqual((step.spam_score, step.spam_band, step.spam_reasons), (0, "green", False))
@@ -84,7 +86,8 @@ class TestSpamOnSteps(ContentCase):
     def test_step_list_score_costs_no_query_per_step(self):
         def queries_to_score(step_count):
             sequence = self._create_sequence(
-                [self._email(subject=SPAM_SUBJECT, body=SPAM_BODY)] * step_count, activate=False,
+                [self._email(subject=SPAM_SUBJECT, body=SPAM_BODY)] * step_count,
+                activate=False,
             )
             self.env.invalidate_all()
             before = self.env.cr.sql_log_count
@@ -117,15 +120,18 @@ class TestSpamOnSteps(ContentCase):
 
 @tagged("post_install", "-at_install")
 class TestPreview(ContentCase):
-
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.sequence = cls._create_sequence([cls._email(
-            subject="Hello {{ first_name }}",
-            body="<p>Hi {{ first_name | default('there') }}{% if company %} from {{ company }}{% endif %},"
-                 " {{ sender.first_name }} here.</p>",
-        )])
+        cls.sequence = cls._create_sequence(
+            [
+                cls._email(
+                    subject="Hello {{ first_name }}",
+                    body="<p>Hi {{ first_name | default('there') }}{% if company %} from {{ company }}{% endif %},"
+                    " {{ sender.first_name }} here.</p>",
+                )
+            ]
+        )
         cls.step = cls.sequence.step_ids
 
     def _preview(self, record=None, **values):
@@ -157,7 +163,7 @@ class TestPreview(ContentCase):
         preview = self._preview(self.lead)
         self.assertEqual(preview.subject, "Hello Jane")
         self.assertIn("from Acme Corp", preview.body_html)
-        self.assertEqual(preview.email_to, "\"Jane Doe\" <jane.doe@acme.example.com>", "what the engine writes to")
+        self.assertEqual(preview.email_to, '"Jane Doe" <jane.doe@acme.example.com>', "what the engine writes to")
 
     def test_default_record_is_the_first_enrolled(self):
         with freeze_time(MONDAY_9AM):
@@ -189,28 +195,41 @@ class TestPreview(ContentCase):
 
 @tagged("post_install", "-at_install")
 class TestTemplates(ContentCase):
-
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
         cls.user_teammate = mail_new_test_user(
-            cls.env, login="teammate", name="Tina Teammate", email="tina@test.example.com",
+            cls.env,
+            login="teammate",
+            name="Tina Teammate",
+            email="tina@test.example.com",
             groups="sales_team.group_sale_salesman",
         )
         cls.user_outsider = mail_new_test_user(
-            cls.env, login="outsider", name="Otto Outsider", email="otto@test.example.com",
+            cls.env,
+            login="outsider",
+            name="Otto Outsider",
+            email="otto@test.example.com",
             groups="sales_team.group_sale_salesman",
         )
-        cls.team = cls.env["crm.team"].create({
-            "name": "Inbound", "member_ids": [(4, cls.user_rep.id), (4, cls.user_teammate.id)],
-        })
+        cls.team = cls.env["crm.team"].create(
+            {
+                "name": "Inbound",
+                "member_ids": [(4, cls.user_rep.id), (4, cls.user_teammate.id)],
+            }
+        )
         cls.env["crm.team"].create({"name": "Outbound", "member_ids": [(4, cls.user_outsider.id)]})
         cls.Template = cls.env["sales.sequence.template"]
 
     def _template_as_rep(self, **values):
-        return self.Template.with_user(self.user_rep).create({
-            "name": "Intro", "subject": CLEAN_SUBJECT, "body_html": CLEAN_BODY, **values,
-        })
+        return self.Template.with_user(self.user_rep).create(
+            {
+                "name": "Intro",
+                "subject": CLEAN_SUBJECT,
+                "body_html": CLEAN_BODY,
+                **values,
+            }
+        )
 
     def _visible_to(self, user, template):
         return template in self.Template.with_user(user).search([("id", "=", template.id)])
@@ -257,7 +276,8 @@ class TestTemplates(ContentCase):
 
     def test_save_as_template_needs_an_email_with_content(self):
         sequence = self._create_sequence(
-            [self._task("call"), self._email(subject=False, body=False)], activate=False,
+            [self._task("call"), self._email(subject=False, body=False)],
+            activate=False,
         )
         count = self.Template.search_count([])
         for step in sequence.step_ids:
@@ -279,35 +299,52 @@ class TestTemplates(ContentCase):
 
 @tagged("post_install", "-at_install")
 class TestABWinner(ContentCase):
-
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
         cls.sequence = cls._create_sequence([cls._email(subject=CLEAN_SUBJECT, body=CLEAN_BODY)])
         cls.step = cls.sequence.step_ids
-        cls.step.write({
-            "ab_min_sends": 40,
-            "variant_ids": [
-                (0, 0, {"subject": "Version A {{ first_name }}", "body_html": CLEAN_BODY, "weight": 1}),
-                (0, 0, {"subject": "Version B {{ first_name }}", "body_html": CLEAN_BODY, "weight": 1}),
-            ],
-        })
+        cls.step.write(
+            {
+                "ab_min_sends": 40,
+                "variant_ids": [
+                    (0, 0, {"subject": "Version A {{ first_name }}", "body_html": CLEAN_BODY, "weight": 1}),
+                    (0, 0, {"subject": "Version B {{ first_name }}", "body_html": CLEAN_BODY, "weight": 1}),
+                ],
+            }
+        )
         cls.variant_a, cls.variant_b = cls.step.variant_ids
 
     def _traces(self, variant, sent, replied=0, opened=0, clicked=0, state="sent"):
         """``sent`` traces of ``variant``: the first ``replied`` (``opened``,
         ``clicked``) of them replied to (opened, clicked)."""
-        enrollments = self.env["sales.sequence.enrollment"].create([{
-            "sequence_id": self.sequence.id, "partner_id": self.john.id, "user_id": self.user_rep.id,
-            "state": "completed", "exit_reason": "completed",
-        } for __ in range(sent)])
-        return self.env["sales.sequence.trace"].create([{
-            "enrollment_id": enrollment.id, "step_id": self.step.id, "variant_id": variant.id,
-            "state": state, "sent_at": MONDAY_9AM,
-            "replied_at": MONDAY_9AM if index < replied else False,
-            "opened_at": MONDAY_9AM if index < opened else False,
-            "clicked_at": MONDAY_9AM if index < clicked else False,
-        } for index, enrollment in enumerate(enrollments)])
+        enrollments = self.env["sales.sequence.enrollment"].create(
+            [
+                {
+                    "sequence_id": self.sequence.id,
+                    "partner_id": self.john.id,
+                    "user_id": self.user_rep.id,
+                    "state": "completed",
+                    "exit_reason": "completed",
+                }
+                for __ in range(sent)
+            ]
+        )
+        return self.env["sales.sequence.trace"].create(
+            [
+                {
+                    "enrollment_id": enrollment.id,
+                    "step_id": self.step.id,
+                    "variant_id": variant.id,
+                    "state": state,
+                    "sent_at": MONDAY_9AM,
+                    "replied_at": MONDAY_9AM if index < replied else False,
+                    "opened_at": MONDAY_9AM if index < opened else False,
+                    "clicked_at": MONDAY_9AM if index < clicked else False,
+                }
+                for index, enrollment in enumerate(enrollments)
+            ]
+        )
 
     def test_counts_in_one_grouped_query(self):
         self._traces(self.variant_a, 40, replied=6, opened=20, clicked=3)
@@ -315,16 +352,19 @@ class TestABWinner(ContentCase):
         self._traces(self.variant_b, 5, state="failed")  # bounced: not sent
         with self.assertQueryCount(1):
             counts = self.step._ab_counts()
-        self.assertEqual(counts, {
-            self.variant_a: {"sent": 40, "reply": 6, "open": 20, "click": 3},
-            self.variant_b: {"sent": 40, "reply": 18, "open": 21, "click": 0},
-        })
+        self.assertEqual(
+            counts,
+            {
+                self.variant_a: {"sent": 40, "reply": 6, "open": 20, "click": 3},
+                self.variant_b: {"sent": 40, "reply": 18, "open": 21, "click": 0},
+            },
+        )
         self.assertEqual((self.variant_b.ab_sent_count, self.variant_b.ab_success_count), (40, 18))
         self.assertAlmostEqual(self.variant_b.ab_rate, 0.45)
 
     def test_significant_winner_is_promoted_and_logged(self):
-        self._traces(self.variant_a, 40, replied=6)    # 15%
-        self._traces(self.variant_b, 40, replied=18)   # 45%: z = 2.93, p = 0.0034
+        self._traces(self.variant_a, 40, replied=6)  # 15%
+        self._traces(self.variant_b, 40, replied=18)  # 45%: z = 2.93, p = 0.0034
         decision = self.step._ab_pick_winners()[self.step]
         self.assertEqual(decision.winner, self.variant_b)
         self.assertAlmostEqual(decision.z, 2.9277, places=3)
@@ -332,9 +372,13 @@ class TestABWinner(ContentCase):
         self.assertEqual(self.step._variants_for_sending(), self.variant_b)
         self.assertTrue(self.variant_b.is_ab_winner)
         body = self.sequence.message_ids[0].body
-        for expected in ("Variant B wins on reply rate at 95% confidence", "z = 2.93", "p = 0.0034",
-                         "Variant A: 15.0% reply rate (6 of 40 sent)",
-                         "Variant B: 45.0% reply rate (18 of 40 sent)"):
+        for expected in (
+            "Variant B wins on reply rate at 95% confidence",
+            "z = 2.93",
+            "p = 0.0034",
+            "Variant A: 15.0% reply rate (6 of 40 sent)",
+            "Variant B: 45.0% reply rate (18 of 40 sent)",
+        ):
             self.assertIn(expected, body)
 
     def test_no_winner_before_the_minimum_sends(self):
@@ -378,9 +422,12 @@ class TestABWinner(ContentCase):
         draft.step_ids.variant_ids = [(0, 0, {"subject": "A"}), (0, 0, {"subject": "B"})]
         self._traces(self.variant_a, 40, replied=6)
         self._traces(self.variant_b, 40, replied=18)
-        with patch.object(type(self.step), "_ab_pick_winners", autospec=True,
-                          side_effect=type(self.step)._ab_pick_winners) as pick, \
-                self.enter_registry_test_mode():
+        with (
+            patch.object(
+                type(self.step), "_ab_pick_winners", autospec=True, side_effect=type(self.step)._ab_pick_winners
+            ) as pick,
+            self.enter_registry_test_mode(),
+        ):
             self.env.ref("sales_sequence.ir_cron_ab_pick_winners").method_direct_trigger()
         self.assertEqual(pick.call_args_list[0].args[0], self.step)
         self.assertEqual(self.step.ab_winner_id, self.variant_b)
@@ -429,9 +476,9 @@ class TestABWinner(ContentCase):
         """Needs step_runner's ``_plan_email`` to draw from
         ``step._variants_for_sending()``."""
         self.step.ab_winner_id = self.variant_b
-        partners = self.env["res.partner"].create([
-            {"name": "Prospect %s" % n, "email": "prospect%s@example.com" % n} for n in range(12)
-        ])
+        partners = self.env["res.partner"].create(
+            [{"name": "Prospect %s" % n, "email": "prospect%s@example.com" % n} for n in range(12)]
+        )
         with freeze_time(MONDAY_9AM):
             enrolled = self.sequence.enroll(partners, user=self.user_manager)["enrolled"]
             self._run(MONDAY_9AM)

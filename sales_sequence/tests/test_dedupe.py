@@ -11,9 +11,13 @@ class TestDedupeByAddress(SalesSequenceCase):
     def setUpClass(cls):
         super().setUpClass()
         cls.sequence = cls._create_sequence([cls._email(delay_days=1)])
-        cls.jane_lead = cls.env["crm.lead"].create({
-            "name": "Jane, again", "type": "lead", "email_from": "Jane Doe <JANE.DOE@acme.example.com>",
-        })
+        cls.jane_lead = cls.env["crm.lead"].create(
+            {
+                "name": "Jane, again",
+                "type": "lead",
+                "email_from": "Jane Doe <JANE.DOE@acme.example.com>",
+            }
+        )
 
     def test_contact_then_lead(self):
         self.sequence.enroll(self.jane, user=self.user_rep)

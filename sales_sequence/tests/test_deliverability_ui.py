@@ -14,13 +14,20 @@ class TestDeliverabilityUi(HttpCase):
     def setUpClass(cls):
         super().setUpClass()
         cls.manager = new_test_user(
-            cls.env, login="ss_deliver_tour", name="Dana Deliver", email="dana@example.com",
-            tz="Europe/Brussels", groups="base.group_system,sales_team.group_sale_manager",
+            cls.env,
+            login="ss_deliver_tour",
+            name="Dana Deliver",
+            email="dana@example.com",
+            tz="Europe/Brussels",
+            groups="base.group_system,sales_team.group_sale_manager",
         )
-        sequence = cls.env["sales.sequence"].create({
-            "name": "Tour Outbound", "user_id": cls.manager.id,
-            "step_ids": [(0, 0, {"step_type": "email", "subject": "Hi", "body_html": "<p>Hello</p>"})],
-        })
+        sequence = cls.env["sales.sequence"].create(
+            {
+                "name": "Tour Outbound",
+                "user_id": cls.manager.id,
+                "step_ids": [(0, 0, {"step_type": "email", "subject": "Hi", "body_html": "<p>Hello</p>"})],
+            }
+        )
         sequence.action_activate()
         prospect = cls.env["res.partner"].create({"name": "Pat Prospect", "email": "pat@tour.example.com"})
         sequence.enroll(prospect, user=cls.manager)
@@ -29,8 +36,9 @@ class TestDeliverabilityUi(HttpCase):
         Blacklist._sales_sequence_suppress("left@tour.example.com", "unsubscribed", sequence)
 
     def test_suppressions_and_settings(self):
-        self.start_tour("/odoo/crm", "sales_sequence_deliverability_tour", login=self.manager.login,
-                        timeout=TOUR_TIMEOUT)
+        self.start_tour(
+            "/odoo/crm", "sales_sequence_deliverability_tour", login=self.manager.login, timeout=TOUR_TIMEOUT
+        )
         Blacklist = self.env["mail.blacklist"].with_context(active_test=False)
         added = Blacklist.search([("email", "=", "asked.by.phone@tour.example.com")])
         self.assertEqual((added.suppression_reason, added.create_uid), ("manual", self.manager))

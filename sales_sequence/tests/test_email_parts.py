@@ -15,13 +15,16 @@ BODY = '<p>Hi {{ first_name }}, see <a href="https://www.example.com/pricing">ou
 
 @tagged("post_install", "-at_install")
 class TestEmailParts(SalesSequenceCase):
-
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.brochure = cls.env["ir.attachment"].create({
-            "name": "brochure.pdf", "datas": base64.b64encode(b"%PDF-1.4 brochure"), "mimetype": "application/pdf",
-        })
+        cls.brochure = cls.env["ir.attachment"].create(
+            {
+                "name": "brochure.pdf",
+                "datas": base64.b64encode(b"%PDF-1.4 brochure"),
+                "mimetype": "application/pdf",
+            }
+        )
         cls.user_rep.signature = "<p>Rachel Rep, Account Executive</p>"
 
     def _send(self, sequence, record=None):
@@ -38,16 +41,22 @@ class TestEmailParts(SalesSequenceCase):
     # ------------------------------------------------------------------
 
     def test_cc_and_bcc_are_rendered_and_sent(self):
-        sequence = self._create_sequence([self._email(
-            email_cc="{{ sender.email }}, not an address, {{ custom.email }}",
-            email_bcc="Log <LOG@crm.example.com>, log@crm.example.com",
-        )])
+        sequence = self._create_sequence(
+            [
+                self._email(
+                    email_cc="{{ sender.email }}, not an address, {{ custom.email }}",
+                    email_bcc="Log <LOG@crm.example.com>, log@crm.example.com",
+                )
+            ]
+        )
         trace, mail = self._send(sequence)
         self.assertEqual(mail.email_cc, "rachel.rep@test.example.com", "valid addresses only, never the recipient")
         self.assertNotIn("crm.example.com", mail.body_html)
         (sent,) = self.emails
-        self.assertEqual(sorted(sent["smtp_to_list"]),
-                         ["jane.doe@acme.example.com", "log@crm.example.com", "rachel.rep@test.example.com"])
+        self.assertEqual(
+            sorted(sent["smtp_to_list"]),
+            ["jane.doe@acme.example.com", "log@crm.example.com", "rachel.rep@test.example.com"],
+        )
         self.assertEqual(sent["msg_cc"], "rachel.rep@test.example.com")
         self.assertNotIn("Bcc", sent["message"], "a hidden copy stays hidden")
         self.assertNotIn("X-Sales-Sequence-Bcc", sent["message"])
@@ -62,10 +71,18 @@ class TestEmailParts(SalesSequenceCase):
     def test_attachments_uploaded_in_the_dialog_belong_to_the_step(self):
         """Uploaded before the step exists (res_id 0), an attachment would be
         its uploader's alone: saved, it is the step's, readable with it."""
-        upload = self.env["ir.attachment"].with_user(self.user_manager).create({
-            "name": "deck.pdf", "datas": base64.b64encode(b"%PDF deck"),
-            "res_model": "sales.sequence.step", "res_id": 0,
-        })
+        upload = (
+            self.env["ir.attachment"]
+            .with_user(self.user_manager)
+            .create(
+                {
+                    "name": "deck.pdf",
+                    "datas": base64.b64encode(b"%PDF deck"),
+                    "res_model": "sales.sequence.step",
+                    "res_id": 0,
+                }
+            )
+        )
         sequence = self._create_sequence([self._email(attachment_ids=[(6, 0, upload.ids)])], team_id=False)
         step = sequence.step_ids
         self.assertEqual((upload.res_model, upload.res_id), ("sales.sequence.step", step.id))
@@ -73,11 +90,26 @@ class TestEmailParts(SalesSequenceCase):
 
     def test_a_variant_sends_its_own_copies_and_attachments(self):
         leaflet = self.brochure.copy({"name": "leaflet.pdf"})
-        sequence = self._create_sequence([self._email(
-            email_cc="team@example.com", attachment_ids=[(6, 0, self.brochure.ids)],
-            variant_ids=[(0, 0, {"subject": "B {{ first_name }}", "body_html": "<p>B</p>",
-                                 "email_bcc": "{{ sender.email }}", "attachment_ids": [(6, 0, leaflet.ids)]})],
-        )])
+        sequence = self._create_sequence(
+            [
+                self._email(
+                    email_cc="team@example.com",
+                    attachment_ids=[(6, 0, self.brochure.ids)],
+                    variant_ids=[
+                        (
+                            0,
+                            0,
+                            {
+                                "subject": "B {{ first_name }}",
+                                "body_html": "<p>B</p>",
+                                "email_bcc": "{{ sender.email }}",
+                                "attachment_ids": [(6, 0, leaflet.ids)],
+                            },
+                        )
+                    ],
+                )
+            ]
+        )
         __, mail = self._send(sequence)
         self.assertEqual(mail.subject, "B Jane")
         self.assertFalse(mail.email_cc, "the variant's copies replace the step's")
@@ -116,10 +148,12 @@ class TestEmailParts(SalesSequenceCase):
         self.assertIn("List-Unsubscribe", mail.headers, "the one-click header either way")
 
     def test_tracking_per_step(self):
-        sequence = self._create_sequence([
-            self._email(body=BODY, track_opens=False),
-            self._email(body=BODY, track_clicks=False, delay_days=1),
-        ])
+        sequence = self._create_sequence(
+            [
+                self._email(body=BODY, track_opens=False),
+                self._email(body=BODY, track_clicks=False, delay_days=1),
+            ]
+        )
         enrollment = sequence.enroll(self.jane, start_at=MONDAY_9AM, user=self.user_rep)["enrolled"]
         self._run(MONDAY_9AM)
         self._run(MONDAY_9AM.replace(day=3))
@@ -133,10 +167,14 @@ class TestEmailParts(SalesSequenceCase):
         """Other tools' variable names work, and a multi-line value keeps its
         lines in the HTML body (the templates are tools/render.py's)."""
         self.jane.street = "Rue Haute 1\nBox 4"
-        sequence = self._create_sequence([self._email(
-            subject="{{ company_name }} / {{ owner_first_name }}",
-            body="<p>{{ custom.street }}</p><p>{{ owner_email }}</p>",
-        )])
+        sequence = self._create_sequence(
+            [
+                self._email(
+                    subject="{{ company_name }} / {{ owner_first_name }}",
+                    body="<p>{{ custom.street }}</p><p>{{ owner_email }}</p>",
+                )
+            ]
+        )
         __, mail = self._send(sequence)
         self.assertEqual(mail.subject, "Acme Corp / Rachel")
         self.assertIn("Rue Haute 1<br>Box 4", mail.body_html.replace("<br/>", "<br>"))
@@ -148,15 +186,24 @@ class TestEmailParts(SalesSequenceCase):
 
     @users("rep")
     def test_send_me_a_test(self):
-        sequence = self._create_sequence([self._email(
-            subject="Hello {{ first_name }}", email_cc="cc@example.com", attachment_ids=[(6, 0, self.brochure.ids)],
-        )], user_id=self.user_rep.id).with_user(self.user_rep)
+        sequence = self._create_sequence(
+            [
+                self._email(
+                    subject="Hello {{ first_name }}",
+                    email_cc="cc@example.com",
+                    attachment_ids=[(6, 0, self.brochure.ids)],
+                )
+            ],
+            user_id=self.user_rep.id,
+        ).with_user(self.user_rep)
         step = sequence.step_ids
         with self.mock_mail_gateway(mail_unlink_sent=True):
             result = step._send_test(self.jane)
         self.assertEqual(result["params"]["type"], "success")
         self.assertSentEmail(
-            self.user_rep.partner_id, [self.user_rep.email_formatted], subject="[TEST] Hello Jane",
+            self.user_rep.partner_id,
+            [self.user_rep.email_formatted],
+            subject="[TEST] Hello Jane",
             email_to=[self.user_rep.email_formatted],
         )
         (sent,) = self.emails
@@ -170,9 +217,13 @@ class TestEmailParts(SalesSequenceCase):
 
     def test_send_me_a_test_only_for_a_record_i_may_read(self):
         sequence = self._create_sequence([self._email()], user_id=self.user_rep.id)
-        not_mine = self.env["crm.lead"].create({
-            "name": "Manager's deal", "email_from": "deal@example.com", "user_id": self.user_manager.id,
-        })
+        not_mine = self.env["crm.lead"].create(
+            {
+                "name": "Manager's deal",
+                "email_from": "deal@example.com",
+                "user_id": self.user_manager.id,
+            }
+        )
         step = sequence.step_ids.with_user(self.user_rep)
         with self.mock_mail_gateway(), self.assertRaises(AccessError):
             step._send_test(not_mine.with_user(self.user_rep))
@@ -194,14 +245,21 @@ class TestEmailParts(SalesSequenceCase):
     # ------------------------------------------------------------------
 
     def test_manual_email_draft_has_copies_and_attachments(self):
-        sequence = self._create_sequence([self._task(
-            "manual_email", subject="Following up, {{ first_name }}", body_html="<p>Hi {{ first_name }}</p>",
-            email_cc="{{ sender.email }}", attachment_ids=[(6, 0, self.brochure.ids)],
-        )])
+        sequence = self._create_sequence(
+            [
+                self._task(
+                    "manual_email",
+                    subject="Following up, {{ first_name }}",
+                    body_html="<p>Hi {{ first_name }}</p>",
+                    email_cc="{{ sender.email }}",
+                    attachment_ids=[(6, 0, self.brochure.ids)],
+                )
+            ]
+        )
         enrollment = sequence.enroll(self.jane, start_at=MONDAY_9AM, user=self.user_rep)["enrolled"]
         self._run(MONDAY_9AM)
         action = enrollment.waiting_activity_id.with_user(self.user_rep).action_sales_sequence_write_email()
-        composer = Form(self.env["mail.compose.message"].with_user(self.user_rep).with_context(action["context"]))
+        composer = Form(self.env["mail.compose.message"].with_user(self.user_rep).with_context(**action["context"]))
         self.assertEqual(composer.partner_ids[:], self.jane | self.user_rep.partner_id)
         (attachment,) = composer.attachment_ids[:]
         self.assertEqual((attachment.name, attachment.res_model), ("brochure.pdf", "mail.compose.message"))

@@ -1,10 +1,11 @@
 import ast
 from datetime import date, datetime, timedelta
 
-from odoo.addons.base.tests.test_ir_cron import CronMixinCase
-from odoo.addons.sales_sequence.tools import ab
 from odoo.exceptions import UserError, ValidationError
 from odoo.tests import freeze_time, tagged
+
+from odoo.addons.base.tests.test_ir_cron import CronMixinCase
+from odoo.addons.sales_sequence.tools import ab
 
 from .common import MONDAY_9AM, SalesSequenceCase
 
@@ -14,20 +15,21 @@ WEDNESDAY_9AM = datetime(2026, 3, 4, 8, 0)
 
 @tagged("post_install", "-at_install")
 class TestEngine(SalesSequenceCase, CronMixinCase):
-
     def _enroll(self, sequence, records, user=None):
         return sequence.enroll(records, start_at=MONDAY_9AM, user=user or self.user_rep)["enrolled"]
 
     def test_email_step(self):
-        sequence = self._create_sequence([
-            self._email(
-                subject="{{ first_name }}, quick question about {{ company | default('your team') }}",
-                body="<p>Hi {{ first_name | default('there') }},</p>"
-                     "<p>{% if company %}I follow {{ company }} in {{ city }}.{% endif %}</p>"
-                     "<p>{{ sender.first_name }}, {{ sender.title }} · {{ sender.phone }}</p>",
-            ),
-            self._task("call", delay_business_days=2),
-        ])
+        sequence = self._create_sequence(
+            [
+                self._email(
+                    subject="{{ first_name }}, quick question about {{ company | default('your team') }}",
+                    body="<p>Hi {{ first_name | default('there') }},</p>"
+                    "<p>{% if company %}I follow {{ company }} in {{ city }}.{% endif %}</p>"
+                    "<p>{{ sender.first_name }}, {{ sender.title }} · {{ sender.phone }}</p>",
+                ),
+                self._task("call", delay_business_days=2),
+            ]
+        )
         enrollment = self._enroll(sequence, self.jane)
         with self.mock_mail_gateway():
             self._run(MONDAY_9AM)
@@ -51,8 +53,11 @@ class TestEngine(SalesSequenceCase, CronMixinCase):
         # the mail queue sends it, and the message stays for reply matching
         with self.mock_mail_gateway():
             mail.send()
-        self.assertSentEmail(self.user_rep.email_formatted, ['"Jane Doe" <jane.doe@acme.example.com>'],
-                             subject="Jane, quick question about Acme Corp")
+        self.assertSentEmail(
+            self.user_rep.email_formatted,
+            ['"Jane Doe" <jane.doe@acme.example.com>'],
+            subject="Jane, quick question about Acme Corp",
+        )
         self.assertEqual(self._mails[0]["headers"]["List-Unsubscribe-Post"], "List-Unsubscribe=One-Click")
         message = self.env["mail.message"].search([("message_id", "=", trace.message_id)])
         self.assertEqual((message.model, message.res_id), ("res.partner", self.jane.id))
@@ -62,7 +67,9 @@ class TestEngine(SalesSequenceCase, CronMixinCase):
 
     def test_email_on_lead_uses_lead_values(self):
         sequence = self._create_sequence([self._email(subject="{{ full_name }} at {{ company }}")])
-        self.lead.write({"contact_name": "Janet Lead", "partner_name": "Lead Co", "email_from": "janet@lead.example.com"})
+        self.lead.write(
+            {"contact_name": "Janet Lead", "partner_name": "Lead Co", "email_from": "janet@lead.example.com"}
+        )
         enrollment = self._enroll(sequence, self.lead)
         with self.mock_mail_gateway():
             self._run(MONDAY_9AM)
@@ -74,14 +81,25 @@ class TestEngine(SalesSequenceCase, CronMixinCase):
         self.assertEqual(enrollment.exit_reason, "completed")
 
     def test_activity_steps(self):
-        sequence = self._create_sequence([
-            self._task("call", call_script="Ask {{ first_name }} about\nthe budget",
-                       activity_summary="Call {{ full_name }}", wait_for_completion=False),
-            self._task("linkedin", linkedin_action="connect", assign_to="owner", wait_for_completion=False),
-            self._task("task", assign_to="user", assign_user_id=self.user_admin.id,
-                       activity_note="<p>Check {{ company }}</p>", wait_for_completion=False),
-            self._task("manual_email", activity_summary="Write to {{ first_name }}", wait_for_completion=False),
-        ])
+        sequence = self._create_sequence(
+            [
+                self._task(
+                    "call",
+                    call_script="Ask {{ first_name }} about\nthe budget",
+                    activity_summary="Call {{ full_name }}",
+                    wait_for_completion=False,
+                ),
+                self._task("linkedin", linkedin_action="connect", assign_to="owner", wait_for_completion=False),
+                self._task(
+                    "task",
+                    assign_to="user",
+                    assign_user_id=self.user_admin.id,
+                    activity_note="<p>Check {{ company }}</p>",
+                    wait_for_completion=False,
+                ),
+                self._task("manual_email", activity_summary="Write to {{ first_name }}", wait_for_completion=False),
+            ]
+        )
         enrollment = self._enroll(sequence, self.jane)
         self._run(MONDAY_9AM)
         activities = enrollment.trace_ids.sorted("id").activity_id
@@ -198,10 +216,12 @@ class TestEngine(SalesSequenceCase, CronMixinCase):
         self.assertEqual(enrollment.state, "completed")
 
     def test_thread_with_previous(self):
-        sequence = self._create_sequence([
-            self._email(subject="Idea for {{ company }}"),
-            self._email(subject="ignored", thread_with_previous=True, delay_hours=1),
-        ])
+        sequence = self._create_sequence(
+            [
+                self._email(subject="Idea for {{ company }}"),
+                self._email(subject="ignored", thread_with_previous=True, delay_hours=1),
+            ]
+        )
         enrollment = self._enroll(sequence, self.jane)
         with self.mock_mail_gateway():
             self._run(MONDAY_9AM)
@@ -219,9 +239,9 @@ class TestEngine(SalesSequenceCase, CronMixinCase):
             (0, 0, {"subject": "Variant B", "body_html": "<p>B</p>", "weight": 1}),
         ]
         sequence.action_activate()
-        partners = self.env["res.partner"].create([
-            {"name": "P%s" % i, "email": "p%s@example.com" % i} for i in range(20)
-        ])
+        partners = self.env["res.partner"].create(
+            [{"name": "P%s" % i, "email": "p%s@example.com" % i} for i in range(20)]
+        )
         enrollments = self._enroll(sequence, partners)
         with self.mock_mail_gateway():
             self._run(MONDAY_9AM)
@@ -257,7 +277,8 @@ class TestEngine(SalesSequenceCase, CronMixinCase):
 
     def test_exit_condition(self):
         sequence = self._create_sequence(
-            [self._email()], exit_domain="[('email', 'ilike', 'smith.example.com')]",
+            [self._email()],
+            exit_domain="[('email', 'ilike', 'smith.example.com')]",
         )
         enrollments = self._enroll(sequence, self.jane | self.john)
         with self.mock_mail_gateway():
@@ -293,14 +314,18 @@ class TestEnginePerformance(SalesSequenceCase):
 
     def _batch(self, size):
         sequence = self._create_sequence(
-            [self._email(subject="Hi {{ first_name }}", body="<p>{{ company }} {{ custom.city }}</p>"),
-             self._task("call", delay_days=1)],
+            [
+                self._email(subject="Hi {{ first_name }}", body="<p>{{ company }} {{ custom.city }}</p>"),
+                self._task("call", delay_days=1),
+            ],
             name="Perf %s" % size,
         )
-        partners = self.env["res.partner"].create([
-            {"name": "Contact %s-%s" % (size, i), "email": "c%s.%s@example.com" % (size, i), "city": "Liège"}
-            for i in range(size)
-        ])
+        partners = self.env["res.partner"].create(
+            [
+                {"name": "Contact %s-%s" % (size, i), "email": "c%s.%s@example.com" % (size, i), "city": "Liège"}
+                for i in range(size)
+            ]
+        )
         sequence.enroll(partners, start_at=MONDAY_9AM, user=self.user_rep)
         self.env.flush_all()
         self.env.invalidate_all()
@@ -325,17 +350,27 @@ class TestEnginePerformance(SalesSequenceCase):
         params.set_param("sales_sequence.hourly_cap", 100000)
         params.set_param("sales_sequence.domain_daily_cap", 100000)
         params.set_param("mail.server.personal.limit.minutes", 1000)
-        self.user_rep.write({
-            "sales_sequence_daily_limit": 100000, "sales_sequence_warmup": True,
-            "sales_sequence_warmup_start": 50000, "sales_sequence_warmup_increment": 1000,
-        })
-        self.env["ir.mail_server"].create({
-            "name": "Rachel's mailbox", "owner_user_id": self.user_rep.id, "smtp_host": "smtp.rachel.example.com",
-            "from_filter": self.user_rep.email, "smtp_user": self.user_rep.email,
-        })
+        self.user_rep.write(
+            {
+                "sales_sequence_daily_limit": 100000,
+                "sales_sequence_warmup": True,
+                "sales_sequence_warmup_start": 50000,
+                "sales_sequence_warmup_increment": 1000,
+            }
+        )
+        self.env["ir.mail_server"].create(
+            {
+                "name": "Rachel's mailbox",
+                "owner_user_id": self.user_rep.id,
+                "smtp_host": "smtp.rachel.example.com",
+                "from_filter": self.user_rep.email,
+                "smtp_user": self.user_rep.email,
+            }
+        )
         create_sequence = self._create_sequence
         self._create_sequence = lambda steps, **values: create_sequence(
-            steps, daily_limit=100000, throttle_seconds=throttle_seconds, **values)
+            steps, daily_limit=100000, throttle_seconds=throttle_seconds, **values
+        )
 
     def test_query_count_with_every_cap_on(self):
         """With every cap on, a batch reads what was sent in at most four
@@ -384,16 +419,22 @@ class TestConditions(SalesSequenceCase):
         return enrollments
 
     def test_record_condition_skips_on_lead_and_contact(self):
-        sequence = self._create_sequence([
-            self._task("call", condition_domain="[('city', '=', 'Ghent')]", wait_for_completion=False),
-            self._task("task", wait_for_completion=False),
-        ])
+        sequence = self._create_sequence(
+            [
+                self._task("call", condition_domain="[('city', '=', 'Ghent')]", wait_for_completion=False),
+                self._task("task", wait_for_completion=False),
+            ]
+        )
         self.lead.city = "Ghent"
-        enrollments = sequence.enroll(self.lead | self.env["crm.lead"].create(
-            {"name": "Elsewhere", "city": "Namur", "email_from": "n@example.com"}), start_at=MONDAY_9AM,
-            user=self.user_rep)["enrolled"]
+        enrollments = sequence.enroll(
+            self.lead
+            | self.env["crm.lead"].create({"name": "Elsewhere", "city": "Namur", "email_from": "n@example.com"}),
+            start_at=MONDAY_9AM,
+            user=self.user_rep,
+        )["enrolled"]
         ghent = self.env["res.partner"].create(
-            {"name": "Geert Gent", "email": "geert@gent.example.com", "city": "Ghent"})
+            {"name": "Geert Gent", "email": "geert@gent.example.com", "city": "Ghent"}
+        )
         enrollments |= sequence.enroll(ghent | self.john, start_at=MONDAY_9AM, user=self.user_rep)["enrolled"]
         self._run(MONDAY_9AM)
         states = {e._target().display_name: e.trace_ids.sorted("id").mapped("state") for e in enrollments}
@@ -407,26 +448,34 @@ class TestConditions(SalesSequenceCase):
     def test_engagement_if_else_branch(self):
         """Day 1 email → Day 3 follow-up only if opened and not replied →
         Day 3 LinkedIn only if not opened: exactly one branch per prospect."""
-        sequence = self._create_sequence([
-            self._email(),
-            self._email(subject="Following up", delay_business_days=2, engagement_condition="opened"),
-            self._task("linkedin", engagement_condition="not_opened", wait_for_completion=False),
-        ], activate=False)
+        sequence = self._create_sequence(
+            [
+                self._email(),
+                self._email(subject="Following up", delay_business_days=2, engagement_condition="opened"),
+                self._task("linkedin", engagement_condition="not_opened", wait_for_completion=False),
+            ],
+            activate=False,
+        )
         first_email, follow_up, linkedin = sequence.step_ids
         linkedin.engagement_step_id = first_email  # not the follow-up: the Day 1 email
         sequence.action_activate()
         self.assertEqual(follow_up.condition_text, "only if Day 1 email was opened")
         self.assertEqual(linkedin.condition_text, "only if Day 1 email was not opened")
-        prospects = self.env["res.partner"].create([
-            {"name": name, "email": "%s@example.com" % name.lower()}
-            for name in ("Clicker", "Opener", "Silent", "Replier")
-        ])
+        prospects = self.env["res.partner"].create(
+            [
+                {"name": name, "email": "%s@example.com" % name.lower()}
+                for name in ("Clicker", "Opener", "Silent", "Replier")
+            ]
+        )
         enrollments = self._run_first_email(sequence, prospects)
         by_name = {e.partner_id.name: e for e in enrollments}
         by_name["Clicker"].trace_ids.write({"opened_at": MONDAY_9AM, "clicked_at": MONDAY_9AM})
         by_name["Opener"].trace_ids.write({"opened_at": MONDAY_9AM})
-        self._receive(by_name["Replier"].partner_id.email_formatted, "Re: Hello",
-                      references=by_name["Replier"].trace_ids.message_id)
+        self._receive(
+            by_name["Replier"].partner_id.email_formatted,
+            "Re: Hello",
+            references=by_name["Replier"].trace_ids.message_id,
+        )
         with self.mock_mail_gateway():
             self._run(datetime(2026, 3, 4, 8, 0))
         outcome = {name: e.trace_ids.sorted("id").mapped(lambda t: (t.step_id, t.state)) for name, e in by_name.items()}
@@ -437,11 +486,14 @@ class TestConditions(SalesSequenceCase):
         self.assertExited(by_name["Replier"], "reply")
 
     def test_not_replied_and_clicked_conditions(self):
-        sequence = self._create_sequence([
-            self._email(),
-            self._task("call", engagement_condition="clicked", wait_for_completion=False, delay_hours=1),
-            self._task("task", engagement_condition="not_replied", wait_for_completion=False),
-        ], exit_on_reply=False)
+        sequence = self._create_sequence(
+            [
+                self._email(),
+                self._task("call", engagement_condition="clicked", wait_for_completion=False, delay_hours=1),
+                self._task("task", engagement_condition="not_replied", wait_for_completion=False),
+            ],
+            exit_on_reply=False,
+        )
         enrollments = self._run_first_email(sequence, self.jane | self.john)
         jane = enrollments.filtered(lambda e: e.partner_id == self.jane)
         jane.trace_ids.write({"clicked_at": MONDAY_9AM, "replied_at": MONDAY_9AM})
@@ -474,16 +526,21 @@ class TestConditions(SalesSequenceCase):
 
 @tagged("post_install", "-at_install")
 class TestSmsStep(SalesSequenceCase):
-
     def test_sms_queued_or_skipped(self):
-        sequence = self._create_sequence([{
-            "step_type": "sms", "sms_body": "Hi {{ first_name }}, {{ sender.first_name }} from Acme here.",
-        }])
+        sequence = self._create_sequence(
+            [
+                {
+                    "step_type": "sms",
+                    "sms_body": "Hi {{ first_name }}, {{ sender.first_name }} from Acme here.",
+                }
+            ]
+        )
         self.jane.phone = "+32 470 12 34 56"
         blocked = self.env["res.partner"].create({"name": "Blocked Bob", "phone": "+32 470 99 99 99"})
         self.env["phone.blacklist"].sudo().add(blocked.phone_sanitized)
-        enrollments = sequence.enroll(self.jane | self.john | blocked, start_at=MONDAY_9AM,
-                                      user=self.user_rep)["enrolled"]
+        enrollments = sequence.enroll(self.jane | self.john | blocked, start_at=MONDAY_9AM, user=self.user_rep)[
+            "enrolled"
+        ]
         self._run(MONDAY_9AM)
         by_name = {e.partner_id.name: e.trace_ids for e in enrollments}
         self.assertEqual(by_name["Jane Doe"].state, "sent")

@@ -8,7 +8,6 @@ from .common import MONDAY_9AM, SalesSequenceCase
 
 @tagged("post_install", "-at_install")
 class TestEnroll(SalesSequenceCase):
-
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
@@ -41,13 +40,21 @@ class TestEnroll(SalesSequenceCase):
         result = sequence.enroll(self.jane | self.john, start_at=MONDAY_9AM)
         by_partner = {e.partner_id: e.user_id for e in result["enrolled"]}
         self.assertEqual(by_partner, {self.jane: self.user_rep, self.john: self.user_manager})
-        portal = self.env["res.users"].create({
-            "name": "Portal Pat", "login": "portal_pat", "group_ids": [(6, 0, [self.env.ref("base.group_portal").id])],
-        })
-        prospect = self.env["res.partner"].create({"name": "Web Lead", "email": "web@lead.example.com",
-                                                   "user_id": portal.id})
-        self.assertEqual(sequence.enroll(prospect)["enrolled"].user_id, self.user_manager,
-                         "a portal 'salesperson' sends nothing: the owner does")
+        portal = self.env["res.users"].create(
+            {
+                "name": "Portal Pat",
+                "login": "portal_pat",
+                "group_ids": [(6, 0, [self.env.ref("base.group_portal").id])],
+            }
+        )
+        prospect = self.env["res.partner"].create(
+            {"name": "Web Lead", "email": "web@lead.example.com", "user_id": portal.id}
+        )
+        self.assertEqual(
+            sequence.enroll(prospect)["enrolled"].user_id,
+            self.user_manager,
+            "a portal 'salesperson' sends nothing: the owner does",
+        )
 
     def test_enroll_lead_takes_its_partner(self):
         enrollment = self.sequence.enroll(self.lead, user=self.user_manager)["enrolled"]
@@ -72,9 +79,13 @@ class TestEnroll(SalesSequenceCase):
 
     def test_enroll_failures_are_reported_and_create_nothing(self):
         other_company = self.env["res.company"].create({"name": "Other Co"})
-        foreign = self.env["res.partner"].create({
-            "name": "Foreign", "email": "f@other.example.com", "company_id": other_company.id,
-        })
+        foreign = self.env["res.partner"].create(
+            {
+                "name": "Foreign",
+                "email": "f@other.example.com",
+                "company_id": other_company.id,
+            }
+        )
         archived = self.env["res.partner"].create({"name": "Gone", "email": "gone@example.com", "active": False})
         mute_sender = self.env["res.users"].create({"name": "No Mail", "login": "nomail"})
         result = self.sequence.sudo().enroll(foreign | archived | self.john, user=self.user_rep)
@@ -115,7 +126,7 @@ class TestEnroll(SalesSequenceCase):
         self.sequence.sudo().team_id = False  # shared with every rep (reps read their teams' sequences)
         self.sequence.enroll(self.lead)
         action = (self.lead | other).with_user(self.user_rep).action_enroll_in_sequence()
-        wizard_form = Form(self.env[action["res_model"]].with_user(self.user_rep).with_context(action["context"]))
+        wizard_form = Form(self.env[action["res_model"]].with_user(self.user_rep).with_context(**action["context"]))
         wizard_form.sequence_id = self.sequence
         wizard = wizard_form.save()
         self.assertEqual(wizard.record_count, 2)

@@ -2,10 +2,12 @@ import logging
 import time
 import unittest
 from datetime import datetime, timedelta
+from itertools import pairwise
+
+from odoo.tests import Form, freeze_time, tagged
 
 from odoo.addons.base.tests.test_ir_cron import CronMixinCase
 from odoo.addons.sales_sequence.tools import stagger
-from odoo.tests import Form, freeze_time, tagged
 
 from .common import MONDAY_9AM, SalesSequenceCase
 
@@ -38,16 +40,14 @@ class TestStagger(unittest.TestCase):
         intervals = stagger.sending_intervals(brussels(4, 12, 30), 3, **BRUSSELS_9_TO_17)
         self.assertEqual(len(intervals), 3)
         opened = [self._open_seconds_before(intervals, start) for start in starts]
-        gaps = {round(b - a) for a, b in zip(opened, opened[1:])}
+        gaps = {round(b - a) for a, b in pairwise(opened)}
         self.assertLessEqual(max(gaps) - min(gaps), 1)
         for start in starts:
             self.assertTrue(any(begin <= start < end for begin, end in intervals))
 
     @staticmethod
     def _open_seconds_before(intervals, moment):
-        return sum(
-            (min(end, moment) - begin).total_seconds() for begin, end in intervals if begin < moment
-        )
+        return sum((min(end, moment) - begin).total_seconds() for begin, end in intervals if begin < moment)
 
     def test_across_dst_keeps_the_local_window(self):
         friday = brussels(27, 9)
@@ -62,7 +62,6 @@ class TestStagger(unittest.TestCase):
 
 
 class WizardCase(SalesSequenceCase, CronMixinCase):
-
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
@@ -71,43 +70,49 @@ class WizardCase(SalesSequenceCase, CronMixinCase):
     def _wizard(self, records, **values):
         """The wizard as opened from a list view, filled in through the form."""
         action = records.action_enroll_in_sequence()
-        form = Form(self.env[action["res_model"]].with_user(self.user_manager).with_context(action["context"]))
+        form = Form(self.env[action["res_model"]].with_user(self.user_manager).with_context(**action["context"]))
         form.sequence_id = self.sequence
         for name, value in values.items():
             setattr(form, name, value)
         return form
 
     def _partners(self, count, prefix="contact"):
-        return self.env["res.partner"].create([
-            {"name": "%s %s" % (prefix.title(), index), "email": "%s%s@example.com" % (prefix, index)}
-            for index in range(count)
-        ])
+        return self.env["res.partner"].create(
+            [
+                {"name": "%s %s" % (prefix.title(), index), "email": "%s%s@example.com" % (prefix, index)}
+                for index in range(count)
+            ]
+        )
 
 
 @tagged("post_install", "-at_install")
 class TestEnrollWizard(WizardCase):
-
     @freeze_time(MONDAY_9AM)
     def test_preview_and_options_on_a_mixed_selection(self):
         Partner = self.env["res.partner"]
-        names = ("fresh", "duplicate", "elsewhere", "blocked", "suppressed", "mailed", "notified",
-                 "mailing", "old")
+        names = ("fresh", "duplicate", "elsewhere", "blocked", "suppressed", "mailed", "notified", "mailing", "old")
         p = {name: Partner.create({"name": name.title(), "email": "%s@example.com" % name}) for name in names}
         p["no_email"] = Partner.create({"name": "No Email"})
         selection = Partner.concat(*p.values())
         self.sequence.enroll(p["duplicate"], user=self.user_rep)
-        self._create_sequence([self._email()], name="Nurture", team_id=False).enroll(
-            p["elsewhere"], user=self.user_rep)
-        self._create_sequence([self._email()], name="Urgent", priority=1, allow_concurrent=False,
-                              team_id=False).enroll(p["blocked"], user=self.user_rep)
+        self._create_sequence([self._email()], name="Nurture", team_id=False).enroll(p["elsewhere"], user=self.user_rep)
+        self._create_sequence([self._email()], name="Urgent", priority=1, allow_concurrent=False, team_id=False).enroll(
+            p["blocked"], user=self.user_rep
+        )
         self.env["mail.blacklist"]._add("suppressed@example.com")
         self._email_them(p)
 
         form = self._wizard(selection)
         self.assertEqual(form.record_count, 10)
         self.assertEqual(
-            (form.preview_duplicate_count, form.preview_elsewhere_count, form.preview_no_email_count,
-             form.preview_suppressed_count, form.preview_recent_count, form.preview_fail_count),
+            (
+                form.preview_duplicate_count,
+                form.preview_elsewhere_count,
+                form.preview_no_email_count,
+                form.preview_suppressed_count,
+                form.preview_recent_count,
+                form.preview_fail_count,
+            ),
             (1, 2, 1, 1, 3, 1),
         )
         self.assertEqual(form.preview_enroll_count, 8)  # the blocked one fails, the duplicate is skipped
@@ -125,9 +130,16 @@ class TestEnrollWizard(WizardCase):
             (wizard.enrolled_count, wizard.duplicate_count, wizard.skipped_count, wizard.failed_count),
             (4, 1, 5, 0),
         )
-        enrolled = self.env["sales.sequence.enrollment"].search([
-            ("sequence_id", "=", self.sequence.id), ("partner_id", "!=", p["duplicate"].id),
-        ]).partner_id
+        enrolled = (
+            self.env["sales.sequence.enrollment"]
+            .search(
+                [
+                    ("sequence_id", "=", self.sequence.id),
+                    ("partner_id", "!=", p["duplicate"].id),
+                ]
+            )
+            .partner_id
+        )
         self.assertEqual(enrolled, p["fresh"] | p["suppressed"] | p["old"] | p["no_email"])
         self.assertIn("Elsewhere: Active in another sequence", wizard.result_message)
         self.assertIn("Mailing: Emailed in the last 14 days", wizard.result_message)
@@ -136,17 +148,28 @@ class TestEnrollWizard(WizardCase):
         """Emails by other means than sequences: a queued mail, a chatter
         message emailed to the contact, a mailing, and one long ago."""
         with freeze_time(MONDAY_9AM - timedelta(days=3)), self.mock_mail_gateway():
-            self.env["mail.mail"].create({
-                "email_to": '"Mailed" <Mailed@Example.com>', "subject": "Quote", "body_html": "<p>Hi</p>",
-            })
-            partners["notified"].message_post(
-                body="Following up", partner_ids=partners["notified"].ids,
-                message_type="comment", subtype_xmlid="mail.mt_comment",
+            self.env["mail.mail"].create(
+                {
+                    "email_to": '"Mailed" <Mailed@Example.com>',
+                    "subject": "Quote",
+                    "body_html": "<p>Hi</p>",
+                }
             )
-            self.env["mail.message"].create({
-                "message_type": "email_outgoing", "model": "res.partner", "res_id": partners["mailing"].id,
-                "outgoing_email_to": "mailing@example.com", "body": "<p>Newsletter</p>",
-            })
+            partners["notified"].message_post(
+                body="Following up",
+                partner_ids=partners["notified"].ids,
+                message_type="comment",
+                subtype_xmlid="mail.mt_comment",
+            )
+            self.env["mail.message"].create(
+                {
+                    "message_type": "email_outgoing",
+                    "model": "res.partner",
+                    "res_id": partners["mailing"].id,
+                    "outgoing_email_to": "mailing@example.com",
+                    "body": "<p>Newsletter</p>",
+                }
+            )
         with freeze_time(MONDAY_9AM - timedelta(days=30)):
             self.env["mail.mail"].create({"email_to": "old@example.com", "subject": "Old", "body_html": "<p>x</p>"})
 
@@ -163,9 +186,13 @@ class TestEnrollWizard(WizardCase):
         )
 
     def test_company_offers_its_contacts(self):
-        colleague = self.env["res.partner"].create({
-            "name": "Jim Acme", "email": "jim@acme.example.com", "parent_id": self.acme.id,
-        })
+        colleague = self.env["res.partner"].create(
+            {
+                "name": "Jim Acme",
+                "email": "jim@acme.example.com",
+                "parent_id": self.acme.id,
+            }
+        )
         self.env["res.partner"].create({"name": "Acme invoicing", "type": "invoice", "parent_id": self.acme.id})
         form = self._wizard(self.acme | self.john)
         self.assertEqual((form.company_count, form.record_count), (1, 2))
@@ -178,10 +205,14 @@ class TestEnrollWizard(WizardCase):
 
     @freeze_time(MONDAY_9AM)
     def test_lead_without_partner_uses_its_email(self):
-        lead = self.env["crm.lead"].create({
-            "name": "Trade show scan", "email_from": "Scan Person <scan@fair.example.com>",
-            "contact_name": "Scan Person", "user_id": self.user_rep.id,
-        })
+        lead = self.env["crm.lead"].create(
+            {
+                "name": "Trade show scan",
+                "email_from": "Scan Person <scan@fair.example.com>",
+                "contact_name": "Scan Person",
+                "user_id": self.user_rep.id,
+            }
+        )
         form = self._wizard(lead)
         self.assertEqual((form.preview_no_email_count, form.preview_enroll_count), (0, 1))
         form.save().action_enroll()
@@ -196,7 +227,6 @@ class TestEnrollWizard(WizardCase):
 
 @tagged("post_install", "-at_install")
 class TestEnrollInBackground(WizardCase):
-
     def test_large_selection_runs_in_chunks_and_notifies(self):
         params = self.env["ir.config_parameter"].sudo()
         params.set_param("sales_sequence.enroll_async_threshold", 5)
@@ -221,10 +251,14 @@ class TestEnrollInBackground(WizardCase):
         self.assertEqual((batch.enrolled_count, batch.duplicate_count, batch.failed_count), (11, 1, 0))
         self.sequence.invalidate_recordset()
         self.assertEqual(self.sequence.enrollment_count, 12)
-        notification = self.env["mail.message"].search([
-            ("model", "=", "sales.sequence"), ("res_id", "=", self.sequence.id),
-            ("message_type", "=", "user_notification"), ("id", ">", last_message.id),
-        ])
+        notification = self.env["mail.message"].search(
+            [
+                ("model", "=", "sales.sequence"),
+                ("res_id", "=", self.sequence.id),
+                ("message_type", "=", "user_notification"),
+                ("id", ">", last_message.id),
+            ]
+        )
         self.assertEqual(notification.partner_ids, self.user_manager.partner_id)
         self.assertIn("11 enrolled in Outbound, 1 already in it", notification.body)
 
@@ -267,7 +301,7 @@ class TestEnrollInBackground(WizardCase):
             marks.append((time.perf_counter(), self.cr.sql_log_count))
         phases = [
             "%s %.2f s / %s queries" % (label, end[0] - start[0], end[1] - start[1])
-            for label, start, end in zip(("preview", "queue", "background job"), marks, marks[1:])
+            for label, start, end in zip(("preview", "queue", "background job"), marks, marks[1:], strict=False)
         ]
         _logger.info("2,000 records through the enroll wizard: %s", ", ".join(phases))
         batch = wizard.batch_id

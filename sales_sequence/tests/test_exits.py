@@ -39,7 +39,9 @@ class TestExits(SalesSequenceCase):
         self.assertIn("let's talk", self.jane.message_ids[0].body)
 
     def test_reply_without_exit_only_stamps(self):
-        sequence = self._create_sequence([self._email(), self._email(delay_days=2)], exit_on_reply=False, name="Keep going")
+        sequence = self._create_sequence(
+            [self._email(), self._email(delay_days=2)], exit_on_reply=False, name="Keep going"
+        )
         enrollment = self._start(self.jane, sequence)
         self._receive(self.jane.email_formatted, "Re: Hello", references=enrollment.trace_ids.message_id)
         self.assertEqual(enrollment.state, "active")
@@ -68,9 +70,11 @@ class TestExits(SalesSequenceCase):
         enrollment = self._start(self.jane)
         with freeze_time(MONDAY_9AM):
             self._receive(
-                self.jane.email_formatted, "Automatic reply: Hello Jane",
+                self.jane.email_formatted,
+                "Automatic reply: Hello Jane",
                 body="I am out of the office until 9 March 2026 with limited access to email.",
-                references=enrollment.trace_ids.message_id, extra="Auto-Submitted: auto-replied\n",
+                references=enrollment.trace_ids.message_id,
+                extra="Auto-Submitted: auto-replied\n",
             )
         self.assertEqual(enrollment.state, "paused")
         self.assertEqual(enrollment.resume_at, datetime(2026, 3, 10))
@@ -84,8 +88,12 @@ class TestExits(SalesSequenceCase):
     def test_out_of_office_without_date_uses_the_sequence_delay(self):
         enrollment = self._start(self.jane)
         with freeze_time(MONDAY_9AM):
-            self._receive(self.jane.email_formatted, "Out of Office", body="I am travelling.",
-                          references=enrollment.trace_ids.message_id)
+            self._receive(
+                self.jane.email_formatted,
+                "Out of Office",
+                body="I am travelling.",
+                references=enrollment.trace_ids.message_id,
+            )
         self.assertEqual(enrollment.state, "paused")
         self.assertEqual(enrollment.resume_at, datetime(2026, 3, 5, 8, 0))  # 3 days
 
@@ -124,19 +132,27 @@ class TestExits(SalesSequenceCase):
 
     def test_meeting_with_the_contact_exits(self):
         enrollment = self._start(self.jane)
-        self.env["calendar.event"].create({
-            "name": "Demo", "start": datetime(2026, 3, 4, 10, 0), "stop": datetime(2026, 3, 4, 11, 0),
-            "partner_ids": [(4, self.jane.id), (4, self.user_rep.partner_id.id)],
-        })
+        self.env["calendar.event"].create(
+            {
+                "name": "Demo",
+                "start": datetime(2026, 3, 4, 10, 0),
+                "stop": datetime(2026, 3, 4, 11, 0),
+                "partner_ids": [(4, self.jane.id), (4, self.user_rep.partner_id.id)],
+            }
+        )
         self.assertExited(enrollment, "meeting")
 
     def test_meeting_on_the_lead_exits_and_moving_an_event_counts(self):
         lead_enrollment = self._start(self.lead)
         john_enrollment = self._start(self.john)
-        event = self.env["calendar.event"].create({
-            "name": "Call", "start": datetime(2026, 3, 4, 10, 0), "stop": datetime(2026, 3, 4, 11, 0),
-            "opportunity_id": self.lead.id,
-        })
+        event = self.env["calendar.event"].create(
+            {
+                "name": "Call",
+                "start": datetime(2026, 3, 4, 10, 0),
+                "stop": datetime(2026, 3, 4, 11, 0),
+                "opportunity_id": self.lead.id,
+            }
+        )
         self.assertExited(lead_enrollment, "meeting")
         self.assertEqual(john_enrollment.state, "active")
         event.partner_ids = [(4, self.john.id)]
@@ -161,8 +177,10 @@ class TestExits(SalesSequenceCase):
     def test_stage_change_exits_into_chosen_stages_only(self):
         qualified, proposition = self.env.ref("crm.stage_lead2"), self.env.ref("crm.stage_lead3")
         sequence = self._create_sequence(
-            [self._email(), self._email(delay_days=1)], name="Prospecting",
-            exit_on_stage_change=True, exit_stage_ids=[(6, 0, proposition.ids)],
+            [self._email(), self._email(delay_days=1)],
+            name="Prospecting",
+            exit_on_stage_change=True,
+            exit_stage_ids=[(6, 0, proposition.ids)],
         )
         enrollment = self._start(self.lead, sequence)
         self.lead.stage_id = qualified
@@ -174,8 +192,9 @@ class TestExits(SalesSequenceCase):
         sequence = self._create_sequence([self._email(), self._email(delay_days=1)], exit_on_stage_change=True)
         enrollment = self._start(self.lead, sequence)
         # a recompute or an SQL update bypasses write(): the engine checks before the step
-        self.env.cr.execute("UPDATE crm_lead SET stage_id = %s WHERE id = %s",
-                            (self.env.ref("crm.stage_lead3").id, self.lead.id))
+        self.env.cr.execute(
+            "UPDATE crm_lead SET stage_id = %s WHERE id = %s", (self.env.ref("crm.stage_lead3").id, self.lead.id)
+        )
         self.lead.invalidate_recordset()
         self._run(TUESDAY_10AM)
         self.assertExited(enrollment, "stage_changed")

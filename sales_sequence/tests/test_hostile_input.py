@@ -2,6 +2,8 @@
 changes nothing; nothing crashes the engine; public routes accept only what
 we signed; history survives exits, deletions and the removal of the addon."""
 
+from psycopg2 import IntegrityError
+
 from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tests import HttpCase, tagged, users
 from odoo.tools import mute_logger
@@ -25,7 +27,6 @@ ESCAPES = [
 
 @tagged("post_install", "-at_install")
 class TestHostileTemplates(SalesSequenceCase):
-
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
@@ -49,7 +50,8 @@ class TestHostileTemplates(SalesSequenceCase):
         self.assertRefusedOnSave("call_script", "{% endif %}", "Line 1")
         with self.assertRaisesRegex(ValidationError, "Line 1"):
             self.env["sales.sequence.step.variant"].with_user(self.user_rep).create(
-                {"step_id": self.step.id, "subject": "{{ }", "body_html": "<p>x</p>"})
+                {"step_id": self.step.id, "subject": "{{ }", "body_html": "<p>x</p>"}
+            )
 
     def test_sandbox_escapes_are_refused_on_save(self):
         for source in ESCAPES:
@@ -74,13 +76,21 @@ class TestHostileTemplates(SalesSequenceCase):
             '<iframe src="https://evil.example.com"></iframe>'
         )
         body = self.step.body_html
-        for forbidden in ("<script", "alert(\"body\")", "onerror", "javascript:", "<iframe"):
+        for forbidden in ("<script", 'alert("body")', "onerror", "javascript:", "<iframe"):
             self.assertNotIn(forbidden, body)
         self.assertIn("<p>Hi {{ first_name }}</p>", body)
         self.assertIn('href="{{unsubscribe_link}}"', body)
-        variant = self.env["sales.sequence.step.variant"].with_user(self.user_rep).create({
-            "step_id": self.step.id, "subject": "B", "body_html": "<p>B</p><script>alert(3)</script>",
-        })
+        variant = (
+            self.env["sales.sequence.step.variant"]
+            .with_user(self.user_rep)
+            .create(
+                {
+                    "step_id": self.step.id,
+                    "subject": "B",
+                    "body_html": "<p>B</p><script>alert(3)</script>",
+                }
+            )
+        )
         self.assertNotIn("<script", variant.body_html)
 
     def test_template_variable_in_a_link_survives_sanitizing(self):
@@ -95,10 +105,13 @@ class TestHostileTemplates(SalesSequenceCase):
 
     def test_hostile_values_are_escaped_in_the_sent_email(self):
         self.sequence.action_activate()
-        eve = self.env["res.partner"].create({
-            "name": '<img src=x onerror="alert(1)">Eve', "email": "eve@example.com",
-            "city": "<script>alert(2)</script>",
-        })
+        eve = self.env["res.partner"].create(
+            {
+                "name": '<img src=x onerror="alert(1)">Eve',
+                "email": "eve@example.com",
+                "city": "<script>alert(2)</script>",
+            }
+        )
         enrollment = self.sequence.with_user(self.user_rep).enroll(eve, start_at=MONDAY_9AM)["enrolled"]
         self.step.sudo().body_html = "<p>Hi {{ full_name }} from {{ city }} {{ custom.name }}</p>"
         with self.mock_mail_gateway():
@@ -111,14 +124,16 @@ class TestHostileTemplates(SalesSequenceCase):
 
 @tagged("post_install", "-at_install")
 class TestBadRecords(SalesSequenceCase):
-
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.sequence = cls._create_sequence([
-            cls._email(), cls._task("call", delay_hours=2, wait_for_completion=False),
-            cls._task("task", delay_days=1, wait_for_completion=False),
-        ])
+        cls.sequence = cls._create_sequence(
+            [
+                cls._email(),
+                cls._task("call", delay_hours=2, wait_for_completion=False),
+                cls._task("task", delay_days=1, wait_for_completion=False),
+            ]
+        )
         cls.email_step, cls.call_step, cls.task_step = cls.sequence.step_ids
 
     def _enroll(self, records, **kwargs):
@@ -161,16 +176,18 @@ class TestBadRecords(SalesSequenceCase):
         """Good, duplicate, archived, foreign and address-less records at once:
         each is sorted out, the good ones are enrolled, nothing else changes."""
         other_company = self.env["res.company"].create({"name": "Elsewhere"})
-        foreign = self.env["res.partner"].create({"name": "Foreign", "email": "f@x.example.com",
-                                                  "company_id": other_company.id})
+        foreign = self.env["res.partner"].create(
+            {"name": "Foreign", "email": "f@x.example.com", "company_id": other_company.id}
+        )
         archived = self.env["res.partner"].create({"name": "Archived", "email": "a@x.example.com", "active": False})
         self._enroll(self.jane)
         result = self._enroll(self.jane | self.john | self.no_email | foreign | archived)
         self.assertEqual(result["skipped_duplicates"], self.jane)
         self.assertEqual(result["failed"], foreign | archived)
         self.assertEqual(result["enrolled"].partner_id, self.john | self.no_email)
-        self.assertEqual(self.env["sales.sequence.enrollment"].search_count(
-            [("sequence_id", "=", self.sequence.id)]), 3)
+        self.assertEqual(
+            self.env["sales.sequence.enrollment"].search_count([("sequence_id", "=", self.sequence.id)]), 3
+        )
 
     def test_enroll_refuses_what_is_not_a_recordset_of_contacts_or_leads(self):
         Enrollment = self.env["sales.sequence.enrollment"]
@@ -235,9 +252,14 @@ class TestBadRecords(SalesSequenceCase):
         with mute_logger("odoo.sql_db", "odoo.addons.sales_sequence.models.sales_sequence_enrollment"):
             self._run(MONDAY_9AM.replace(hour=10))  # the call, then the email is passed over
             self._run(MONDAY_9AM.replace(day=3, hour=10))  # the task: a day after the call
-        self.assertTraces(enrollment, [
-            (self.email_step, "sent"), (self.call_step, "task"), (self.task_step, "task"),
-        ])
+        self.assertTraces(
+            enrollment,
+            [
+                (self.email_step, "sent"),
+                (self.call_step, "task"),
+                (self.task_step, "task"),
+            ],
+        )
         self.assertEqual(enrollment.state, "completed")
         self.assertFalse(enrollment.failure_message)
 
@@ -293,12 +315,15 @@ class TestActionsWithoutRights(SalesSequenceCase):
         # navigation buttons only return actions that show nothing
         self._opens_nothing(self.sequence.with_env(self.env).action_view_enrollments())
         self._opens_nothing(self.jane.with_env(self.env).action_view_sequence_enrollments())
-        for xmlid in ("sales_sequence.action_res_partner_enroll_in_sequence",
-                      "sales_sequence.action_crm_lead_enroll_in_sequence"):
+        for xmlid in (
+            "sales_sequence.action_res_partner_enroll_in_sequence",
+            "sales_sequence.action_crm_lead_enroll_in_sequence",
+        ):
             action = self.env.ref(xmlid).sudo()
             with self.subTest(action=xmlid), self.assertRaises(AccessError):
                 action.with_user(self.env.user).with_context(
-                    active_model=action.model_id.model, active_ids=self.jane.ids).run()
+                    active_model=action.model_id.model, active_ids=self.jane.ids
+                ).run()
         self.env.invalidate_all()
         self.assertEqual(self.sequence.state, "active")
         self.assertEqual(self.enrollment.state, "active")
@@ -326,9 +351,9 @@ class TestPublicRoutes(SalesSequenceCase, HttpCase):
     def setUpClass(cls):
         super().setUpClass()
         cls.sequence = cls._create_sequence([cls._email()])
-        cls.enrollment, cls.other = cls.sequence.enroll(
-            cls.jane | cls.john, start_at=MONDAY_9AM, user=cls.user_rep)["enrolled"].sorted(
-                lambda e: e.partner_id != cls.jane)
+        cls.enrollment, cls.other = cls.sequence.enroll(cls.jane | cls.john, start_at=MONDAY_9AM, user=cls.user_rep)[
+            "enrolled"
+        ].sorted(lambda e: e.partner_id != cls.jane)
         cls.token = cls.enrollment._unsubscribe_token()
 
     def _url(self, enrollment_id, token):
@@ -337,8 +362,11 @@ class TestPublicRoutes(SalesSequenceCase, HttpCase):
     def assertNothingChanged(self):
         self.env.invalidate_all()
         self.assertEqual((self.enrollment | self.other).mapped("state"), ["active", "active"])
-        self.assertFalse(self.env["mail.blacklist"].search(
-            [("email", "in", ["jane.doe@acme.example.com", "john@smith.example.com"])]))
+        self.assertFalse(
+            self.env["mail.blacklist"].search(
+                [("email", "in", ["jane.doe@acme.example.com", "john@smith.example.com"])]
+            )
+        )
 
     def assertRefused(self, url):
         for data in (None, {"List-Unsubscribe": "One-Click"}, {"confirm": "1"}):
@@ -354,7 +382,7 @@ class TestPublicRoutes(SalesSequenceCase, HttpCase):
         self.assertRefused(self._url(self.enrollment.id, "forged"))
 
     def test_altered_token(self):
-        flipped = ("1" if self.token[10] != "1" else "2")
+        flipped = "1" if self.token[10] != "1" else "2"
         self.assertRefused(self._url(self.enrollment.id, self.token[:10] + flipped + self.token[11:]))
         self.assertRefused(self._url(self.enrollment.id, self.token[:-1]))
         self.assertRefused(self._url(self.enrollment.id, self.token + "0"))
@@ -363,7 +391,7 @@ class TestPublicRoutes(SalesSequenceCase, HttpCase):
     def test_malformed_token_or_id_is_a_404_not_a_crash(self):
         self.assertRefused(self._url(self.enrollment.id, "%C3%A9" * 32))  # non-ASCII
         self.assertRefused(self._url(self.enrollment.id, "%00" + self.token[1:]))
-        self.assertRefused(self._url(2 ** 40, self.token))
+        self.assertRefused(self._url(2**40, self.token))
         self.assertRefused(self._url(0, self.token))
         self.assertRefused(self._url(999999999, self.token))
 
@@ -382,8 +410,12 @@ class TestPublicRoutes(SalesSequenceCase, HttpCase):
         self.env.invalidate_all()
         self.assertExited(self.enrollment, "unsubscribed")
         self.assertEqual(self.other.state, "active")  # another address: untouched
-        self.assertEqual(self.env["mail.blacklist"].with_context(active_test=False).search_count(
-            [("email", "=", "jane.doe@acme.example.com")]), 1)
+        self.assertEqual(
+            self.env["mail.blacklist"]
+            .with_context(active_test=False)
+            .search_count([("email", "=", "jane.doe@acme.example.com")]),
+            1,
+        )
         # still valid afterwards (the link stays in the recipient's old emails), and harmless
         self.assertEqual(self.url_open(url).status_code, 200)
 
@@ -399,11 +431,11 @@ class TestPublicRoutes(SalesSequenceCase, HttpCase):
         step = self.sequence.step_ids
         token = self.enrollment._tracking_token(step.id)
         forged = [
-            (self.enrollment.id, step.id, "0" * 64),                      # forged
+            (self.enrollment.id, step.id, "0" * 64),  # forged
             (self.enrollment.id, step.id, token[:-1] + ("0" if token[-1] != "0" else "1")),  # altered
-            (self.other.id, step.id, token),                               # another enrollment
-            (self.enrollment.id, step.id + 1, token),                      # another step
-            (2 ** 40, step.id, token),                                     # out of range
+            (self.other.id, step.id, token),  # another enrollment
+            (self.enrollment.id, step.id + 1, token),  # another step
+            (2**40, step.id, token),  # out of range
         ]
         for enrollment_id, step_id, bad_token in forged:
             for url in self._tracking_urls(enrollment_id, step_id, bad_token):
@@ -420,7 +452,6 @@ class TestPublicRoutes(SalesSequenceCase, HttpCase):
 
 @tagged("post_install", "-at_install")
 class TestDataSafety(SalesSequenceCase):
-
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
@@ -473,14 +504,24 @@ class TestDataSafety(SalesSequenceCase):
             self.skipTest("no server action type of ours yet")
         self.assertTrue(all((field.ondelete or {}).get(value) == "cascade" for value in ours), field.ondelete)
         self.assertEqual(self.env["ir.actions.server"]._fields["sales_sequence_id"].ondelete, "restrict")
-        actions = self.env["ir.actions.server"].create([{
-            "name": value, "state": value, "model_id": self.env["ir.model"]._get_id("crm.lead"),
-            "sales_sequence_id": self.sequence.id,
-        } for value in ours])
-        values = self.env["ir.model.fields.selection"].search([
-            ("field_id.model", "=", "ir.actions.server"), ("field_id.name", "=", "state"),
-            ("value", "in", ours),
-        ])
+        actions = self.env["ir.actions.server"].create(
+            [
+                {
+                    "name": value,
+                    "state": value,
+                    "model_id": self.env["ir.model"]._get_id("crm.lead"),
+                    "sales_sequence_id": self.sequence.id,
+                }
+                for value in ours
+            ]
+        )
+        values = self.env["ir.model.fields.selection"].search(
+            [
+                ("field_id.model", "=", "ir.actions.server"),
+                ("field_id.name", "=", "state"),
+                ("value", "in", ours),
+            ]
+        )
         self.assertEqual(len(values), len(ours))
         self.assertEqual(set(values._get_external_ids()[values[0].id][0].split(".")[:1]), {"sales_sequence"})
         values._process_ondelete()  # what the uninstall does before dropping the field
@@ -490,11 +531,15 @@ class TestDataSafety(SalesSequenceCase):
         field = self.env["ir.actions.server"]._fields["state"]
         if "sales_sequence_enroll" not in dict(field.selection):
             self.skipTest("no server action type of ours yet")
-        self.env["ir.actions.server"].create({
-            "name": "Enroll", "state": "sales_sequence_enroll",
-            "model_id": self.env["ir.model"]._get_id("crm.lead"), "sales_sequence_id": self.sequence.id,
-        })
-        with self.assertRaises(Exception), self.cr.savepoint():
+        self.env["ir.actions.server"].create(
+            {
+                "name": "Enroll",
+                "state": "sales_sequence_enroll",
+                "model_id": self.env["ir.model"]._get_id("crm.lead"),
+                "sales_sequence_id": self.sequence.id,
+            }
+        )
+        with self.assertRaises(IntegrityError), self.cr.savepoint():
             self.sequence.unlink()
             self.env.flush_all()
         self.assertTrue(self.sequence.exists())

@@ -17,29 +17,44 @@ FRENCH = {
 
 
 class TestRecipientLanguage(SalesSequenceCase):
-
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
         cls.env["res.lang"]._activate_lang("fr_FR")
-        cls.marie = cls.env["res.partner"].create({
-            "name": "Marie Curie", "email": "marie@radium.example.com", "lang": "fr_FR", "is_company": False,
-        })
+        cls.marie = cls.env["res.partner"].create(
+            {
+                "name": "Marie Curie",
+                "email": "marie@radium.example.com",
+                "lang": "fr_FR",
+                "is_company": False,
+            }
+        )
 
     def setUp(self):
         super().setUp()
         key = ("sales_sequence", "fr_FR")
         saved = code_translations.python_translations.get(key)
         code_translations.python_translations[key] = dict(FRENCH)
-        self.addCleanup(lambda: code_translations.python_translations.__setitem__(key, saved)
-                        if saved is not None else code_translations.python_translations.pop(key, None))
+        self.addCleanup(
+            lambda: (
+                code_translations.python_translations.__setitem__(key, saved)
+                if saved is not None
+                else code_translations.python_translations.pop(key, None)
+            )
+        )
 
     def test_footer_reply_prefix_and_values_in_the_recipients_language(self):
-        sequence = self._create_sequence([
-            self._email(subject="Idée pour vous", body="<p>Bonjour {{ first_name }} {{ custom.is_company }}!</p>"),
-            self._email(subject="ignored", body="<p>Alors ? {{ custom.active }}</p>", thread_with_previous=True,
-                        delay_hours=1),
-        ])
+        sequence = self._create_sequence(
+            [
+                self._email(subject="Idée pour vous", body="<p>Bonjour {{ first_name }} {{ custom.is_company }}!</p>"),
+                self._email(
+                    subject="ignored",
+                    body="<p>Alors ? {{ custom.active }}</p>",
+                    thread_with_previous=True,
+                    delay_hours=1,
+                ),
+            ]
+        )
         enrollment = sequence.enroll(self.marie, start_at=MONDAY_9AM, user=self.user_rep)["enrolled"]
         with self.mock_mail_gateway():
             self._run(MONDAY_9AM)

@@ -368,9 +368,14 @@ Status: 5.1.1
 def forwarded(to="abuse@ourco.com", subject="Fwd: Quick question about hiring at ACME", attached=True):
     """A recipient forwards our email, as an attachment or pasted inline."""
     attachment = (
-        '--fwd\nContent-Type: message/rfc822\nContent-Disposition: attachment; filename="Quick question.eml"\n\n'
-        + original(to="jane.roe@acme.com") + "\n"
-    ) if attached else ""
+        (
+            '--fwd\nContent-Type: message/rfc822\nContent-Disposition: attachment; filename="Quick question.eml"\n\n'
+            + original(to="jane.roe@acme.com")
+            + "\n"
+        )
+        if attached
+        else ""
+    )
     inline = "" if attached else "\n---------- Forwarded message ---------\n" + original(to="jane.roe@acme.com")
     return (
         "From: Jane Roe <jane.roe@acme.com>\nTo: %s\nSubject: %s\nMessage-ID: <CAF=fwd123@mail.gmail.com>\n"
@@ -381,21 +386,32 @@ def forwarded(to="abuse@ourco.com", subject="Fwd: Quick question about hiring at
 
 
 class TestComplaints(unittest.TestCase):
-
     def test_doctests(self):
         self.assertEqual(doctest.testmod(mail_reports).failed, 0)
 
     def test_arf_reports(self):
         cases = [
-            (ARF_RFC5965, Complaint("arf", "abuse", ("user@example.com",),
-                                    ("<8787KJKJ3K4J3K4J3K4J3.mail@example.net>",))),
-            (ARF_YAHOO.format(feedback_type="abuse", original=original()),
-             Complaint("arf", "abuse", ("jane.roe@yahoo.com",), (OUR_ID,))),
-            (ARF_JMRP.format(original=original(to="REDACTED")),
-             Complaint("arf", "abuse", ("jane.roe@outlook.com",), (OUR_ID,))),
-            (ARF_HEADERS_ONLY.format(message_id=OUR_ID),
-             Complaint("arf", "fraud", ("jane.roe@isp.example",),
-                       ("<AM0PR01MB1234ABCD@AM0PR01MB1234.eurprd01.prod.exchangelabs.com>", OUR_ID))),
+            (
+                ARF_RFC5965,
+                Complaint("arf", "abuse", ("user@example.com",), ("<8787KJKJ3K4J3K4J3K4J3.mail@example.net>",)),
+            ),
+            (
+                ARF_YAHOO.format(feedback_type="abuse", original=original()),
+                Complaint("arf", "abuse", ("jane.roe@yahoo.com",), (OUR_ID,)),
+            ),
+            (
+                ARF_JMRP.format(original=original(to="REDACTED")),
+                Complaint("arf", "abuse", ("jane.roe@outlook.com",), (OUR_ID,)),
+            ),
+            (
+                ARF_HEADERS_ONLY.format(message_id=OUR_ID),
+                Complaint(
+                    "arf",
+                    "fraud",
+                    ("jane.roe@isp.example",),
+                    ("<AM0PR01MB1234ABCD@AM0PR01MB1234.eurprd01.prod.exchangelabs.com>", OUR_ID),
+                ),
+            ),
         ]
         for raw, expected in cases:
             with self.subTest(report=raw.splitlines()[0]):
@@ -404,11 +420,14 @@ class TestComplaints(unittest.TestCase):
     def test_arf_recipient_fallbacks(self):
         """No Original-Rcpt-To: the original's To; everything redacted: no recipient, the Message-ID remains."""
         yahoo = ARF_YAHOO.replace("Original-Rcpt-To: jane.roe@yahoo.com\n", "")
-        self.assertEqual(mail_reports.find_complaint(parse(yahoo.format(feedback_type="abuse", original=original()))),
-                         Complaint("arf", "abuse", ("jane.roe@yahoo.com",), (OUR_ID,)))
+        self.assertEqual(
+            mail_reports.find_complaint(parse(yahoo.format(feedback_type="abuse", original=original()))),
+            Complaint("arf", "abuse", ("jane.roe@yahoo.com",), (OUR_ID,)),
+        )
         self.assertEqual(
             mail_reports.find_complaint(parse(yahoo.format(feedback_type="abuse", original=original(to="redacted")))),
-            Complaint("arf", "abuse", (), (OUR_ID,)))
+            Complaint("arf", "abuse", (), (OUR_ID,)),
+        )
 
     def test_not_complaints(self):
         bodies = [
@@ -448,8 +467,9 @@ class TestComplaints(unittest.TestCase):
             "--outer\nContent-Type: text/plain\n\nFYI\n\n"
             "--outer\nContent-Type: message/rfc822\n\n%s\n--outer--\n"
         ) % ARF_YAHOO.format(feedback_type="abuse", original=original())
-        self.assertEqual(mail_reports.find_complaint(parse(raw)),
-                         Complaint("arf", "abuse", ("jane.roe@yahoo.com",), (OUR_ID,)))
+        self.assertEqual(
+            mail_reports.find_complaint(parse(raw)), Complaint("arf", "abuse", ("jane.roe@yahoo.com",), (OUR_ID,))
+        )
 
     def test_hostile_report_is_cheap(self):
         """Thousands of parts: only the first ones are read."""
@@ -463,13 +483,15 @@ class TestComplaints(unittest.TestCase):
 
 
 class TestDeliveryStatus(unittest.TestCase):
-
     def test_postfix(self):
         message = parse(POSTFIX_DSN.format(final="jane.roe@acme.com", original_recipient="Jane.Roe@ACME.com"))
-        self.assertEqual(mail_reports.delivery_statuses(message), (
-            DeliveryStatus("jane.roe@acme.com", "jane.roe@acme.com", "failed", "5.1.1"),
-            DeliveryStatus("mark@acme.com", "", "delayed", "4.4.1"),
-        ))
+        self.assertEqual(
+            mail_reports.delivery_statuses(message),
+            (
+                DeliveryStatus("jane.roe@acme.com", "jane.roe@acme.com", "failed", "5.1.1"),
+                DeliveryStatus("mark@acme.com", "", "delayed", "4.4.1"),
+            ),
+        )
         self.assertEqual(mail_reports.failed_recipients(message), ("jane.roe@acme.com",))
 
     def test_forwarded_mailbox(self):
@@ -481,8 +503,10 @@ class TestDeliveryStatus(unittest.TestCase):
         """A "bounce" carrying a prospect's Message-ID but naming someone else, or nobody."""
         message = parse(POSTFIX_DSN.format(final="someone.else@acme.com", original_recipient="someone.else@acme.com"))
         self.assertEqual(mail_reports.failed_recipients(message), ("someone.else@acme.com",))
-        plain = parse("From: MAILER-DAEMON@evil.example\nTo: bounce+42@ourco.com\nSubject: failure\n"
-                      "In-Reply-To: %s\n\nYour message bounced.\n" % OUR_ID)
+        plain = parse(
+            "From: MAILER-DAEMON@evil.example\nTo: bounce+42@ourco.com\nSubject: failure\n"
+            "In-Reply-To: %s\n\nYour message bounced.\n" % OUR_ID
+        )
         self.assertEqual(mail_reports.failed_recipients(plain), ())
         self.assertEqual(mail_reports.delivery_statuses(plain), ())
 
@@ -492,9 +516,11 @@ class TestDeliveryStatus(unittest.TestCase):
             (EXCHANGE_DSN, ("jane.roe@contoso.com",)),
             (GLOBAL_DSN, ("jörg@bücher.de",)),
             # no DSN part: the X-Failed-Recipients header
-            ("X-Failed-Recipients: Jane.Roe@acme.com, mark@acme.com\nFrom: Mail Delivery System "
-             "<Mailer-Daemon@mx.example>\nSubject: Mail delivery failed\n\nA message could not be delivered.\n",
-             ("jane.roe@acme.com", "mark@acme.com")),
+            (
+                "X-Failed-Recipients: Jane.Roe@acme.com, mark@acme.com\nFrom: Mail Delivery System "
+                "<Mailer-Daemon@mx.example>\nSubject: Mail delivery failed\n\nA message could not be delivered.\n",
+                ("jane.roe@acme.com", "mark@acme.com"),
+            ),
         ]
         for raw, expected in cases:
             with self.subTest(message=raw.splitlines()[0]):
@@ -503,19 +529,24 @@ class TestDeliveryStatus(unittest.TestCase):
     def test_actions(self):
         """Only failures count: delayed and delivered (NOTIFY=SUCCESS) do not; a 5.x.x without an
         action does; an address type other than rfc822 / utf-8 is no address."""
+
         def dsn(block):
             return parse(
-                'From: MAILER-DAEMON@mx.example\nContent-Type: multipart/report; report-type=delivery-status; '
+                "From: MAILER-DAEMON@mx.example\nContent-Type: multipart/report; report-type=delivery-status; "
                 'boundary="d"\n\n--d\nContent-Type: message/delivery-status\n\nReporting-MTA: dns; mx.example\n\n'
-                "%s\n--d--\n" % block)
+                "%s\n--d--\n" % block
+            )
+
         cases = [
             ("Final-Recipient: rfc822; jane@acme.com\nAction: delayed\nStatus: 4.4.7\n", ()),
             ("Final-Recipient: rfc822; jane@acme.com\nAction: delivered\nStatus: 2.0.0\n", ()),
             ("Final-Recipient: rfc822; jane@acme.com\nStatus: 5.0.0\n", ("jane@acme.com",)),
             ("Final-Recipient: rfc822; jane@acme.com\nStatus: 4.0.0\n", ()),
             ("Final-Recipient: x400; c=US;a=;p=ACME;o=HQ;s=Roe;g=Jane\nAction: failed\nStatus: 5.1.1\n", ()),
-            ("Final-Recipient: rfc822; <Jane@ACME.com>\nAction: FAILED\nStatus: 5.1.1 (user unknown)\n",
-             ("jane@acme.com",)),
+            (
+                "Final-Recipient: rfc822; <Jane@ACME.com>\nAction: FAILED\nStatus: 5.1.1 (user unknown)\n",
+                ("jane@acme.com",),
+            ),
         ]
         for block, expected in cases:
             with self.subTest(block=block):

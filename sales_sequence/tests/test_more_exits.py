@@ -14,9 +14,13 @@ class MoreExitsCase(SalesSequenceCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.bob = cls.env["res.partner"].create({
-            "name": "Bob Builder", "email": "bob@acme.example.com", "parent_id": cls.acme.id,
-        })
+        cls.bob = cls.env["res.partner"].create(
+            {
+                "name": "Bob Builder",
+                "email": "bob@acme.example.com",
+                "parent_id": cls.acme.id,
+            }
+        )
         Stage = cls.env["crm.stage"]
         cls.stage_new = Stage.create({"name": "New (exits)", "sequence": 1})
         cls.stage_meeting = Stage.create({"name": "Meeting (exits)", "sequence": 2})
@@ -83,7 +87,6 @@ class TestContactsFollowTheirDeals(MoreExitsCase):
 
 @tagged("post_install", "-at_install")
 class TestDealCreated(MoreExitsCase):
-
     def test_a_new_deal_at_the_company_ends_its_people_s_enrollments(self):
         sequence = self._sequence(exit_on_deal_created=True)
         jane, bob, john = self._enroll(sequence, self.jane | self.bob | self.john)
@@ -134,16 +137,21 @@ class TestCompanyReply(MoreExitsCase):
         other = self._create_sequence([self._email(delay_days=2)], name="Other")
         bob_elsewhere = other.enroll(self.bob, user=self.user_rep)["enrolled"]
         with freeze_time(TUESDAY_9AM):
-            self._receive(self.jane.email_formatted, "Re: Hello Jane", body="Thanks, got it.",
-                          references=jane.trace_ids.message_id)
+            self._receive(
+                self.jane.email_formatted,
+                "Re: Hello Jane",
+                body="Thanks, got it.",
+                references=jane.trace_ids.message_id,
+            )
         self.assertExited(jane, "reply")
         self.assertExited(bob, "company_reply")
         self.assertEqual(john.state, "active")
         self.assertEqual(bob_elsewhere.state, "active", "another sequence: not concerned")
 
     def test_without_exit_on_reply_only_the_colleagues_exit(self):
-        sequence = self._create_sequence([self._email(), self._email(delay_days=2)], exit_on_company_reply=True,
-                                         exit_on_reply=False)
+        sequence = self._create_sequence(
+            [self._email(), self._email(delay_days=2)], exit_on_company_reply=True, exit_on_reply=False
+        )
         jane, bob, __ = self._start(sequence)
         self._receive(self.bob.email_formatted, "Re: Hello Bob", body="Thanks.", references=bob.trace_ids.message_id)
         self.assertEqual(bob.state, "active")

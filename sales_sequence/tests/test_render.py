@@ -7,13 +7,15 @@ import time
 import tracemalloc
 import unittest
 
-from jinja2 import filters as jinja_filters, tests as jinja_tests
+from jinja2 import filters as jinja_filters
+from jinja2 import tests as jinja_tests
 from markupsafe import Markup
 
 from odoo.addons.sales_sequence.tools import render, sandbox
 
 try:
-    from hypothesis import given, settings, strategies as st
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
 except ImportError:  # hypothesis is optional
     given = None
 
@@ -136,8 +138,7 @@ class TestVariables(RenderCase):
 
     def test_loop_over_custom_fields(self):
         self.assertRendersTo(
-            "{% for k, v in custom | dictsort %}{{ k }}={{ v }}"
-            "{% if not loop.last %}, {% endif %}{% endfor %}",
+            "{% for k, v in custom | dictsort %}{{ k }}={{ v }}{% if not loop.last %}, {% endif %}{% endfor %}",
             "x_plan=Gold, x_score=42",
         )
 
@@ -164,7 +165,8 @@ class TestFallbacks(RenderCase):
         values = {"sender": {"phone": None}, "custom": {}}
         self.assertRendersTo(
             '{{ sender.phone | default("n/a") }} {{ custom.x_a | default("-") }}',
-            "n/a -", values,
+            "n/a -",
+            values,
         )
 
     def test_missing_value_renders_empty_never_none(self):
@@ -213,25 +215,26 @@ class TestEscaping(RenderCase):
     def test_template_html_is_kept(self):
         source = '<p class="x">Hi <b>{{ first_name }}</b> &amp; co<br/></p>'
         self.assertRendersTo(
-            source, '<p class="x">Hi <b>&lt;i&gt;</b> &amp; co<br/></p>',
-            {"first_name": "<i>"}, html=True,
+            source,
+            '<p class="x">Hi <b>&lt;i&gt;</b> &amp; co<br/></p>',
+            {"first_name": "<i>"},
+            html=True,
         )
 
     def test_html_fallback_and_unsubscribe_link(self):
         self.assertRendersTo(
             '<a href="{{ unsubscribe_link }}">{{ first_name | default("there") }}</a>',
             '<a href="https://x.test/u?a=1&amp;b=2">there</a>',
-            {"unsubscribe_link": "https://x.test/u?a=1&b=2"}, html=True,
+            {"unsubscribe_link": "https://x.test/u?a=1&b=2"},
+            html=True,
         )
 
     def test_link_written_in_a_sanitized_body(self):
         """The sanitizer stores ``href="{{ first_name }}"`` as ``{{%20first_name%20}}``;
         an Html field gives it as Markup."""
         source = Markup('<p><a href="https://x.example.com/?who={{%20first_name%20}}&amp;c=%C3%A9">Hi</a></p>')
-        self.assertRendersTo(source, '<p><a href="https://x.example.com/?who=Jane&amp;c=%C3%A9">Hi</a></p>',
-                             html=True)
-        self.assertRendersTo('<a href="{{%20custom.x_caf%C3%A9%20|%20default(\'x\')%20}}">', '<a href="x">',
-                             html=True)
+        self.assertRendersTo(source, '<p><a href="https://x.example.com/?who=Jane&amp;c=%C3%A9">Hi</a></p>', html=True)
+        self.assertRendersTo("<a href=\"{{%20custom.x_caf%C3%A9%20|%20default('x')%20}}\">", '<a href="x">', html=True)
 
     def test_render_returns_plain_str(self):
         out = render.render("{{ company }}", VALUES, html=True)
@@ -240,8 +243,11 @@ class TestEscaping(RenderCase):
 
 class TestValidation(RenderCase):
     def test_valid_templates(self):
-        for source in ("", "plain text", 'Hi {{ first_name | default("there") }},'
-                       "{% if company %} I saw {{ company }}...{% endif %}"):
+        for source in (
+            "",
+            "plain text",
+            'Hi {{ first_name | default("there") }},{% if company %} I saw {{ company }}...{% endif %}',
+        ):
             self.assertIsNone(render.validate(source))
 
     def test_none_is_empty_template(self):
@@ -289,7 +295,8 @@ class TestValidation(RenderCase):
 
 
 class TestSandbox(RenderCase):
-    def assertSafe(self, source, values=VALUES):
+    def assertSafe(self, source, values=None):
+        values = VALUES if values is None else values
         for html in (False, True):
             try:
                 out = render.render(source, values, html=html)
@@ -391,8 +398,10 @@ def cpu_bound(testcase, seconds):
     after ``10 * seconds + 5`` s of wall time instead of stalling the suite."""
     alarm = threading.current_thread() is threading.main_thread() and hasattr(signal, "setitimer")
     if alarm:
+
         def hung(signum, frame):
             raise _Hung()
+
         previous = signal.signal(signal.SIGALRM, hung)
         signal.setitimer(signal.ITIMER_REAL, 10 * seconds + 5)
     started = time.thread_time()
@@ -413,14 +422,16 @@ class TestAttacks(RenderCase):
     4 (one template exhausts the worker): one test per attack, as written by
     the attacker.  Each failed on the renderer before these bounds."""
 
-    def assertRefusedFast(self, source, fragment, values=VALUES, html=True, seconds=1.0):
+    def assertRefusedFast(self, source, fragment, values=None, html=True, seconds=1.0):
+        values = VALUES if values is None else values
         with cpu_bound(self, seconds), self.assertRaises(render.TemplateError) as caught:
             render.render(source, values, html=html)
         self.assertIn(fragment, str(caught.exception))
         return caught.exception
 
-    def assertNoMarkup(self, source, values=VALUES):
+    def assertNoMarkup(self, source, values=None):
         """Either refused, or rendered without any tag built from the literal."""
+        values = VALUES if values is None else values
         try:
             out = render.render(source, values, html=True)
         except render.TemplateError:
@@ -437,7 +448,9 @@ class TestAttacks(RenderCase):
     def test_autoescape_block_is_refused(self):
         self.assertRefused(
             "{% autoescape false %}{{ '<img src=x onerror=alert(1)>' }}{% endautoescape %}",
-            "'{% autoescape %}' is not allowed", lineno=1)
+            "'{% autoescape %}' is not allowed",
+            lineno=1,
+        )
 
     def test_string_literal_escapes_come_out_escaped(self):
         literal = "'\\x3cimg src=x onerror=alert(1)\\x3e'"
@@ -491,12 +504,15 @@ class TestAttacks(RenderCase):
 
     def test_nested_loops_are_bounded_in_total(self):
         err = self.assertRefusedFast(
-            "{% for a in 'x'*1000 %}\n{% for b in 'x'*1000 %}{% endfor %}{% endfor %}", "loops too often")
+            "{% for a in 'x'*1000 %}\n{% for b in 'x'*1000 %}{% endfor %}{% endfor %}", "loops too often"
+        )
         self.assertEqual(err.lineno, 2)
 
     def test_recursive_macro_is_refused(self):
-        source = ("{% macro m(n) %}{% if n %}{{ m(n-1) }}{{ m(n-1) }}{{ m(n-1) }}{{ m(n-1) }}"
-                  "{% endif %}{% endmacro %}{{ m(10) }}")
+        source = (
+            "{% macro m(n) %}{% if n %}{{ m(n-1) }}{{ m(n-1) }}{{ m(n-1) }}{{ m(n-1) }}"
+            "{% endif %}{% endmacro %}{{ m(10) }}"
+        )
         with cpu_bound(self, 1.0):
             self.assertRefused(source, "'{% macro %}' is not allowed", lineno=1)
 
@@ -524,15 +540,20 @@ class TestAttacks(RenderCase):
             render.render("{{ 'y' * 600 }}{{ 'y' * 600 }}", VALUES, max_output=1000)
 
     def test_captured_output_is_capped(self):
-        self.assertRefusedFast("{% set big %}{% for i in 'x'*2000 %}{{ 'y'*9999 }}{% endfor %}{% endset %}",
-                               "produces too much text")
-        self.assertRefusedFast("{% filter upper %}{% for i in 'x'*2000 %}{{ 'y'*9999 }}{% endfor %}"
-                               "{% endfilter %}", "produces too much text")
+        self.assertRefusedFast(
+            "{% set big %}{% for i in 'x'*2000 %}{{ 'y'*9999 }}{% endfor %}{% endset %}", "produces too much text"
+        )
+        self.assertRefusedFast(
+            "{% filter upper %}{% for i in 'x'*2000 %}{{ 'y'*9999 }}{% endfor %}{% endfilter %}",
+            "produces too much text",
+        )
 
     def test_render_time_is_bounded(self):
         """Searching text is not building text: the CPU budget stops it."""
-        source = ("{% set a = 'a' * 100000 %}{% set b = 'a' * 50 ~ 'b' %}"
-                  "{% for i in a[:5000] %}{% if b in a %}!{% endif %}{% endfor %}")
+        source = (
+            "{% set a = 'a' * 100000 %}{% set b = 'a' * 50 ~ 'b' %}"
+            "{% for i in a[:5000] %}{% if b in a %}!{% endif %}{% endfor %}"
+        )
         self.assertRefusedFast(source, "takes too long", seconds=render.TIME_LIMIT + 0.5)
         with cpu_bound(self, 0.5), self.assertRaisesRegex(render.TemplateError, r"more than 0\.01 s"):
             render.render(source, VALUES, time_limit=0.01)
@@ -581,27 +602,43 @@ class TestAllowlist(RenderCase):
     def test_only_the_allowed_filters_and_tests_exist(self):
         for html in (False, True):
             env = sandbox.ENVIRONMENTS[html]
-            self.assertEqual({name for name in env.filters if not name.startswith(" ")},
-                             set(render.ALLOWED_FILTERS))
+            self.assertEqual({name for name in env.filters if not name.startswith(" ")}, set(render.ALLOWED_FILTERS))
             self.assertEqual(set(env.tests), set(render.ALLOWED_TESTS))
             self.assertEqual(env.globals, {})
 
     def test_every_other_jinja_filter_is_refused(self):
         refused = set(jinja_filters.FILTERS) - set(render.ALLOWED_FILTERS)
-        self.assertTrue({"safe", "attr", "escape", "e", "forceescape", "xmlattr", "urlize", "tojson",
-                         "pprint", "map", "select", "format", "center"} <= refused)
+        self.assertTrue(
+            {
+                "safe",
+                "attr",
+                "escape",
+                "e",
+                "forceescape",
+                "xmlattr",
+                "urlize",
+                "tojson",
+                "pprint",
+                "map",
+                "select",
+                "format",
+                "center",
+            }
+            <= refused
+        )
         for name in sorted(refused):
             with self.subTest(name=name):
-                self.assertRefused("x\n{{ first_name | %s }}" % name, f"The '{name}' filter is not allowed",
-                                   lineno=2)
-                self.assertRefused("{%% filter %s %%}x{%% endfilter %%}" % name,
-                                   "'{%% filter %s %%}' is not allowed" % name, lineno=1)
+                self.assertRefused("x\n{{ first_name | %s }}" % name, f"The '{name}' filter is not allowed", lineno=2)
+                self.assertRefused(
+                    "{%% filter %s %%}x{%% endfilter %%}" % name, "'{%% filter %s %%}' is not allowed" % name, lineno=1
+                )
 
     def test_every_other_jinja_test_is_refused(self):
         for name in sorted(set(jinja_tests.TESTS) - set(render.ALLOWED_TESTS)):
             with self.subTest(name=name):
-                self.assertRefused("{%% if first_name is %s %%}x{%% endif %%}" % name,
-                                   f"The '{name}' test is not allowed", lineno=1)
+                self.assertRefused(
+                    "{%% if first_name is %s %%}x{%% endif %%}" % name, f"The '{name}' test is not allowed", lineno=1
+                )
 
     def test_unknown_filter_suggests_an_allowed_one(self):
         self.assertRefused("{{ first_name | uper }}", "Unknown filter 'uper' (did you mean 'upper'?)")
@@ -637,11 +674,12 @@ class TestAllowlist(RenderCase):
             "{{ company | replace('AC', 'ZZ') }}|{{ 'a b' | urlencode }}": "ZZME|a%20b",
             "{{ custom.x_amount | round(2) }}|{{ custom.x_amount | int }}|{{ custom.x_n | abs }}": "1234.57|1234|3",
             "{{ custom.x_nope | round }}|{{ 2.5 | float }}": "|2.5",
-            "{{ first_name | length }}|{{ first_name | count }}|{{ first_name | first }}{{ first_name | last }}":
-                "4|4|Je",
+            "{{ first_name | length }}|{{ first_name | count }}"
+            "|{{ first_name | first }}{{ first_name | last }}": "4|4|Je",
             "{{ first_name | list | join('.') }}|{{ first_name | reverse }}": "J.a.n.e|enaJ",
-            "{% for k, v in sender | dictsort %}{% if loop.first %}{{ k }}={{ v }}{% endif %}{% endfor %}":
-                "email=bob@example.com",
+            "{% for k, v in sender | dictsort %}{% if loop.first %}{{ k }}={{ v }}{% endif %}{% endfor %}": (
+                "email=bob@example.com"
+            ),
             "{{ 42 | string }}{{ sender | string }}{{ [sender] | join }}": "42",
         }
         for source, expected in cases.items():
@@ -651,28 +689,32 @@ class TestAllowlist(RenderCase):
     def test_markup_captured_from_the_template_is_text_for_filters(self):
         source = "{% set sig %}<b>Sam</b> &amp; co{% endset %}"
         self.assertRendersTo(source + "{{ sig }}", "<b>Sam</b> &amp; co", html=True)
-        self.assertRendersTo(source + "{{ sig | upper }}|{{ sig[0:3] }}|{{ sig | length }}",
-                             "SAM &amp; CO|Sam|8", html=True)
+        self.assertRendersTo(
+            source + "{{ sig | upper }}|{{ sig[0:3] }}|{{ sig | length }}", "SAM &amp; CO|Sam|8", html=True
+        )
         self.assertRendersTo(source + "{{ sig ~ '<' }}", "<b>Sam</b> &amp; co&lt;", html=True)
-        self.assertRendersTo("{% filter upper %}<p>Hi {{ first_name }} &amp; co</p>{% endfilter %}",
-                             "HI JANE &amp; CO", html=True)
+        self.assertRendersTo(
+            "{% filter upper %}<p>Hi {{ first_name }} &amp; co</p>{% endfilter %}", "HI JANE &amp; CO", html=True
+        )
 
     def test_missing_values_in_filters_are_empty(self):
-        self.assertRendersTo("[{{ x | upper }}{{ x | round }}{{ x | length }}{{ x | join }}"
-                             "{% for k in x | dictsort %}{{ k }}{% endfor %}]".replace("x", "custom.x_nope"),
-                             "[0]")
+        self.assertRendersTo(
+            "[{{ x | upper }}{{ x | round }}{{ x | length }}{{ x | join }}"
+            "{% for k in x | dictsort %}{{ k }}{% endfor %}]".replace("x", "custom.x_nope"),
+            "[0]",
+        )
 
 
 class TestLineBreaks(RenderCase):
     def test_value_line_breaks_are_kept_in_html(self):
         for value in ("a\nb", "a\r\nb", "a\rb"):
             with self.subTest(value=value):
-                self.assertRendersTo("<p>{{ custom.x_note }}</p>", "<p>a<br/>b</p>",
-                                     {"custom": {"x_note": value}}, html=True)
+                self.assertRendersTo(
+                    "<p>{{ custom.x_note }}</p>", "<p>a<br/>b</p>", {"custom": {"x_note": value}}, html=True
+                )
 
     def test_line_breaks_do_not_unescape(self):
-        self.assertRendersTo("{{ company }}", "&lt;b&gt;<br/>&lt;/b&gt; &amp;", {"company": "<b>\n</b> &"},
-                             html=True)
+        self.assertRendersTo("{{ company }}", "&lt;b&gt;<br/>&lt;/b&gt; &amp;", {"company": "<b>\n</b> &"}, html=True)
 
     def test_text_and_subjects_are_unchanged(self):
         self.assertRendersTo("{{ company }}", "a\nb", {"company": "a\nb"})
@@ -681,13 +723,24 @@ class TestLineBreaks(RenderCase):
 
 class TestAliases(RenderCase):
     def test_hiveku_names_render_as_their_variable(self):
-        source = ("{{ company_name }}|{{ owner_first_name }}|{{ owner_last_name }}|{{ owner_name }}|"
-                  "{{ owner_title }}|{{ owner_phone }}|{{ owner_email }}")
+        source = (
+            "{{ company_name }}|{{ owner_first_name }}|{{ owner_last_name }}|{{ owner_name }}|"
+            "{{ owner_title }}|{{ owner_phone }}|{{ owner_email }}"
+        )
         render.validate(source)
         self.assertRendersTo(source, "ACME|Bob|Stone|Bob Stone|Account Executive|+1 555 0100|bob@example.com")
-        self.assertEqual(set(render.VARIABLE_ALIASES),
-                         {"company_name", "owner_first_name", "owner_last_name", "owner_name",
-                          "owner_title", "owner_phone", "owner_email"})
+        self.assertEqual(
+            set(render.VARIABLE_ALIASES),
+            {
+                "company_name",
+                "owner_first_name",
+                "owner_last_name",
+                "owner_name",
+                "owner_title",
+                "owner_phone",
+                "owner_email",
+            },
+        )
 
     def test_alias_given_itself_wins_and_missing_is_empty(self):
         self.assertRendersTo("{{ company_name }}", "Globex", dict(VALUES, company_name="Globex"))
@@ -706,10 +759,11 @@ class TestEmptyVariables(RenderCase):
         self.assertEqual(render.empty_variables(source, VALUES), [])
 
     def test_conditions_and_filters(self):
-        source = ("{% if company %}At {{ company }}{% endif %}{{ title | upper }}{{ 'Hi ' ~ owner_name }}"
-                  "{{ city if city else industry }}{{ custom.x_a }}{{ custom['x_b'] | default('') }}")
-        self.assertEqual(render.empty_variables(source, {}),
-                         ["title", "owner_name", "industry", "custom.x_a"])
+        source = (
+            "{% if company %}At {{ company }}{% endif %}{{ title | upper }}{{ 'Hi ' ~ owner_name }}"
+            "{{ city if city else industry }}{{ custom.x_a }}{{ custom['x_b'] | default('') }}"
+        )
+        self.assertEqual(render.empty_variables(source, {}), ["title", "owner_name", "industry", "custom.x_a"])
 
     def test_each_name_once_in_print_order(self):
         source = "{{ last_name }}{% for i in 'ab' %}{{ first_name }}{% endfor %}{{ last_name }}"
@@ -735,8 +789,13 @@ class TestPlainTitle(unittest.TestCase):
                 self.assertEqual(render.plain_title(source), expected)
 
     def test_never_shows_template_code(self):
-        for source in ("Hi {{ first_name", "Hi {{ frist_name }}", "{{ x | nope }} {% if %}",
-                       "{# note #}Hi {{ '{{' }} }} %} #}", "{% for x in y recursive %}{% endfor %}"):
+        for source in (
+            "Hi {{ first_name",
+            "Hi {{ frist_name }}",
+            "{{ x | nope }} {% if %}",
+            "{# note #}Hi {{ '{{' }} }} %} #}",
+            "{% for x in y recursive %}{% endfor %}",
+        ):
             with self.subTest(source=source):
                 title = render.plain_title(source)
                 for delimiter in ("{{", "}}", "{%", "%}", "{#", "#}"):
@@ -766,15 +825,53 @@ if given is not None:
             self._check(source)
 
         @settings(max_examples=300, deadline=None)
-        @given(st.lists(st.sampled_from([
-            "{{", "}}", "{%", "%}", "{#", "#}", " if ", " for ", " in ", " endif ",
-            " endfor ", " else ", "first_name", "company", "custom", "sender", ".",
-            "__class__", "|", "default", "(", ")", "'x'", "[", "]", "loop", " set ",
-            "=", "~", "*", "9", "\n", "<b>", "attr", "string", "map", ",",
-        ])).map("".join))
+        @given(
+            st.lists(
+                st.sampled_from(
+                    [
+                        "{{",
+                        "}}",
+                        "{%",
+                        "%}",
+                        "{#",
+                        "#}",
+                        " if ",
+                        " for ",
+                        " in ",
+                        " endif ",
+                        " endfor ",
+                        " else ",
+                        "first_name",
+                        "company",
+                        "custom",
+                        "sender",
+                        ".",
+                        "__class__",
+                        "|",
+                        "default",
+                        "(",
+                        ")",
+                        "'x'",
+                        "[",
+                        "]",
+                        "loop",
+                        " set ",
+                        "=",
+                        "~",
+                        "*",
+                        "9",
+                        "\n",
+                        "<b>",
+                        "attr",
+                        "string",
+                        "map",
+                        ",",
+                    ]
+                )
+            ).map("".join)
+        )
         def test_template_like_text(self, source):
             self._check(source)
-
 
     class TestValueProperties(unittest.TestCase):
         """Whatever the recipient's data, it is data: never evaluated, escaped

@@ -4,7 +4,12 @@ import unittest
 
 from odoo.addons.sales_sequence.tools import replies
 from odoo.addons.sales_sequence.tools.replies import (
-    NEUTRAL, NOT_INTERESTED, POSITIVE, REFERRAL, UNSUBSCRIBE, Classification,
+    NEUTRAL,
+    NOT_INTERESTED,
+    POSITIVE,
+    REFERRAL,
+    UNSUBSCRIBE,
+    Classification,
 )
 
 SENDER = "prospect@acme.com"
@@ -61,8 +66,11 @@ CASES = [
     ("Cancellatemi dalla vostra mailing list.", UNSUBSCRIBE, ()),
     ("Vi prego di non scrivermi più. Non mi contattate più.", UNSUBSCRIBE, ()),
     # --- unsubscribe and a referral at once: both said
-    ("I left ACME in January, please remove me. Write to jane.roe@acme.com instead.", UNSUBSCRIBE,
-     ("jane.roe@acme.com",)),
+    (
+        "I left ACME in January, please remove me. Write to jane.roe@acme.com instead.",
+        UNSUBSCRIBE,
+        ("jane.roe@acme.com",),
+    ),
     # --- negated unsubscribe, and "remove me from the CC"
     ("I'm not unsubscribing, just busy this month.", NEUTRAL, ()),
     ("Please don't remove me, I read every one of these.", NEUTRAL, ()),
@@ -75,8 +83,11 @@ CASES = [
     # --- referral: en
     ("I'm no longer with ACME.", REFERRAL, ()),
     ("I left the company in December. Please contact Jane at jane@acme.com.", REFERRAL, ("jane@acme.com",)),
-    ("I'm not the right person, the right person is Mark Smith (mark.smith@acme.com).", REFERRAL,
-     ("mark.smith@acme.com",)),
+    (
+        "I'm not the right person, the right person is Mark Smith (mark.smith@acme.com).",
+        REFERRAL,
+        ("mark.smith@acme.com",),
+    ),
     ("Jane handles this, you can reach her at <jane@acme.com>.", REFERRAL, ("jane@acme.com",)),
     ("Cc'ing my colleague anna@acme.com who runs procurement.", REFERRAL, ("anna@acme.com",)),
     ("Please contact Jane at jane@acme.com (mailto:jane@acme.com) or JANE@ACME.COM", REFERRAL, ("jane@acme.com",)),
@@ -87,7 +98,7 @@ CASES = [
     ("Please contact my colleague Anna: anna@acme.com", REFERRAL, ("anna@acme.com",)),
     ("You could try Mark Smith (mark.smith@acme.com).", REFERRAL, ("mark.smith@acme.com",)),
     ("Cc'ing my colleague Jane, she handles this.", NEUTRAL, ()),  # a pointer without an address is no referral ...
-    ("I'm not the right person.", REFERRAL, ()),    # ... "not the one to talk to" is one by itself
+    ("I'm not the right person.", REFERRAL, ()),  # ... "not the one to talk to" is one by itself
     ("I left you a voicemail yesterday.", NEUTRAL, ()),
     ("Talk to you on Monday.", NEUTRAL, ()),  # "talk to ... on" with nobody else and no address
     ("Contact me at prospect@acme.com", NEUTRAL, ()),  # the sender's own address is no referral
@@ -144,7 +155,6 @@ CASES = [
 
 
 class TestReplyClassification(unittest.TestCase):
-
     def test_doctests(self):
         self.assertEqual(doctest.testmod(replies).failed, 0)
 
@@ -212,7 +222,8 @@ class TestReplyClassification(unittest.TestCase):
         """The sender and the ``ignore`` addresses, formatted or not, in any case, are never referred to."""
         body = "I left ACME. Write to Jane.Roe@acme.com, me at Old@ACME.com or the desk at bob.seller@ourco.com."
         result = replies.classify_reply(
-            body, sender='"Old Timer" <old@acme.com>', ignore=["Bob <BOB.SELLER@ourco.com>"])
+            body, sender='"Old Timer" <old@acme.com>', ignore=["Bob <BOB.SELLER@ourco.com>"]
+        )
         self.assertEqual(result, Classification(REFERRAL, ("jane.roe@acme.com",)))
 
     def test_new_text(self):
@@ -223,10 +234,15 @@ class TestReplyClassification(unittest.TestCase):
             ("On Tuesday I am free.\nSee you then.", "On Tuesday I am free.\nSee you then."),
             ("Fine.\nFrom: my side all good\nThanks", "Fine.\nFrom: my side all good\nThanks"),  # no header block
             # bottom-posted and interleaved answers
-            ("On Mon, Mar 2, 2026 at 10:00 Bob <bob@ourco.com> wrote:\n> Hi Jane\n> Unsubscribe\n\nRemove me.",
-             "Remove me."),
-            ("Am 02.03.2026 um 10:00 schrieb Bob <bob@ourco.com>:\n> Passt es?\nNein.\n> Ein Anruf?\nKein Interesse.",
-             "Nein.\nKein Interesse."),
+            (
+                "On Mon, Mar 2, 2026 at 10:00 Bob <bob@ourco.com> wrote:\n> Hi Jane\n> Unsubscribe\n\nRemove me.",
+                "Remove me.",
+            ),
+            (
+                "Am 02.03.2026 um 10:00 schrieb Bob <bob@ourco.com>:\n"
+                "> Passt es?\nNein.\n> Ein Anruf?\nKein Interesse.",
+                "Nein.\nKein Interesse.",
+            ),
             # an attribution first, the original unquoted below: nothing is new
             ("On Mon, Mar 2, 2026 at 10:00 Bob <bob@ourco.com> wrote:\nHi Jane\nUnsubscribe", ""),
             # an attribution that does not end with the verb, alone or wrapped
@@ -249,39 +265,67 @@ class TestReplyClassification(unittest.TestCase):
         sanitizer (classes stripped), or raw client markup."""
         cases = [
             # Gmail, after Odoo's sanitizer
-            ('<div dir="ltr">Please remove me from your list.<br><div><br></div>-- <br>'
-             '<div dir="ltr" data-o-mail-quote-container="1" data-o-mail-quote="1">Jane Doe<br data-o-mail-quote="1">'
-             'jane@acme.com</div></div><br><div data-o-mail-quote-container="1" data-o-mail-quote="1">'
-             '<div dir="ltr" data-o-mail-quote="1">On Mon, Mar 2, 2026 at 10:00 AM Bob &lt;bob.seller@ourco.com&gt; '
-             'wrote:<br data-o-mail-quote="1"></div><blockquote data-o-mail-quote="1">Hi Jane, not interested? '
-             '<a href="https://ourco.com/u">Unsubscribe</a></blockquote></div>', UNSUBSCRIBE, ()),
+            (
+                '<div dir="ltr">Please remove me from your list.<br><div><br></div>-- <br>'
+                '<div dir="ltr" data-o-mail-quote-container="1" data-o-mail-quote="1">'
+                'Jane Doe<br data-o-mail-quote="1">'
+                'jane@acme.com</div></div><br><div data-o-mail-quote-container="1" data-o-mail-quote="1">'
+                '<div dir="ltr" data-o-mail-quote="1">On Mon, Mar 2, 2026 at 10:00 AM Bob &lt;bob.seller@ourco.com&gt; '
+                'wrote:<br data-o-mail-quote="1"></div><blockquote data-o-mail-quote="1">Hi Jane, not interested? '
+                '<a href="https://ourco.com/u">Unsubscribe</a></blockquote></div>',
+                UNSUBSCRIBE,
+                (),
+            ),
             # Gmail raw: only the quote says unsubscribe
-            ('<div dir="ltr">Sounds good, let&#39;s talk Thursday.</div><br><div class="gmail_quote">'
-             '<div dir="ltr" class="gmail_attr">On Mon, Mar 2, 2026 Bob wrote:<br></div>'
-             '<blockquote class="gmail_quote">Hi<br><a href="https://ourco.com/u">Unsubscribe</a><div>nested'
-             '<div>deeper</div></div></blockquote></div>', POSITIVE, ()),
+            (
+                '<div dir="ltr">Sounds good, let&#39;s talk Thursday.</div><br><div class="gmail_quote">'
+                '<div dir="ltr" class="gmail_attr">On Mon, Mar 2, 2026 Bob wrote:<br></div>'
+                '<blockquote class="gmail_quote">Hi<br><a href="https://ourco.com/u">Unsubscribe</a><div>nested'
+                "<div>deeper</div></div></blockquote></div>",
+                POSITIVE,
+                (),
+            ),
             # Outlook raw
-            ('<html><head><style>p {margin:0}</style></head><body><div class="WordSection1">'
-             '<p class="MsoNormal">Ich bin nicht mehr bei ACME.<br>Bitte wenden Sie sich an '
-             '<a href="mailto:k.meier@acme.de">k.meier@acme.de</a>.<o:p></o:p></p>'
-             '<div id="divRplyFwdMsg"><hr><b>From:</b> Bob &lt;bob.seller@ourco.com&gt;<br><b>Sent:</b> Monday</div>'
-             '<div>Hi, <a href="https://ourco.com/u">unsubscribe</a> here. Write to other@ourco.com</div>'
-             '</div></body></html>', REFERRAL, ("k.meier@acme.de",)),
+            (
+                '<html><head><style>p {margin:0}</style></head><body><div class="WordSection1">'
+                '<p class="MsoNormal">Ich bin nicht mehr bei ACME.<br>Bitte wenden Sie sich an '
+                '<a href="mailto:k.meier@acme.de">k.meier@acme.de</a>.<o:p></o:p></p>'
+                '<div id="divRplyFwdMsg"><hr><b>From:</b> Bob &lt;bob.seller@ourco.com&gt;<br><b>Sent:</b> Monday</div>'
+                '<div>Hi, <a href="https://ourco.com/u">unsubscribe</a> here. Write to other@ourco.com</div>'
+                "</div></body></html>",
+                REFERRAL,
+                ("k.meier@acme.de",),
+            ),
             # a Gmail forward with a header in a language the text rules do not know: the wrapper's class cuts
-            ('<div dir="ltr">Kein Interesse.</div><div class="gmail_quote"><div class="gmail_attr">'
-             '---------- Vidarebefordrat meddelande ---------<br>Från: Bob<br></div><br>'
-             '<div>Let us book a call? Unsubscribe</div></div>', NOT_INTERESTED, ()),
+            (
+                '<div dir="ltr">Kein Interesse.</div><div class="gmail_quote"><div class="gmail_attr">'
+                "---------- Vidarebefordrat meddelande ---------<br>Från: Bob<br></div><br>"
+                "<div>Let us book a call? Unsubscribe</div></div>",
+                NOT_INTERESTED,
+                (),
+            ),
             # the same quote after Odoo's sanitizer (no classes left): its data-o-mail-quote marks cut
-            ('<div>Kein Interesse.</div><div data-o-mail-quote-container="1" data-o-mail-quote="1">'
-             '<div data-o-mail-quote="1">mån 2 mars 2026 kl 10:00 skrev Bob:</div>'
-             '<blockquote data-o-mail-quote="1">Let us book a call? Unsubscribe</blockquote></div>'
-             '<p>Regards</p>', NOT_INTERESTED, ()),
+            (
+                '<div>Kein Interesse.</div><div data-o-mail-quote-container="1" data-o-mail-quote="1">'
+                '<div data-o-mail-quote="1">mån 2 mars 2026 kl 10:00 skrev Bob:</div>'
+                '<blockquote data-o-mail-quote="1">Let us book a call? Unsubscribe</blockquote></div>'
+                "<p>Regards</p>",
+                NOT_INTERESTED,
+                (),
+            ),
             # a plain text reply, as Odoo stores it
-            ('<pre>Not interested.\n\n&gt; On Mon Bob wrote:\n&gt; Let us book a call? Unsubscribe</pre>',
-             NOT_INTERESTED, ()),
+            (
+                "<pre>Not interested.\n\n&gt; On Mon Bob wrote:\n&gt; Let us book a call? Unsubscribe</pre>",
+                NOT_INTERESTED,
+                (),
+            ),
             # paragraphs break lines: the attribution paragraph is recognised
-            ('<p>Klingt gut.</p><p>Am 02.03.2026 um 10:00 schrieb Bob &lt;bob.seller@ourco.com&gt;:</p>'
-             '<p>Bitte abmelden</p>', POSITIVE, ()),
+            (
+                "<p>Klingt gut.</p><p>Am 02.03.2026 um 10:00 schrieb Bob &lt;bob.seller@ourco.com&gt;:</p>"
+                "<p>Bitte abmelden</p>",
+                POSITIVE,
+                (),
+            ),
         ]
         for html, kind, emails in cases:
             with self.subTest(html=html[:60]):
@@ -301,8 +345,14 @@ class TestReplyClassification(unittest.TestCase):
 
     def test_regexes_are_linear(self):
         """The same shapes through each rule over the whole 200 KB, without the read cap."""
-        patterns = [replies.UNSUBSCRIBE_RE, replies.REFERRAL_RE, replies.WEAK_REFERRAL_RE, replies.NOT_INTERESTED_RE,
-                    replies.POSITIVE_RE, replies.EMAIL_RE]
+        patterns = [
+            replies.UNSUBSCRIBE_RE,
+            replies.REFERRAL_RE,
+            replies.WEAK_REFERRAL_RE,
+            replies.NOT_INTERESTED_RE,
+            replies.POSITIVE_RE,
+            replies.EMAIL_RE,
+        ]
         for body in SPEED_BODIES:
             with self.subTest(body=body[:30]):
                 start = time.perf_counter()

@@ -20,8 +20,9 @@ class TestReplyKinds(SalesSequenceCase):
     def setUpClass(cls):
         super().setUpClass()
         cls.first = cls._email()
-        cls.sequence = cls._create_sequence([cls.first, cls._email(delay_days=2)], exit_on_reply=False,
-                                            name="Keeps going")
+        cls.sequence = cls._create_sequence(
+            [cls.first, cls._email(delay_days=2)], exit_on_reply=False, name="Keeps going"
+        )
 
     def _start(self, records, sequence=None):
         enrollments = (sequence or self.sequence).enroll(records, user=self.user_rep, start_at=MONDAY_9AM)["enrolled"]
@@ -31,14 +32,19 @@ class TestReplyKinds(SalesSequenceCase):
 
     def _reply(self, enrollment, body, email_from=None, subject="Re: Hello Jane"):
         trace = enrollment.trace_ids[:1]
-        self._receive(email_from or enrollment.partner_id.email_formatted, subject, body=body + QUOTED,
-                      references=trace.message_id)
+        self._receive(
+            email_from or enrollment.partner_id.email_formatted,
+            subject,
+            body=body + QUOTED,
+            references=trace.message_id,
+        )
         return trace
 
     def test_unsubscribe_request_suppresses_and_exits(self):
         enrollment = self._start(self.jane)
         elsewhere = self._create_sequence([self._email(delay_days=3)], name="Nurture").enroll(
-            self.jane, user=self.user_rep)["enrolled"]
+            self.jane, user=self.user_rep
+        )["enrolled"]
         trace = self._reply(enrollment, "Please remove me from your list.")
         self.assertEqual(trace.reply_kind, "unsubscribe")
         self.assertExited(enrollment, "unsubscribed")
@@ -55,7 +61,8 @@ class TestReplyKinds(SalesSequenceCase):
     def test_referral_exits_and_gives_the_sender_a_task(self):
         enrollment = self._start(self.jane)
         trace = self._reply(
-            enrollment, "I'm no longer with Acme. Please contact Mary Major at mary.major@acme.example.com.")
+            enrollment, "I'm no longer with Acme. Please contact Mary Major at mary.major@acme.example.com."
+        )
         self.assertEqual(trace.reply_kind, "referral")
         self.assertExited(enrollment, "reply")
         activity = self.jane.activity_ids.filtered(lambda a: "mary.major@acme.example.com" in a.summary)
@@ -81,7 +88,7 @@ class TestReplyKinds(SalesSequenceCase):
         self.assertEqual(enrollment.trace_ids[:1].reply_kind, "positive")
 
     def test_positive_reply_rate_per_sequence_and_step(self):
-        jane, john, nobody = self._start(self.jane | self.john | self.no_email)
+        jane, john, __ = self._start(self.jane | self.john | self.no_email)
         self._reply(jane, "Yes, let's talk!")
         self._reply(john, "Not interested.", subject="Re: Hello John")
         self.sequence.invalidate_recordset()

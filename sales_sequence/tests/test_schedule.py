@@ -31,7 +31,6 @@ def brussels_local(*args):
 
 
 class TestAddBusinessDays(unittest.TestCase):
-
     def test_friday_plus_two_is_tuesday_same_wall_clock(self):
         friday = brussels_local(2026, 1, 9, 14, 45)
         result = schedule.add_business_days(friday, 2)
@@ -73,7 +72,6 @@ class TestAddBusinessDays(unittest.TestCase):
 
 
 class TestApplyDelay(unittest.TestCase):
-
     def test_all_zero_returns_anchor(self):
         anchor = datetime(2026, 10, 25, 1, 30, 15, 123456)  # in the fall-back overlap
         self.assertEqual(schedule.apply_delay(anchor, BRUSSELS), anchor)
@@ -125,8 +123,7 @@ class TestApplyDelay(unittest.TestCase):
         # Fri 9 Jan 16:00 UTC: +1 business day -> Mon 12, +1 day -> Tue 13,
         # +2h30 -> 18:30.
         anchor = datetime(2026, 1, 9, 16, 0)
-        result = schedule.apply_delay(
-            anchor, "UTC", business_days=1, days=1, hours=2, minutes=30)
+        result = schedule.apply_delay(anchor, "UTC", business_days=1, days=1, hours=2, minutes=30)
         self.assertEqual(result, datetime(2026, 1, 13, 18, 30))
 
     def test_calendar_day_landing_in_dst_gap(self):
@@ -137,7 +134,6 @@ class TestApplyDelay(unittest.TestCase):
 
 
 class TestNextOpening(unittest.TestCase):
-
     def test_saturday_night_defers_to_monday_morning(self):
         result = schedule.next_opening(datetime(2026, 1, 10, 3, 0), "UTC")
         self.assertEqual(result, datetime(2026, 1, 12, 9, 0))
@@ -155,8 +151,7 @@ class TestNextOpening(unittest.TestCase):
         self.assertEqual(result, datetime(2026, 1, 6, 9, 0))
 
     def test_inside_window_is_unchanged(self):
-        for when in (datetime(2026, 1, 6, 9, 0), datetime(2026, 1, 6, 12, 34, 56),
-                     datetime(2026, 1, 6, 16, 59, 59)):
+        for when in (datetime(2026, 1, 6, 9, 0), datetime(2026, 1, 6, 12, 34, 56), datetime(2026, 1, 6, 16, 59, 59)):
             self.assertEqual(schedule.next_opening(when, "UTC"), when)
 
     def test_friday_evening_defers_to_monday(self):
@@ -172,11 +167,8 @@ class TestNextOpening(unittest.TestCase):
     def test_weekend_allowed_when_not_weekdays_only(self):
         saturday_noon = datetime(2026, 1, 10, 12, 0)
         saturday_early = datetime(2026, 1, 10, 3, 0)
-        self.assertEqual(
-            schedule.next_opening(saturday_noon, "UTC", weekdays_only=False), saturday_noon)
-        self.assertEqual(
-            schedule.next_opening(saturday_early, "UTC", weekdays_only=False),
-            datetime(2026, 1, 10, 9, 0))
+        self.assertEqual(schedule.next_opening(saturday_noon, "UTC", weekdays_only=False), saturday_noon)
+        self.assertEqual(schedule.next_opening(saturday_early, "UTC", weekdays_only=False), datetime(2026, 1, 10, 9, 0))
 
     def test_window_end_24_means_end_of_day(self):
         late = datetime(2026, 1, 6, 23, 59, 59)
@@ -206,7 +198,6 @@ class TestNextOpening(unittest.TestCase):
 
 
 class TestDaylightSavingTime(unittest.TestCase):
-
     def test_brussels_opening_before_spring_change(self):
         # Fri 27 March 07:00 CET (06:00 UTC) -> 09:00 CET = 08:00 UTC.
         result = schedule.next_opening(datetime(2026, 3, 27, 6, 0), BRUSSELS)
@@ -236,40 +227,34 @@ class TestDaylightSavingTime(unittest.TestCase):
         self.assertEqual(after, datetime(2026, 11, 2, 14, 0))  # 09:00 EST
 
     def test_sunday_window_on_spring_change_day(self):
-        result = schedule.next_opening(
-            datetime(2026, 3, 28, 20, 0), BRUSSELS, weekdays_only=False)
+        result = schedule.next_opening(datetime(2026, 3, 28, 20, 0), BRUSSELS, weekdays_only=False)
         self.assertEqual(result, datetime(2026, 3, 29, 7, 0))  # 09:00 CEST
 
     def test_non_existent_opening_resolves_after_gap_brussels(self):
         # Sun 29 March 02:30 does not exist: first valid instant is 03:00 CEST.
-        result = schedule.next_opening(
-            datetime(2026, 3, 28, 20, 0), BRUSSELS, 2.5, 17.0, False)
+        result = schedule.next_opening(datetime(2026, 3, 28, 20, 0), BRUSSELS, 2.5, 17.0, False)
         self.assertEqual(result, datetime(2026, 3, 29, 1, 0))
 
     def test_non_existent_opening_resolves_after_gap_new_york(self):
         # Sun 8 March 02:30 does not exist: first valid instant is 03:00 EDT.
-        result = schedule.next_opening(
-            datetime(2026, 3, 7, 23, 0), NEW_YORK, 2.5, 17.0, False)
+        result = schedule.next_opening(datetime(2026, 3, 7, 23, 0), NEW_YORK, 2.5, 17.0, False)
         self.assertEqual(result, datetime(2026, 3, 8, 7, 0))
 
     def test_window_entirely_in_gap_skips_to_next_day(self):
         # 02:00-02:45 never happens on 29 March -> Monday 30 March 02:00 CEST.
-        result = schedule.next_opening(
-            datetime(2026, 3, 28, 20, 0), BRUSSELS, 2.0, 2.75, False)
+        result = schedule.next_opening(datetime(2026, 3, 28, 20, 0), BRUSSELS, 2.0, 2.75, False)
         self.assertEqual(result, datetime(2026, 3, 30, 0, 0))
 
     def test_ambiguous_opening_uses_first_occurrence(self):
         # Sun 25 October 02:30 happens twice; the first is 02:30 CEST.
-        result = schedule.next_opening(
-            datetime(2026, 10, 24, 20, 0), BRUSSELS, 2.5, 17.0, False)
+        result = schedule.next_opening(datetime(2026, 10, 24, 20, 0), BRUSSELS, 2.5, 17.0, False)
         self.assertEqual(result, datetime(2026, 10, 25, 0, 30))
 
     def test_ambiguous_opening_after_its_first_occurrence_uses_the_second(self):
         # 02:00 CET (01:00 UTC) is after the first 02:30 (CEST) but before the
         # second (CET): the window opens at 01:30 UTC that same night, not a day
         # later (found by test_next_opening_is_monotonic).
-        result = schedule.next_opening(
-            datetime(2026, 10, 25, 1, 0), BRUSSELS, 2.5, 17.0, False)
+        result = schedule.next_opening(datetime(2026, 10, 25, 1, 0), BRUSSELS, 2.5, 17.0, False)
         self.assertEqual(result, datetime(2026, 10, 25, 1, 30))
 
     def test_localize_wall_clock_never_raises(self):
@@ -281,15 +266,13 @@ class TestDaylightSavingTime(unittest.TestCase):
 
 
 class TestComputeDue(unittest.TestCase):
-
     def test_delay_then_window(self):
         # Fri 16:00 + 2 hours = 18:00, after closing -> Monday 09:00.
         result = schedule.compute_due(datetime(2026, 1, 9, 16, 0), "UTC", hours=2)
         self.assertEqual(result, datetime(2026, 1, 12, 9, 0))
 
     def test_delay_inside_window_is_kept(self):
-        result = schedule.compute_due(
-            datetime(2026, 1, 9, 10, 0), "UTC", business_days=2, minutes=15)
+        result = schedule.compute_due(datetime(2026, 1, 9, 10, 0), "UTC", business_days=2, minutes=15)
         self.assertEqual(result, datetime(2026, 1, 13, 10, 15))
 
     def test_zero_delay_defers_only_to_window(self):
@@ -298,13 +281,12 @@ class TestComputeDue(unittest.TestCase):
 
     def test_window_arguments_are_passed_through(self):
         result = schedule.compute_due(
-            datetime(2026, 1, 10, 3, 0), "UTC", window_start=10.5,
-            window_end=12.0, weekdays_only=False)
+            datetime(2026, 1, 10, 3, 0), "UTC", window_start=10.5, window_end=12.0, weekdays_only=False
+        )
         self.assertEqual(result, datetime(2026, 1, 10, 10, 30))
 
 
 class TestTimezoneFallback(unittest.TestCase):
-
     def test_unknown_timezone_falls_back_to_utc(self):
         when = datetime(2026, 1, 10, 3, 0)
         expected = schedule.compute_due(when, "UTC", hours=1)
@@ -315,7 +297,6 @@ class TestTimezoneFallback(unittest.TestCase):
 
 
 class TestLocalDate(unittest.TestCase):
-
     def test_brussels_is_already_tomorrow(self):
         result = schedule.local_date(datetime(2026, 1, 5, 23, 30), BRUSSELS)
         self.assertEqual(result, date(2026, 1, 6))
@@ -325,10 +306,8 @@ class TestLocalDate(unittest.TestCase):
         self.assertEqual(result, date(2026, 1, 5))
 
     def test_brussels_summer_midnight(self):
-        self.assertEqual(
-            schedule.local_date(datetime(2026, 7, 1, 21, 59), BRUSSELS), date(2026, 7, 1))
-        self.assertEqual(
-            schedule.local_date(datetime(2026, 7, 1, 22, 0), BRUSSELS), date(2026, 7, 2))
+        self.assertEqual(schedule.local_date(datetime(2026, 7, 1, 21, 59), BRUSSELS), date(2026, 7, 1))
+        self.assertEqual(schedule.local_date(datetime(2026, 7, 1, 22, 0), BRUSSELS), date(2026, 7, 2))
 
 
 class TestDelayParts(unittest.TestCase):
@@ -339,8 +318,7 @@ class TestDelayParts(unittest.TestCase):
             ({}, []),
             ({"business_days": 1}, [("business_days", 1)]),
             ({"days": 1, "hours": 3}, [("days", 1), ("hours", 3)]),
-            ({"business_days": 2, "days": 1, "minutes": 30},
-             [("business_days", 2), ("days", 1), ("minutes", 30)]),
+            ({"business_days": 2, "days": 1, "minutes": 30}, [("business_days", 2), ("days", 1), ("minutes", 30)]),
             ({"hours": 1.5}, [("hours", 1.5)]),
         ]
         for kwargs, expected in cases:
@@ -349,7 +327,6 @@ class TestDelayParts(unittest.TestCase):
 
 
 class TestDocstrings(unittest.TestCase):
-
     def test_doctests(self):
         result = doctest.testmod(schedule, optionflags=doctest.ELLIPSIS)
         self.assertGreater(result.attempted, 0)
@@ -357,7 +334,6 @@ class TestDocstrings(unittest.TestCase):
 
 
 class TestComputeDueProperties(unittest.TestCase):
-
     TIMEZONES = [BRUSSELS, NEW_YORK, "UTC", "Asia/Kolkata", "Australia/Sydney"]
     WINDOWS = [(9.0, 17.0), (9.5, 17.5), (0.0, 24.0), (2.5, 17.0), (22.0, 24.0)]
 
@@ -375,25 +351,21 @@ class TestComputeDueProperties(unittest.TestCase):
             hours=st.integers(0, 48),
             minutes=st.integers(0, 59),
         )
-        def check(anchor, tz_name, window, weekdays_only, business_days, days,
-                  hours, minutes):
+        def check(anchor, tz_name, window, weekdays_only, business_days, days, hours, minutes):
             start, end = window
-            delayed = schedule.apply_delay(
-                anchor, tz_name, business_days, days, hours, minutes)
-            due = schedule.compute_due(
-                anchor, tz_name, business_days, days, hours, minutes,
-                start, end, weekdays_only)
+            delayed = schedule.apply_delay(anchor, tz_name, business_days, days, hours, minutes)
+            due = schedule.compute_due(anchor, tz_name, business_days, days, hours, minutes, start, end, weekdays_only)
             self.assertGreaterEqual(due, delayed)
             local_due = schedule.to_local(due, schedule.get_timezone(tz_name))
             self.assertTrue(
                 schedule.Window(start, end, weekdays_only).contains(local_due),
-                "%s local is outside the window" % local_due)
+                "%s local is outside the window" % local_due,
+            )
             if weekdays_only:
                 self.assertLess(local_due.weekday(), 5)
             hours_of_day = local_due.hour + local_due.minute / 60
             self.assertTrue(start <= hours_of_day < end)
-            self.assertEqual(
-                schedule.next_opening(due, tz_name, start, end, weekdays_only), due)
+            self.assertEqual(schedule.next_opening(due, tz_name, start, end, weekdays_only), due)
 
         check()
 
@@ -426,7 +398,9 @@ class TestScheduleProperties(unittest.TestCase):
 
     def near_dst(self):
         return st.builds(
-            _near_dst_change, st.integers(-3 * 24 * 60, 3 * 24 * 60), st.sampled_from(DST_CHANGES),
+            _near_dst_change,
+            st.integers(-3 * 24 * 60, 3 * 24 * 60),
+            st.sampled_from(DST_CHANGES),
         )
 
     def test_days_keep_the_local_wall_clock_across_dst(self):
@@ -474,14 +448,19 @@ class TestScheduleProperties(unittest.TestCase):
     def test_due_is_after_the_delay_and_inside_the_window_across_dst(self):
 
         @hypothesis.settings(**self.settings)
-        @hypothesis.given(self.near_dst(), st.sampled_from(WINDOWS), st.booleans(),
-                          st.integers(0, 3), st.integers(0, 3), st.integers(0, 30))
+        @hypothesis.given(
+            self.near_dst(),
+            st.sampled_from(WINDOWS),
+            st.booleans(),
+            st.integers(0, 3),
+            st.integers(0, 3),
+            st.integers(0, 30),
+        )
         def check(anchor_tz, window, weekdays_only, business_days, days, hours):
             anchor, tz_name = anchor_tz
             start, end = window
             delayed = schedule.apply_delay(anchor, tz_name, business_days, days, hours)
-            due = schedule.compute_due(anchor, tz_name, business_days, days, hours, 0,
-                                       start, end, weekdays_only)
+            due = schedule.compute_due(anchor, tz_name, business_days, days, hours, 0, start, end, weekdays_only)
             self.assertGreaterEqual(due, delayed)
             local_due = schedule.to_local(due, schedule.get_timezone(tz_name))
             self.assertTrue(schedule.Window(start, end, weekdays_only).contains(local_due))
@@ -513,8 +492,7 @@ class TestScheduleProperties(unittest.TestCase):
     def test_next_opening_is_monotonic(self):
 
         @hypothesis.settings(**self.settings)
-        @hypothesis.given(self.near_dst(), st.integers(0, 3 * 24 * 60), st.sampled_from(WINDOWS),
-                          st.booleans())
+        @hypothesis.given(self.near_dst(), st.integers(0, 3 * 24 * 60), st.sampled_from(WINDOWS), st.booleans())
         def check(when_tz, later_by, window, weekdays_only):
             when, tz_name = when_tz
             later = when + timedelta(minutes=later_by)

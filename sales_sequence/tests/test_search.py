@@ -10,14 +10,18 @@ from odoo.tools.safe_eval import safe_eval
 from .common import SalesSequenceCase
 
 ADDON_MODELS = (
-    "sales.sequence", "sales.sequence.step", "sales.sequence.step.variant", "sales.sequence.template",
-    "sales.sequence.enrollment", "sales.sequence.trace", "sales.sequence.enroll.batch",
+    "sales.sequence",
+    "sales.sequence.step",
+    "sales.sequence.step.variant",
+    "sales.sequence.template",
+    "sales.sequence.enrollment",
+    "sales.sequence.trace",
+    "sales.sequence.enroll.batch",
 )
 
 
 @tagged("post_install", "-at_install")
 class TestSearch(SalesSequenceCase):
-
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
@@ -42,8 +46,11 @@ class TestSearch(SalesSequenceCase):
     def test_every_search_view_field_searches(self):
         models_with_views = set()
         for user in (self.user_manager, self.user_rep):
-            for view in self.env["ir.ui.view"].search([("type", "=", "search")]).filtered(
-                    lambda v: v.model in ADDON_MODELS or v.xml_id.startswith("sales_sequence.")):
+            for view in (
+                self.env["ir.ui.view"]
+                .search([("type", "=", "search")])
+                .filtered(lambda v: v.model in ADDON_MODELS or v.xml_id.startswith("sales_sequence."))
+            ):
                 Model = self.env[view.model].with_user(user)
                 arch = etree.fromstring(Model.get_view(view.id, "search")["arch"])
                 models_with_views.add(view.model)

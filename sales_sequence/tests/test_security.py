@@ -36,13 +36,21 @@ class SecurityCase(SalesSequenceCase):
         super().setUpClass()
         cls._create_portal_user()
         cls.user_rep2 = mail_new_test_user(
-            cls.env, login="rep2", name="Robin Rep", email="robin.rep@test.example.com",
-            groups="sales_team.group_sale_salesman", tz="Europe/Brussels",
+            cls.env,
+            login="rep2",
+            name="Robin Rep",
+            email="robin.rep@test.example.com",
+            groups="sales_team.group_sale_salesman",
+            tz="Europe/Brussels",
         )
         cls.company_b = cls.env["res.company"].create({"name": "Company B"})
         cls.user_other_company = mail_new_test_user(
-            cls.env, login="othermanager", name="Olga Other", email="olga@b.example.com",
-            groups="sales_team.group_sale_manager", company_id=cls.company_b.id,
+            cls.env,
+            login="othermanager",
+            name="Olga Other",
+            email="olga@b.example.com",
+            groups="sales_team.group_sale_manager",
+            company_id=cls.company_b.id,
             company_ids=[Command.set(cls.company_b.ids)],
         )
         Team = cls.env["crm.team"]
@@ -50,28 +58,52 @@ class SecurityCase(SalesSequenceCase):
         cls.team_b = Team.create({"name": "Team B", "member_ids": [Command.set(cls.user_rep2.ids)]})
 
         cls.seq_own = cls._create_sequence(
-            [cls._email()], name="Rep's own", user_id=cls.user_rep.id, team_id=cls.team_a.id)
+            [cls._email()], name="Rep's own", user_id=cls.user_rep.id, team_id=cls.team_a.id
+        )
         cls.seq_team = cls._create_sequence(
-            [cls._email()], name="Team A, by rep2", user_id=cls.user_rep2.id, team_id=cls.team_a.id)
+            [cls._email()], name="Team A, by rep2", user_id=cls.user_rep2.id, team_id=cls.team_a.id
+        )
         cls.seq_other_team = cls._create_sequence(
-            [cls._email()], name="Team B", user_id=cls.user_rep2.id, team_id=cls.team_b.id)
+            [cls._email()], name="Team B", user_id=cls.user_rep2.id, team_id=cls.team_b.id
+        )
         cls.seq_shared = cls._create_sequence(
-            [cls._email(), cls._task("call", delay_days=1)], name="Shared", team_id=False)
+            [cls._email(), cls._task("call", delay_days=1)], name="Shared", team_id=False
+        )
         cls.seq_company_b = cls._create_sequence(
-            [cls._email()], name="Company B", user_id=cls.user_other_company.id, team_id=False,
+            [cls._email()],
+            name="Company B",
+            user_id=cls.user_other_company.id,
+            team_id=False,
             company_id=cls.company_b.id,
         )
         cls.sequences = cls.seq_own | cls.seq_team | cls.seq_other_team | cls.seq_shared | cls.seq_company_b
-        cls.seq_other_team.step_ids.write({"variant_ids": [Command.create({
-            "subject": "Variant {{ first_name }}", "body_html": "<p>B</p>",
-        })]})
+        cls.seq_other_team.step_ids.write(
+            {
+                "variant_ids": [
+                    Command.create(
+                        {
+                            "subject": "Variant {{ first_name }}",
+                            "body_html": "<p>B</p>",
+                        }
+                    )
+                ]
+            }
+        )
 
-        cls.lead_rep2 = cls.env["crm.lead"].create({
-            "name": "Robin's deal", "email_from": "deal@robin.example.com", "user_id": cls.user_rep2.id,
-        })
-        cls.partner_b = cls.env["res.partner"].create({
-            "name": "Bea B", "email": "bea@b.example.com", "company_id": cls.company_b.id,
-        })
+        cls.lead_rep2 = cls.env["crm.lead"].create(
+            {
+                "name": "Robin's deal",
+                "email_from": "deal@robin.example.com",
+                "user_id": cls.user_rep2.id,
+            }
+        )
+        cls.partner_b = cls.env["res.partner"].create(
+            {
+                "name": "Bea B",
+                "email": "bea@b.example.com",
+                "company_id": cls.company_b.id,
+            }
+        )
 
         def enroll(sequence, record, sender):
             return sequence.enroll(record, user=sender, start_at=MONDAY_9AM)["enrolled"]
@@ -83,8 +115,9 @@ class SecurityCase(SalesSequenceCase):
         cls.enr_rep2_john = enroll(cls.seq_shared, cls.john, cls.user_rep2)
         cls.enr_rep2_lead = enroll(cls.seq_other_team, cls.lead_rep2, cls.user_rep2)
         cls.enr_company_b = enroll(cls.seq_company_b, cls.partner_b, cls.user_other_company)
-        cls.enrollments = (cls.enr_sent_by_rep | cls.enr_rep_contact | cls.enr_rep2_john
-                           | cls.enr_rep2_lead | cls.enr_company_b)
+        cls.enrollments = (
+            cls.enr_sent_by_rep | cls.enr_rep_contact | cls.enr_rep2_john | cls.enr_rep2_lead | cls.enr_company_b
+        )
         cls.env["sales.sequence.enrollment"]._cron_process_due(now=MONDAY_9AM)  # one trace each
         cls.traces = cls.enrollments.trace_ids
 
@@ -104,7 +137,6 @@ class SecurityCase(SalesSequenceCase):
 
 @tagged("post_install", "-at_install")
 class TestGroups(SecurityCase):
-
     def test_sales_groups_imply_sequence_groups(self):
         self.assertTrue(self.user_rep.has_group(USER_GROUP))
         self.assertFalse(self.user_rep.has_group(MANAGER_GROUP))
@@ -148,8 +180,9 @@ class TestGroups(SecurityCase):
         john.web_read(spec)  # the contact form loads without the sequence fields
 
     def test_every_model_is_covered_by_access_rights(self):
-        models = [name for name in self.env.registry
-                  if name.startswith("sales.sequence") and not self.env[name]._abstract]
+        models = [
+            name for name in self.env.registry if name.startswith("sales.sequence") and not self.env[name]._abstract
+        ]
         self.assertIn("sales.sequence.enroll.wizard", models)
         for name in models:
             with self.subTest(model=name):
@@ -161,7 +194,6 @@ class TestGroups(SecurityCase):
 
 @tagged("post_install", "-at_install")
 class TestSequenceRules(SecurityCase):
-
     @users("rep")
     def test_user_reads_own_team_and_teamless_sequences(self):
         self.assertEqual(self._visible(self.sequences), self.seq_own | self.seq_team | self.seq_shared)
@@ -242,8 +274,14 @@ class TestSequenceRules(SecurityCase):
 
     @users("portal_test", "public")
     def test_portal_and_public_have_no_access(self):
-        for name in ("sales.sequence", "sales.sequence.step", "sales.sequence.step.variant",
-                     "sales.sequence.enrollment", "sales.sequence.trace", "sales.sequence.enroll.wizard"):
+        for name in (
+            "sales.sequence",
+            "sales.sequence.step",
+            "sales.sequence.step.variant",
+            "sales.sequence.enrollment",
+            "sales.sequence.trace",
+            "sales.sequence.enroll.wizard",
+        ):
             with self.subTest(model=name), self.assertRaises(AccessError):
                 self.env[name].search([])
         with self.assertRaises(AccessError):
@@ -259,7 +297,6 @@ class TestSequenceRules(SecurityCase):
 
 @tagged("post_install", "-at_install")
 class TestEnrollmentRules(SecurityCase):
-
     @users("rep")
     def test_user_sees_enrollments_they_send_or_follow(self):
         mine = self.enr_sent_by_rep | self.enr_rep_contact
@@ -272,8 +309,9 @@ class TestEnrollmentRules(SecurityCase):
         # the counters are the sequence's, as its analytics and the dashboard
         # count them (one definition), whoever looks; the lists show what one may see
         shared = self._as_me(self.seq_shared)
-        self.assertEqual((shared.enrollment_count, shared.active_enrollment_count),
-                         (shared.enrolled_count, shared.active_count))
+        self.assertEqual(
+            (shared.enrollment_count, shared.active_enrollment_count), (shared.enrolled_count, shared.active_count)
+        )
         self.assertEqual(shared.enrollment_count, 2)
 
     @users("rep")
@@ -315,11 +353,15 @@ class TestEnrollmentRules(SecurityCase):
         with self.assertRaises(AccessError):
             self._as_me(self.seq_other_team).enroll(prospect)
         with self.assertRaises(AccessError):
-            self.env["sales.sequence.enroll.wizard"].create({
-                "sequence_id": self.seq_other_team.id, "partner_ids": [Command.set(prospect.ids)],
-            }).action_enroll()
-        self.assertEqual(self.env["sales.sequence.enrollment"].sudo().search_count(
-            [("partner_id", "=", prospect.id)]), 1)
+            self.env["sales.sequence.enroll.wizard"].create(
+                {
+                    "sequence_id": self.seq_other_team.id,
+                    "partner_ids": [Command.set(prospect.ids)],
+                }
+            ).action_enroll()
+        self.assertEqual(
+            self.env["sales.sequence.enrollment"].sudo().search_count([("partner_id", "=", prospect.id)]), 1
+        )
 
     @users("rep")
     def test_user_sends_in_their_own_name_only(self):
@@ -327,12 +369,22 @@ class TestEnrollmentRules(SecurityCase):
         prospect = self.env["res.partner"].create({"name": "P", "email": "p@prospect.example.com"})
         result = sequence.enroll(prospect, user=self.user_rep2)
         self.assertEqual(result["failed"], prospect)
-        self.assertIn("Only a sequence manager can send in the name of Robin Rep",
-                      result["failure_reasons"][prospect.id])
+        self.assertIn(
+            "Only a sequence manager can send in the name of Robin Rep", result["failure_reasons"][prospect.id]
+        )
         # a contact followed by another rep: the default sender (that rep) is refused too...
-        followed = self.env["res.partner"].sudo().create({
-            "name": "Robin's contact", "email": "rc@example.com", "user_id": self.user_rep2.id,
-        }).with_env(self.env)
+        followed = (
+            self.env["res.partner"]
+            .sudo()
+            .create(
+                {
+                    "name": "Robin's contact",
+                    "email": "rc@example.com",
+                    "user_id": self.user_rep2.id,
+                }
+            )
+            .with_env(self.env)
+        )
         self.assertEqual(sequence.enroll(followed)["failed"], followed)
         # ...but the rep may contact them in their own name
         self.assertEqual(sequence.enroll(followed, user=self.env.user)["enrolled"].user_id, self.env.user)
@@ -368,14 +420,14 @@ class TestEnrollmentRules(SecurityCase):
 
 @tagged("post_install", "-at_install")
 class TestMultiCompany(SecurityCase):
-
     def test_company_is_stored_on_sequences_steps_and_enrollments(self):
         self.assertEqual(self.seq_company_b.step_ids.company_id, self.company_b)
         self.assertEqual(self.enr_company_b.company_id, self.company_b)
 
     def test_records_of_another_company_are_refused(self):
-        lead_b = self.env["crm.lead"].create({"name": "B deal", "email_from": "b@b.example.com",
-                                              "company_id": self.company_b.id})
+        lead_b = self.env["crm.lead"].create(
+            {"name": "B deal", "email_from": "b@b.example.com", "company_id": self.company_b.id}
+        )
         for record in (self.partner_b, lead_b):
             with self.subTest(model=record._name):
                 result = self.seq_shared.with_user(self.user_manager).enroll(record)
@@ -406,10 +458,8 @@ class TestMultiCompany(SecurityCase):
         Sequence = self.env["sales.sequence"].with_user(self.user_manager)
         company_a_only = Sequence.with_context(allowed_company_ids=self.env.company.ids)
         self.user_manager.company_ids = [Command.link(self.company_b.id)]
-        self.assertEqual(company_a_only.search([("id", "in", self.sequences.ids)]),
-                         self.sequences - self.seq_company_b)
+        self.assertEqual(company_a_only.search([("id", "in", self.sequences.ids)]), self.sequences - self.seq_company_b)
         both = Sequence.with_context(allowed_company_ids=[self.env.company.id, self.company_b.id])
         self.assertEqual(both.search([("id", "in", self.sequences.ids)]), self.sequences)
         with self.assertRaises(AccessError):  # a company the user does not belong to
-            Sequence.with_user(self.user_rep).with_context(
-                allowed_company_ids=self.company_b.ids).search([])
+            Sequence.with_user(self.user_rep).with_context(allowed_company_ids=self.company_b.ids).search([])

@@ -21,9 +21,9 @@ class TestSendingHealth(SalesSequenceCase):
         super().setUpClass()
         cls.sequence = cls._create_sequence([cls._email(), cls._email(delay_days=60)])
         cls.other = cls._create_sequence([cls._email()], name="Nurture", daily_limit=30)
-        cls.prospects = cls.env["res.partner"].create([
-            {"name": "Prospect %s" % i, "email": "p%s@health.example.com" % i} for i in range(4)
-        ])
+        cls.prospects = cls.env["res.partner"].create(
+            [{"name": "Prospect %s" % i, "email": "p%s@health.example.com" % i} for i in range(4)]
+        )
 
     def _rows(self, user=None):
         Health = self.env["sales.sequence.sending.health"]
@@ -49,7 +49,8 @@ class TestSendingHealth(SalesSequenceCase):
             self._run(eleventh)
         with freeze_time(datetime(2026, 3, 12, 9, 0)):
             self.env["sales.sequence.trace"]._on_complaint(
-                Complaint("arf", "abuse", (), (complained.trace_ids.message_id,)))
+                Complaint("arf", "abuse", (), (complained.trace_ids.message_id,))
+            )
         return enrollments
 
     def test_last_7_and_30_days(self):
@@ -58,8 +59,8 @@ class TestSendingHealth(SalesSequenceCase):
             rows = self._rows()
             rep = rows[self.sequence, self.user_rep]
             self.assertEqual(
-                [rep.sent_7d, rep.bounced_7d, rep.complaint_7d, rep.unsubscribed_7d, rep.running_count],
-                [0, 0, 1, 0, 1])
+                [rep.sent_7d, rep.bounced_7d, rep.complaint_7d, rep.unsubscribed_7d, rep.running_count], [0, 0, 1, 0, 1]
+            )
             self.assertEqual([rep.sent_30d, rep.bounced_30d, rep.complaint_30d, rep.unsubscribed_30d], [4, 1, 1, 1])
             self.assertEqual((rep.bounce_rate_30d, rep.complaint_rate_30d), (25.0, 25.0))
             manager = rows[self.other, self.user_manager]
@@ -67,7 +68,8 @@ class TestSendingHealth(SalesSequenceCase):
             self.assertEqual(manager.sequence_daily_limit, 30)
             # per sender, all sequences together
             totals = self.env["sales.sequence.sending.health"]._read_group(
-                [], ["user_id"], ["sent_30d:sum", "complaint_30d:sum"])
+                [], ["user_id"], ["sent_30d:sum", "complaint_30d:sum"]
+            )
             self.assertIn((self.user_rep, 4, 1), totals)
         with freeze_time(datetime(2026, 4, 20, 12, 0)):
             rows = self._rows()
@@ -76,9 +78,15 @@ class TestSendingHealth(SalesSequenceCase):
             self.assertNotIn((self.other, self.user_manager), rows)
 
     def test_caps_and_warmup_stage_beside_the_numbers(self):
-        self.user_rep.write({"sales_sequence_daily_limit": 100, "sales_sequence_warmup": True,
-                             "sales_sequence_warmup_start": 20, "sales_sequence_warmup_increment": 10,
-                             "sales_sequence_warmup_date": date(2026, 3, 2)})
+        self.user_rep.write(
+            {
+                "sales_sequence_daily_limit": 100,
+                "sales_sequence_warmup": True,
+                "sales_sequence_warmup_start": 20,
+                "sales_sequence_warmup_increment": 10,
+                "sales_sequence_warmup_date": date(2026, 3, 2),
+            }
+        )
         self._history()
         with freeze_time(datetime(2026, 3, 4, 12, 0)):
             row = self._rows()[self.sequence, self.user_rep]
@@ -92,8 +100,9 @@ class TestSendingHealth(SalesSequenceCase):
             self.assertEqual(set(self._rows(self.user_rep)), {(self.sequence, self.user_rep)})
             everything = self.env["sales.sequence.sending.health"].with_user(self.user_rep).search([])
             self.assertEqual(everything.user_id, self.user_rep)
-            self.assertEqual(set(self._rows(self.user_manager)),
-                             {(self.sequence, self.user_rep), (self.other, self.user_manager)})
+            self.assertEqual(
+                set(self._rows(self.user_manager)), {(self.sequence, self.user_rep), (self.other, self.user_manager)}
+            )
 
     def test_opened_from_the_dashboard_and_the_sequence(self):
         self._history()
@@ -116,11 +125,20 @@ class TestSendingProfile(SalesSequenceCase):
     reads their own, and changes neither theirs nor anyone else's."""
 
     def test_a_rep_reads_but_does_not_change_limits(self):
-        other_rep = mail_new_test_user(self.env, login="rep2", name="Robin Rep", email="robin@test.example.com",
-                                       groups="sales_team.group_sale_salesman")
+        other_rep = mail_new_test_user(
+            self.env,
+            login="rep2",
+            name="Robin Rep",
+            email="robin@test.example.com",
+            groups="sales_team.group_sale_salesman",
+        )
         as_rep = self.user_rep.with_user(self.user_rep)
-        self.assertEqual(as_rep.read(["sales_sequence_limit_today", "sales_sequence_sending_stage"])[0][
-            "sales_sequence_sending_stage"], "No daily limit")
+        self.assertEqual(
+            as_rep.read(["sales_sequence_limit_today", "sales_sequence_sending_stage"])[0][
+                "sales_sequence_sending_stage"
+            ],
+            "No daily limit",
+        )
         for target in (self.user_rep, other_rep):
             with self.assertRaises(AccessError):
                 target.with_user(self.user_rep).write({"sales_sequence_daily_limit": 5000})
@@ -133,23 +151,38 @@ class TestSendingProfile(SalesSequenceCase):
         view = self.env.ref("base.view_users_form_simple_modif")
         arch = Users.get_views([(view.id, "form")])["views"]["form"]["arch"]
         self.assertIn('name="sales_sequence_sending_stage"', arch)
-        fields_spec = {name: {} for name in ("sales_sequence_daily_limit", "sales_sequence_sending_stage",
-                                             "sales_sequence_limit_today", "sales_sequence_warmup")}
+        fields_spec = {
+            name: {}
+            for name in (
+                "sales_sequence_daily_limit",
+                "sales_sequence_sending_stage",
+                "sales_sequence_limit_today",
+                "sales_sequence_warmup",
+            )
+        }
         values = Users.browse(self.user_rep.id).web_read(fields_spec)[0]
-        self.assertEqual((values["sales_sequence_daily_limit"], values["sales_sequence_sending_stage"]),
-                         (80, "80 emails a day"))
+        self.assertEqual(
+            (values["sales_sequence_daily_limit"], values["sales_sequence_sending_stage"]), (80, "80 emails a day")
+        )
 
     @freeze_time("2026-03-04 22:30:00")  # 23:30 in Brussels, the rep's timezone
     def test_a_manager_sets_a_reps_warmup(self):
-        form = Form(self.user_rep.with_user(self.user_manager), view="sales_sequence.res_users_view_form_sending_profile")
+        form = Form(
+            self.user_rep.with_user(self.user_manager), view="sales_sequence.res_users_view_form_sending_profile"
+        )
         form.sales_sequence_daily_limit = 200
         form.sales_sequence_warmup = True
         self.assertEqual(form.sales_sequence_warmup_start, 20)  # the defaults of the settings
         form.save()
         self.assertEqual(self.user_rep.sales_sequence_daily_limit, 200)
         self.assertEqual(
-            (self.user_rep.sales_sequence_warmup_start, self.user_rep.sales_sequence_warmup_increment,
-             self.user_rep.sales_sequence_warmup_date), (20, 10, date(2026, 3, 4)))
+            (
+                self.user_rep.sales_sequence_warmup_start,
+                self.user_rep.sales_sequence_warmup_increment,
+                self.user_rep.sales_sequence_warmup_date,
+            ),
+            (20, 10, date(2026, 3, 4)),
+        )
         # through the API too, the defaults come from the settings
         self.env["ir.config_parameter"].sudo().set_param("sales_sequence.warmup_start", 5)
         self.user_rep.with_user(self.user_manager).write({"sales_sequence_warmup": False})
@@ -162,9 +195,15 @@ class TestSendingProfile(SalesSequenceCase):
         with self.assertRaises(AccessError):
             self.user_rep.with_user(self.user_manager).write({"sales_sequence_daily_limit": 10, "name": "Renamed"})
         company = self.env["res.company"].create({"name": "Elsewhere Ltd"})
-        stranger = mail_new_test_user(self.env, login="stranger", name="Sam Stranger", email="sam@elsewhere.example.com",
-                                      groups="sales_team.group_sale_salesman", company_id=company.id,
-                                      company_ids=[(6, 0, company.ids)])
+        stranger = mail_new_test_user(
+            self.env,
+            login="stranger",
+            name="Sam Stranger",
+            email="sam@elsewhere.example.com",
+            groups="sales_team.group_sale_salesman",
+            company_id=company.id,
+            company_ids=[(6, 0, company.ids)],
+        )
         with self.assertRaises(AccessError):
             stranger.with_user(self.user_manager).write({"sales_sequence_daily_limit": 10})
 
@@ -176,18 +215,34 @@ class TestSendingProfileApi(HttpCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.rep = new_test_user(cls.env, login="ss_api_rep", password="ss_api_rep_pw", name="Api Rep",
-                                email="api.rep@example.com", groups="base.group_user,sales_team.group_sale_salesman")
-        cls.manager = new_test_user(cls.env, login="ss_api_manager", password="ss_api_manager_pw",
-                                    name="Api Manager", email="api.manager@example.com",
-                                    groups="base.group_user,sales_team.group_sale_manager")
+        cls.rep = new_test_user(
+            cls.env,
+            login="ss_api_rep",
+            password="ss_api_rep_pw",
+            name="Api Rep",
+            email="api.rep@example.com",
+            groups="base.group_user,sales_team.group_sale_salesman",
+        )
+        cls.manager = new_test_user(
+            cls.env,
+            login="ss_api_manager",
+            password="ss_api_manager_pw",
+            name="Api Manager",
+            email="api.manager@example.com",
+            groups="base.group_user,sales_team.group_sale_manager",
+        )
 
     def _web_save(self, login, user, vals):
         self.authenticate(login, login + "_pw")
-        return self.make_jsonrpc_request("/web/dataset/call_kw/res.users/web_save", {
-            "model": "res.users", "method": "web_save", "args": [[user.id], vals],
-            "kwargs": {"specification": {"sales_sequence_daily_limit": {}, "sales_sequence_sending_stage": {}}},
-        })
+        return self.make_jsonrpc_request(
+            "/web/dataset/call_kw/res.users/web_save",
+            {
+                "model": "res.users",
+                "method": "web_save",
+                "args": [[user.id], vals],
+                "kwargs": {"specification": {"sales_sequence_daily_limit": {}, "sales_sequence_sending_stage": {}}},
+            },
+        )
 
     def test_save_the_sending_profile(self):
         with self.assertRaises(JsonRpcException), mute_logger("odoo.http"):

@@ -1,3 +1,5 @@
+from psycopg2 import IntegrityError
+
 from odoo.exceptions import UserError, ValidationError
 from odoo.tests import tagged
 
@@ -6,7 +8,6 @@ from .common import MONDAY_9AM, SalesSequenceCase
 
 @tagged("post_install", "-at_install")
 class TestSequenceLifecycle(SalesSequenceCase):
-
     def test_activate_requires_a_step(self):
         sequence = self._create_sequence([], activate=False)
         with self.assertRaisesRegex(UserError, "at least one step"):
@@ -43,9 +44,13 @@ class TestSequenceLifecycle(SalesSequenceCase):
         with self.assertRaisesRegex(ValidationError, "frist_name"), self.cr.savepoint():
             step.subject = "Hello {{ frist_name }}"
         with self.assertRaisesRegex(ValidationError, "Line 1"):
-            self.env["sales.sequence.step"].create({
-                "sequence_id": sequence.id, "step_type": "call", "activity_summary": "Call {{ }",
-            })
+            self.env["sales.sequence.step"].create(
+                {
+                    "sequence_id": sequence.id,
+                    "step_type": "call",
+                    "activity_summary": "Call {{ }",
+                }
+            )
         step.invalidate_recordset()
         self.assertEqual(step.subject, "Hello {{ first_name }}")
 
@@ -57,7 +62,7 @@ class TestSequenceLifecycle(SalesSequenceCase):
         self.assertEqual(sequence.state, "active")
 
     def test_invalid_window_refused(self):
-        with self.assertRaises(Exception), self.cr.savepoint():
+        with self.assertRaises(IntegrityError), self.cr.savepoint():
             self._create_sequence([self._email()], window_start=18.0, window_end=9.0)
 
     def test_invalid_exit_domain_refused(self):
@@ -65,11 +70,13 @@ class TestSequenceLifecycle(SalesSequenceCase):
             self._create_sequence([self._email()], exit_domain="[('name', '=',")
 
     def test_step_labels(self):
-        sequence = self._create_sequence([
-            self._email(),
-            self._task("linkedin", delay_business_days=2),
-            self._task("call", delay_days=1, delay_hours=3),
-        ])
+        sequence = self._create_sequence(
+            [
+                self._email(),
+                self._task("linkedin", delay_business_days=2),
+                self._task("call", delay_days=1, delay_hours=3),
+            ]
+        )
         first, linkedin, call = sequence.step_ids
         self.assertEqual(first.delay_text, "At enrollment")
         self.assertEqual(linkedin.delay_text, "2 business days later")
@@ -96,4 +103,3 @@ class TestSequenceLifecycle(SalesSequenceCase):
         self.assertEqual(copy.name, "Outbound (copy)")
         self.assertEqual(copy.step_ids.mapped("step_type"), ["email", "call"])
         self.assertFalse(copy.enrollment_count)
-

@@ -10,7 +10,8 @@ from odoo.addons.sales_sequence.tools import render, spam
 from .test_render import cpu_bound
 
 try:
-    from hypothesis import given, settings, strategies as st
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
 except ImportError:  # hypothesis is optional
     given = None
 
@@ -25,51 +26,103 @@ CLEAN_BODY = (
 EXAMPLES = [
     ("plain personal note", "Quick question about {{ company }}", CLEAN_BODY, "green", []),
     ("placeholders only in subject", "{{ first_name }}, {{ company }}", CLEAN_BODY, "green", []),
-    ("one link in real text", "Our case study",
-     CLEAN_BODY + '<p>Here is the <a href="https://example.com/case">case study</a>.</p>', "green", []),
-    ("placeholder links are not links", "Following up",
-     CLEAN_BODY + '<p><a href="{{ unsubscribe_link }}">Unsubscribe</a> '
-     '<a href="{{ custom.website }}">{{ custom.website }}</a></p>', "green", []),
-    ("mailto and anchors are not links", "Following up",
-     CLEAN_BODY + '<p><a href="mailto:me@example.com">me@example.com</a> <a href="#top">top</a></p>',
-     "green", []),
+    (
+        "one link in real text",
+        "Our case study",
+        CLEAN_BODY + '<p>Here is the <a href="https://example.com/case">case study</a>.</p>',
+        "green",
+        [],
+    ),
+    (
+        "placeholder links are not links",
+        "Following up",
+        CLEAN_BODY + '<p><a href="{{ unsubscribe_link }}">Unsubscribe</a> '
+        '<a href="{{ custom.website }}">{{ custom.website }}</a></p>',
+        "green",
+        [],
+    ),
+    (
+        "mailto and anchors are not links",
+        "Following up",
+        CLEAN_BODY + '<p><a href="mailto:me@example.com">me@example.com</a> <a href="#top">top</a></p>',
+        "green",
+        [],
+    ),
     ("feel free is not spam", "Following up", CLEAN_BODY + "<p>Feel free to reply.</p>", "green", []),
-    ("a price alone", "Pricing for {{ company }}",
-     CLEAN_BODY + "<p>Plans start at $49 per seat.</p>", "green", ["money"]),
+    (
+        "a price alone",
+        "Pricing for {{ company }}",
+        CLEAN_BODY + "<p>Plans start at $49 per seat.</p>",
+        "green",
+        ["money"],
+    ),
     ("short acronym subject", "ROI of SSO", CLEAN_BODY, "green", []),
     ("empty subject", "", CLEAN_BODY, "amber", ["empty_subject"]),
     ("placeholder-only subject is empty", "{{ custom.x_hook }}", CLEAN_BODY, "amber", ["empty_subject"]),
-    ("image-only body", "Our new brochure", '<p><img src="https://example.com/b.png"/></p>',
-     "amber", ["image_only"]),
-    ("too many links", "Resources",
-     CLEAN_BODY + "<ul>%s</ul>" % "".join(
-         '<li>See <a href="https://example.com/%s">this article</a> about onboarding remote engineers '
-         'and keeping them for years</li>' % n for n in range(5)),
-     "green", ["too_many_links"]),
-    ("link-heavy body", "Have a look",
-     '<p><a href="https://example.com/a">Our brand new platform tour</a> and '
-     '<a href="https://example.com/b">pricing page</a></p>', "green", ["link_ratio"]),
-    ("shortener", "Our case study",
-     CLEAN_BODY + '<p>Read it: <a href="https://bit.ly/3abc">https://bit.ly/3abc</a></p>',
-     "amber", ["shortener"]),
-    ("bare shortener url in text", "Our case study", CLEAN_BODY + "<p>Read it at tinyurl.com/x or "
-     "https://tinyurl.com/abc today.</p>", "amber", ["shortener"]),
+    ("image-only body", "Our new brochure", '<p><img src="https://example.com/b.png"/></p>', "amber", ["image_only"]),
+    (
+        "too many links",
+        "Resources",
+        CLEAN_BODY
+        + "<ul>%s</ul>"
+        % "".join(
+            '<li>See <a href="https://example.com/%s">this article</a> about onboarding remote engineers '
+            "and keeping them for years</li>" % n
+            for n in range(5)
+        ),
+        "green",
+        ["too_many_links"],
+    ),
+    (
+        "link-heavy body",
+        "Have a look",
+        '<p><a href="https://example.com/a">Our brand new platform tour</a> and '
+        '<a href="https://example.com/b">pricing page</a></p>',
+        "green",
+        ["link_ratio"],
+    ),
+    (
+        "shortener",
+        "Our case study",
+        CLEAN_BODY + '<p>Read it: <a href="https://bit.ly/3abc">https://bit.ly/3abc</a></p>',
+        "amber",
+        ["shortener"],
+    ),
+    (
+        "bare shortener url in text",
+        "Our case study",
+        CLEAN_BODY + "<p>Read it at tinyurl.com/x or https://tinyurl.com/abc today.</p>",
+        "amber",
+        ["shortener"],
+    ),
     ("exclamation runs", "Great news!!", CLEAN_BODY + "<p>See you soon!!!</p>", "green", ["exclamations"]),
     ("all caps subject", "IMPORTANT UPDATE FOR YOUR TEAM", CLEAN_BODY, "green", ["caps_subject"]),
-    ("spam vocabulary", "Act now: free trial, guaranteed results",
-     CLEAN_BODY + "<p>Click here to claim your prize. 100% risk-free!</p>",
-     "red", ["spam_words"]),
-    ("the full spam package", "FREE MONEY!!! ACT NOW",
-     '<p><img src="https://example.com/banner.png"/><a href="http://bit.ly/win">Click here</a> '
-     "$$$ winner €1,000</p>", "red",
-     ["caps_subject", "spam_words", "exclamations", "link_ratio", "shortener", "image_only", "money"]),
-    ("urgent price list", "Urgent: lowest price",
-     CLEAN_BODY + "<p>Only $499, then $399, then 299 EUR.</p>", "amber", ["spam_words", "money"]),
+    (
+        "spam vocabulary",
+        "Act now: free trial, guaranteed results",
+        CLEAN_BODY + "<p>Click here to claim your prize. 100% risk-free!</p>",
+        "red",
+        ["spam_words"],
+    ),
+    (
+        "the full spam package",
+        "FREE MONEY!!! ACT NOW",
+        '<p><img src="https://example.com/banner.png"/><a href="http://bit.ly/win">Click here</a> '
+        "$$$ winner €1,000</p>",
+        "red",
+        ["caps_subject", "spam_words", "exclamations", "link_ratio", "shortener", "image_only", "money"],
+    ),
+    (
+        "urgent price list",
+        "Urgent: lowest price",
+        CLEAN_BODY + "<p>Only $499, then $399, then 299 EUR.</p>",
+        "amber",
+        ["spam_words", "money"],
+    ),
 ]
 
 
 class TestSpamScore(unittest.TestCase):
-
     def test_doctests(self):
         self.assertEqual(doctest.testmod(spam).failed, 0)
 
@@ -93,9 +146,10 @@ class TestSpamScore(unittest.TestCase):
 
     def test_score_is_capped(self):
         subject = "FREE CASH WINNER!!! ACT NOW $$$ 100% GUARANTEED"
-        body = "".join(
-            '<a href="https://bit.ly/%s">Click here $%s</a>' % (n, n) for n in range(10)
-        ) + '<img src="https://example.com/x.png"/>'
+        body = (
+            "".join('<a href="https://bit.ly/%s">Click here $%s</a>' % (n, n) for n in range(10))
+            + '<img src="https://example.com/x.png"/>'
+        )
         self.assertEqual(spam.score(subject, body).score, 100)
 
     def test_missing_values(self):
@@ -141,10 +195,20 @@ class TestSpamScore(unittest.TestCase):
         self.assertEqual(spam.score("Hello", body).reasons, ())
 
     def test_reason_messages(self):
-        self.assertEqual(set(spam.REASON_MESSAGES), {
-            "empty_subject", "caps_subject", "spam_words", "exclamations", "link_ratio",
-            "too_many_links", "shortener", "image_only", "money",
-        })
+        self.assertEqual(
+            set(spam.REASON_MESSAGES),
+            {
+                "empty_subject",
+                "caps_subject",
+                "spam_words",
+                "exclamations",
+                "link_ratio",
+                "too_many_links",
+                "shortener",
+                "image_only",
+                "money",
+            },
+        )
         result = spam.score("", '<p>A <a href="https://bit.ly/a">b</a> <a href="https://t.co/b">c</a></p>')
         messages = [str(reason) for reason in result.reasons]
         self.assertIn("Link shorteners hide the destination: bit.ly, t.co.", messages)
@@ -160,8 +224,15 @@ class TestSpamScore(unittest.TestCase):
         self.assertIs(spam.worst(scores), scores[1])
 
     def test_malformed_html_does_not_raise(self):
-        for body in ("<p>unclosed <a href='https://x.com'>link", "</a></p><<>>", "<a href=>x</a>",
-                     "<img>", "&bogus; &#xZZ; text", "{{ unclosed", "{% if %}"):
+        for body in (
+            "<p>unclosed <a href='https://x.com'>link",
+            "</a></p><<>>",
+            "<a href=>x</a>",
+            "<img>",
+            "&bogus; &#xZZ; text",
+            "{{ unclosed",
+            "{% if %}",
+        ):
             with self.subTest(body):
                 result = spam.score("Hello", body)
                 self.assertIn(result.band, ("green", "amber", "red"))
@@ -181,7 +252,7 @@ class TestLinearTime(unittest.TestCase):
     SIZE = render.MAX_TEMPLATE_SIZE
 
     def assertScoresFast(self, text, valid_template=True):
-        text = text[:self.SIZE]
+        text = text[: self.SIZE]
         if valid_template:
             render.validate(text)  # a body a rep can save
         with cpu_bound(self, 1.0):
@@ -224,6 +295,7 @@ class TestLinearTime(unittest.TestCase):
                 spam.score("Hello", body)
                 times.append(time.thread_time() - started)
             return min(times)
+
         self.assertLess(cpu(self.repeat("<a>x")), 3 * cpu(self.repeat("<b>x")))
 
 
@@ -247,7 +319,8 @@ _FORMER_PLACEHOLDER = re.compile(r"\{\{.*?\}\}|\{%.*?%\}|\{#.*?#\}", re.DOTALL)
 _FORMER_CURRENCY = r"(?:[$€£¥₹]|\b(?:USD|EUR|GBP|dollars?|euros?|bucks)\b)"
 _FORMER_AMOUNT = r"\d[\d.,]*\d|\d"
 _FORMER_MONEY = re.compile(
-    rf"{_FORMER_CURRENCY}\s?(?:{_FORMER_AMOUNT})|(?:{_FORMER_AMOUNT})\s?{_FORMER_CURRENCY}", re.IGNORECASE)
+    rf"{_FORMER_CURRENCY}\s?(?:{_FORMER_AMOUNT})|(?:{_FORMER_AMOUNT})\s?{_FORMER_CURRENCY}", re.IGNORECASE
+)
 
 if given is not None:
 
@@ -255,30 +328,81 @@ if given is not None:
         """The linear versions find what the former regular expressions found."""
 
         @settings(max_examples=500, deadline=None)
-        @given(st.lists(st.sampled_from(["1", "2", ",", ".", " ", "\n", "$", "€", "USD", "usd", "dollars",
-                                         "dollar", "EUR", "euro", "bucks", "a", "x", "9"]), max_size=14).map("".join))
+        @given(
+            st.lists(
+                st.sampled_from(
+                    [
+                        "1",
+                        "2",
+                        ",",
+                        ".",
+                        " ",
+                        "\n",
+                        "$",
+                        "€",
+                        "USD",
+                        "usd",
+                        "dollars",
+                        "dollar",
+                        "EUR",
+                        "euro",
+                        "bucks",
+                        "a",
+                        "x",
+                        "9",
+                    ]
+                ),
+                max_size=14,
+            ).map("".join)
+        )
         def test_money(self, text):
             self.assertEqual(list(spam._money(text)), [match.group() for match in _FORMER_MONEY.finditer(text)])
 
         @settings(max_examples=500, deadline=None)
-        @given(st.lists(st.sampled_from(["{", "}", "%", "#", "{{", "}}", "{%", "%}", "{#", "#}", "x", " ", "\n"]),
-                        max_size=16).map("".join))
+        @given(
+            st.lists(
+                st.sampled_from(["{", "}", "%", "#", "{{", "}}", "{%", "%}", "{#", "#}", "x", " ", "\n"]), max_size=16
+            ).map("".join)
+        )
         def test_placeholders(self, text):
             self.assertEqual(spam.strip_placeholders(text), _FORMER_PLACEHOLDER.sub(" ", text))
 
         @settings(max_examples=300, deadline=None)
-        @given(st.lists(st.sampled_from([
-            "<p>", "</p>", "<b>", "</b>", "<br/>", '<a href="https://x.example.com/a">', '<a href="#top">',
-            "</a>", '<img src="https://x.example.com/i.png"/>', "&amp;", "&lt;", "free", "word ", "Click here",
-            "$5", "!!", "<style>p{}</style>",
-        ]), max_size=20).map("".join))
+        @given(
+            st.lists(
+                st.sampled_from(
+                    [
+                        "<p>",
+                        "</p>",
+                        "<b>",
+                        "</b>",
+                        "<br/>",
+                        '<a href="https://x.example.com/a">',
+                        '<a href="#top">',
+                        "</a>",
+                        '<img src="https://x.example.com/i.png"/>',
+                        "&amp;",
+                        "&lt;",
+                        "free",
+                        "word ",
+                        "Click here",
+                        "$5",
+                        "!!",
+                        "<style>p{}</style>",
+                    ]
+                ),
+                max_size=20,
+            ).map("".join)
+        )
         def test_well_formed_html_is_read_as_before(self, html):
             """On sanitized HTML (every "<" opens a tag, no comments), taming
             changes nothing that is read.  (A comment inside a link used to
             split its text into two link words, "free<!-- -->free".)"""
+
             def read(parser_input):
                 parser = spam._BodyParser()
                 parser.feed(parser_input)
                 parser.close()
                 return "".join(parser._parts).split(), parser.links, parser.images, parser.link_words
+
             self.assertEqual(read(spam._tame(html)), read(html))

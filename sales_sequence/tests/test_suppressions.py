@@ -50,10 +50,18 @@ class TestSuppressions(SalesSequenceCase):
 
         enrollment = self._start(self.john)
         trace = enrollment.trace_ids
-        raw = BOUNCE_EMAIL.format(
-            to="bounce.test@test.mycompany.com", token=trace.id, recipient=enrollment.email,
-            original_msg_id=trace.message_id, original_from=self.user_rep.email, original_subject=trace.mail_subject,
-        ).replace("Status: 5.1.1", "Status: 5.2.2").replace("No such user here", "Mailbox full")
+        raw = (
+            BOUNCE_EMAIL.format(
+                to="bounce.test@test.mycompany.com",
+                token=trace.id,
+                recipient=enrollment.email,
+                original_msg_id=trace.message_id,
+                original_from=self.user_rep.email,
+                original_subject=trace.mail_subject,
+            )
+            .replace("Status: 5.1.1", "Status: 5.2.2")
+            .replace("No such user here", "Mailbox full")
+        )
         self.env["mail.thread"].sudo().message_process(None, raw)
         self.assertExited(enrollment, "bounce")
         self.assertFalse(self._entry("john@smith.example.com"))
@@ -68,8 +76,11 @@ class TestSuppressions(SalesSequenceCase):
         self.assertTrue(entry.suppressed_at)
         self.flush_tracking()  # a later transaction: what is written now is tracked
         # remove it with Odoo's dialog (a reason), as the manager
-        wizard = self.env["mail.blacklist.remove"].with_user(self.user_manager).create(
-            {"email": entry.email, "reason": "Asked us on the phone to stay in touch"})
+        wizard = (
+            self.env["mail.blacklist.remove"]
+            .with_user(self.user_manager)
+            .create({"email": entry.email, "reason": "Asked us on the phone to stay in touch"})
+        )
         wizard.action_unblacklist_apply()
         self.flush_tracking()
         self.assertFalse(entry.active)
@@ -108,21 +119,36 @@ class TestSuppressions(SalesSequenceCase):
             "removed@example.com,Added by hand,2026-02-20 09:00:00\n"
             "gone@example.com,Added by hand,2026-02-21 09:00:00\n"
         )
-        importer = self.env["base_import.import"].with_user(self.user_manager).create({
-            "res_model": "mail.blacklist", "file": csv.encode(), "file_type": "text/csv", "file_name": "list.csv",
-        })
-        options = {"quoting": '"', "separator": ",", "has_headers": True,
-                   "date_format": "%Y-%m-%d", "datetime_format": "%Y-%m-%d %H:%M:%S"}
+        importer = (
+            self.env["base_import.import"]
+            .with_user(self.user_manager)
+            .create(
+                {
+                    "res_model": "mail.blacklist",
+                    "file": csv.encode(),
+                    "file_type": "text/csv",
+                    "file_name": "list.csv",
+                }
+            )
+        )
+        options = {
+            "quoting": '"',
+            "separator": ",",
+            "has_headers": True,
+            "date_format": "%Y-%m-%d",
+            "datetime_format": "%Y-%m-%d %H:%M:%S",
+        }
         preview = importer.parse_preview(options)
         self.assertEqual(preview["matches"], {0: ["email"], 1: ["suppression_reason"], 2: ["suppressed_at"]})
         result = importer.execute_import(
-            ["email", "suppression_reason", "suppressed_at"], ["Email", "Reason", "Suppressed Since"], options,
+            ["email", "suppression_reason", "suppressed_at"],
+            ["Email", "Reason", "Suppressed Since"],
+            options,
         )
         self.assertFalse(result["messages"])
         bounced = self._entry("bounced.once@example.com")
         # dates are read in the importing user's timezone (Brussels, UTC+1)
-        self.assertEqual((bounced.suppression_reason, bounced.suppressed_at),
-                         ("bounced", datetime(2026, 1, 15, 9, 0)))
+        self.assertEqual((bounced.suppression_reason, bounced.suppressed_at), ("bounced", datetime(2026, 1, 15, 9, 0)))
         self.assertEqual(self._entry("complainer@example.com").suppression_reason, "complaint")
         removed = self._entry("removed@example.com")
         self.assertTrue(removed.active)

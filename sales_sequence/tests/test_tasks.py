@@ -14,7 +14,6 @@ from .common import MONDAY_9AM, SalesSequenceCase
 
 @tagged("post_install", "-at_install")
 class TestTasks(SalesSequenceCase):
-
     def _activities(self, steps, records=None):
         sequence = self._create_sequence(steps)
         enrollments = sequence.enroll(records or self.jane, start_at=MONDAY_9AM, user=self.user_rep)["enrolled"]
@@ -22,23 +21,28 @@ class TestTasks(SalesSequenceCase):
         return enrollments.trace_ids.sorted("id").activity_id
 
     def test_deadline_is_the_firing_day_plus_due_days(self):
-        today, later = self._activities([
-            self._task("task", wait_for_completion=False),
-            self._task("task", due_days=3, wait_for_completion=False),
-        ])
+        today, later = self._activities(
+            [
+                self._task("task", wait_for_completion=False),
+                self._task("task", due_days=3, wait_for_completion=False),
+            ]
+        )
         self.assertEqual(today.date_deadline, date(2026, 3, 2))
         self.assertEqual(later.date_deadline, date(2026, 3, 5), "Monday + 3 days")
 
     def test_priority_goes_to_the_task_and_orders_the_queue(self):
-        normal, urgent = self._activities([
-            self._task("task", activity_summary="Normal", wait_for_completion=False),
-            self._task("call", activity_summary="Urgent", task_priority="2", wait_for_completion=False),
-        ])
+        normal, urgent = self._activities(
+            [
+                self._task("task", activity_summary="Normal", wait_for_completion=False),
+                self._task("call", activity_summary="Urgent", task_priority="2", wait_for_completion=False),
+            ]
+        )
         self.assertEqual((normal.sales_sequence_priority, urgent.sales_sequence_priority), ("0", "2"))
         view = self.env.ref("sales_sequence.mail_activity_view_kanban_sales_sequence")
         self.assertIn("sales_sequence_priority desc", view.arch)
         queue = self.env["mail.activity"].search(
-            [("id", "in", (normal | urgent).ids)], order="date_deadline, sales_sequence_priority desc, id")
+            [("id", "in", (normal | urgent).ids)], order="date_deadline, sales_sequence_priority desc, id"
+        )
         self.assertEqual(queue, urgent | normal)
 
     def test_five_linkedin_actions_with_suggested_copy(self):
@@ -58,11 +62,17 @@ class TestTasks(SalesSequenceCase):
                 self.assertEqual(step.linkedin_copy, "My own words, {{ first_name }}", "the rep's copy stays")
 
     def test_linkedin_task_carries_the_rendered_copy(self):
-        (linkedin,) = self._activities([self._task(
-            "linkedin", linkedin_action="inmail", wait_for_completion=False,
-            linkedin_copy="Hi {{ first_name }}, a question about {{ company }}.",
-            activity_note="<p>Check their last post first.</p>",
-        )])
+        (linkedin,) = self._activities(
+            [
+                self._task(
+                    "linkedin",
+                    linkedin_action="inmail",
+                    wait_for_completion=False,
+                    linkedin_copy="Hi {{ first_name }}, a question about {{ company }}.",
+                    activity_note="<p>Check their last post first.</p>",
+                )
+            ]
+        )
         self.assertEqual(linkedin.summary, "LinkedIn: Send InMail")
         self.assertIn("Suggested copy", linkedin.note)
         self.assertIn("Hi Jane, a question about Acme Corp.", linkedin.note)

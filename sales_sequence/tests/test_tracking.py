@@ -7,15 +7,14 @@ from odoo.tests import HttpCase, tagged
 from .common import MONDAY_9AM, SalesSequenceCase
 
 BODY = (
-    "<p>Hi {{ first_name }}, see <a href=\"https://www.example.com/pricing\">our pricing</a>"
-    " or <a href=\"mailto:sales@example.com\">write to us</a>.</p>"
+    '<p>Hi {{ first_name }}, see <a href="https://www.example.com/pricing">our pricing</a>'
+    ' or <a href="mailto:sales@example.com">write to us</a>.</p>'
 )
 EARLIER = datetime(2026, 3, 2, 10, 0)
 
 
 @tagged("post_install", "-at_install")
 class TestTracking(SalesSequenceCase, HttpCase):
-
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
@@ -42,12 +41,16 @@ class TestTracking(SalesSequenceCase, HttpCase):
         token = self.enrollment._tracking_token(step.id)
         self.assertEqual(self.pixel_url, "/sales_sequence/o/%s/%s/%s.gif" % (self.enrollment.id, step.id, token))
         code = re.match(r"/r/(\w+)/ss/", self.click_url).group(1)
-        self.assertEqual(self.click_url, "/r/%s/ss/%s/%s/%s" % (
-            code, self.enrollment.id, step.id, self.enrollment._tracking_token(step.id, code)))
+        self.assertEqual(
+            self.click_url,
+            "/r/%s/ss/%s/%s/%s" % (code, self.enrollment.id, step.id, self.enrollment._tracking_token(step.id, code)),
+        )
         link = self.env["sales.sequence.link"].search([("code", "=", code)])
         self.assertEqual((link.url, link.label), ("https://www.example.com/pricing", "our pricing"))
-        self.assertFalse(self.env["link.tracker"].search([("url", "like", "www.example.com")]),
-                         "no public redirect (/r/<code>) for a URL a rep wrote")
+        self.assertFalse(
+            self.env["link.tracker"].search([("url", "like", "www.example.com")]),
+            "no public redirect (/r/<code>) for a URL a rep wrote",
+        )
         self.assertIn('href="mailto:sales@example.com"', self.body)
         self.assertIn('href="%s"' % self.enrollment._unsubscribe_url(), self.body, "unsubscribe stays untracked")
         self.assertNotIn("/mail/track/", self.body)
@@ -59,8 +62,9 @@ class TestTracking(SalesSequenceCase, HttpCase):
         self.assertIn("/ss/%s/" % self.other.id, other_body)
 
     def test_tracking_can_be_turned_off(self):
-        sequence = self._create_sequence([self._email(body=BODY)], name="Untracked",
-                                         track_opens=False, track_clicks=False)
+        sequence = self._create_sequence(
+            [self._email(body=BODY)], name="Untracked", track_opens=False, track_clicks=False
+        )
         enrollment = sequence.enroll(self.jane | self.john, start_at=MONDAY_9AM, user=self.user_rep)["enrolled"]
         self._run(MONDAY_9AM)
         body = enrollment.trace_ids.mail_mail_id.mapped("body_html")
@@ -145,13 +149,15 @@ class TestTrackingPerformance(SalesSequenceCase):
     cold caches; 31 for 40 emails whose links exist)."""
 
     def _batch(self, size):
-        body = ("<p>{{ company }} <a href=\"https://www.example.com/a\">A</a>"
-                " <a href=\"https://www.example.com/b\">B</a></p>")
-        sequence = self._create_sequence([self._email(body=body), self._task("call", delay_days=1)],
-                                         name="Tracked %s" % size)
-        partners = self.env["res.partner"].create([
-            {"name": "Contact %s-%s" % (size, i), "email": "t%s.%s@example.com" % (size, i)} for i in range(size)
-        ])
+        body = (
+            '<p>{{ company }} <a href="https://www.example.com/a">A</a> <a href="https://www.example.com/b">B</a></p>'
+        )
+        sequence = self._create_sequence(
+            [self._email(body=body), self._task("call", delay_days=1)], name="Tracked %s" % size
+        )
+        partners = self.env["res.partner"].create(
+            [{"name": "Contact %s-%s" % (size, i), "email": "t%s.%s@example.com" % (size, i)} for i in range(size)]
+        )
         sequence.enroll(partners, start_at=MONDAY_9AM, user=self.user_rep)
         self.env.flush_all()
         self.env.invalidate_all()

@@ -36,13 +36,17 @@ TOUR_TIMEOUT = 300  # seconds: the machines running the suite can be slow and sh
 
 def _release_tour(browser, name):
     """Tell the tour's screenshot step that it may go on."""
-    browser._websocket_send("Runtime.evaluate", params={
-        "expression": "document.body.dataset.salesSequenceScreenshot = %s" % json.dumps(name),
-    })
+    browser._websocket_send(
+        "Runtime.evaluate",
+        params={
+            "expression": "document.body.dataset.salesSequenceScreenshot = %s" % json.dumps(name),
+        },
+    )
 
 
 def _take_screenshot(browser, name):
     """Capture the viewport as ``<SCREENSHOT_DIR>/<name>.png``, then release the tour."""
+
     def save(future):
         try:
             data = future.result(timeout=0)["data"]
@@ -62,11 +66,11 @@ def _take_screenshot(browser, name):
 _original_handle_console = ChromeBrowser._handle_console
 
 
-def _handle_console(browser, type, args=None, stackTrace=None, **kw):  # noqa: A002 - CDP's name
+def _handle_console(browser, type, args=None, stackTrace=None, **kw):  # noqa: A002 - CDP's name  # pylint: disable=redefined-builtin
     """The browser's console handler, plus the tours' screenshot requests."""
     first = args[0].get("value") if args else None
     if type == "log" and isinstance(first, str) and first.startswith(SCREENSHOT_SIGNAL):
-        name = first[len(SCREENSHOT_SIGNAL):]
+        name = first[len(SCREENSHOT_SIGNAL) :]
         if SCREENSHOT_DIR:
             _take_screenshot(browser, name)
         else:
@@ -83,40 +87,73 @@ class TestSalesSequenceUi(HttpCase):
     def setUpClass(cls):
         super().setUpClass()
         cls.manager = new_test_user(
-            cls.env, login="ss_tour_manager", name="Morgan Manager",
-            email="morgan.manager@example.com", tz="Europe/Brussels",
+            cls.env,
+            login="ss_tour_manager",
+            name="Morgan Manager",
+            email="morgan.manager@example.com",
+            tz="Europe/Brussels",
             groups="base.group_user,sales_team.group_sale_manager",
         )
         cls.rep = new_test_user(
-            cls.env, login="ss_tour_rep", name="Rachel Rep",
-            email="rachel.rep@example.com", tz="Europe/Brussels",
+            cls.env,
+            login="ss_tour_rep",
+            name="Rachel Rep",
+            email="rachel.rep@example.com",
+            tz="Europe/Brussels",
             groups="base.group_user,sales_team.group_sale_salesman",
         )
         # the rep belongs to the team that owns the sequence (reps see their teams' sequences)
         cls.team = cls.env.ref("sales_team.team_sales_department")
         cls.env["crm.team.member"].create({"crm_team_id": cls.team.id, "user_id": cls.rep.id})
         company = cls.env["res.partner"].create({"name": "Northwind Traders", "is_company": True})
-        cls.contact = cls.env["res.partner"].create({
-            "name": "Nora Northwind", "email": "nora@northwind.example.com",
-            "parent_id": company.id, "function": "Head of Operations",
-        })
-        cls.lead = cls.env["crm.lead"].create({
-            "name": "Northwind: 40 seats", "type": "opportunity",
-            "partner_id": cls.contact.id, "user_id": cls.rep.id, "team_id": cls.team.id,
-            "expected_revenue": 24000,
-        })
-        cls.follow_up = cls.env["sales.sequence"].create({
-            "name": "Demo Request Follow-up",
-            "user_id": cls.manager.id,
-            "team_id": cls.team.id,
-            "tz": "Europe/Brussels",
-            "step_ids": [
-                (0, 0, {"sequence": 1, "step_type": "email", "subject": "Following up, {{ first_name }}",
-                        "body_html": "<p>Hi {{ first_name | default('there') }},</p>"}),
-                (0, 0, {"sequence": 2, "step_type": "call", "delay_business_days": 2,
-                        "activity_summary": "Call {{ full_name }}"}),
-            ],
-        })
+        cls.contact = cls.env["res.partner"].create(
+            {
+                "name": "Nora Northwind",
+                "email": "nora@northwind.example.com",
+                "parent_id": company.id,
+                "function": "Head of Operations",
+            }
+        )
+        cls.lead = cls.env["crm.lead"].create(
+            {
+                "name": "Northwind: 40 seats",
+                "type": "opportunity",
+                "partner_id": cls.contact.id,
+                "user_id": cls.rep.id,
+                "team_id": cls.team.id,
+                "expected_revenue": 24000,
+            }
+        )
+        cls.follow_up = cls.env["sales.sequence"].create(
+            {
+                "name": "Demo Request Follow-up",
+                "user_id": cls.manager.id,
+                "team_id": cls.team.id,
+                "tz": "Europe/Brussels",
+                "step_ids": [
+                    (
+                        0,
+                        0,
+                        {
+                            "sequence": 1,
+                            "step_type": "email",
+                            "subject": "Following up, {{ first_name }}",
+                            "body_html": "<p>Hi {{ first_name | default('there') }},</p>",
+                        },
+                    ),
+                    (
+                        0,
+                        0,
+                        {
+                            "sequence": 2,
+                            "step_type": "call",
+                            "delay_business_days": 2,
+                            "activity_summary": "Call {{ full_name }}",
+                        },
+                    ),
+                ],
+            }
+        )
         cls.follow_up.action_activate()
 
     def start_tour(self, url_path, tour_name, **kwargs):
@@ -164,31 +201,83 @@ class TestSalesSequenceUi(HttpCase):
         """(c) A rep writes a manual email from its draft (the reply to it exits
         the enrollment), logs a call from the queue and one from the chatter."""
         self.contact.phone = "+32 2 555 01 23"
-        carl = self.env["res.partner"].create({
-            "name": "Carl Caller", "email": "carl@caller.example.com", "phone": "+32 2 555 99 00",
-            "user_id": self.rep.id,
-        })
-        writing = self.env["sales.sequence"].create({
-            "name": "Tour Writing", "user_id": self.manager.id, "team_id": self.team.id, "tz": "Europe/Brussels",
-            "window_start": 0.0, "window_end": 24.0, "weekdays_only": False,
-            "step_ids": [
-                (0, 0, {"sequence": 1, "step_type": "manual_email", "activity_summary": "Write to {{ first_name }}",
-                        "subject": "Following up, {{ first_name }}",
-                        "body_html": "<p>Hi {{ first_name }}, any news from {{ company }}?</p>"}),
-                (0, 0, {"sequence": 2, "step_type": "email", "delay_days": 3, "subject": "Still there?",
-                        "body_html": "<p>Hi {{ first_name }}</p>"}),
-            ],
-        })
-        calls = self.env["sales.sequence"].create({
-            "name": "Tour Calls", "user_id": self.manager.id, "team_id": self.team.id, "tz": "Europe/Brussels",
-            "window_start": 0.0, "window_end": 24.0, "weekdays_only": False,
-            "step_ids": [
-                (0, 0, {"sequence": 1, "step_type": "call", "activity_summary": "Call {{ full_name }}",
-                        "call_script": "Ask about the budget"}),
-                (0, 0, {"sequence": 2, "step_type": "email", "delay_days": 3, "subject": "After our call",
-                        "body_html": "<p>Hi {{ first_name }}</p>"}),
-            ],
-        })
+        carl = self.env["res.partner"].create(
+            {
+                "name": "Carl Caller",
+                "email": "carl@caller.example.com",
+                "phone": "+32 2 555 99 00",
+                "user_id": self.rep.id,
+            }
+        )
+        writing = self.env["sales.sequence"].create(
+            {
+                "name": "Tour Writing",
+                "user_id": self.manager.id,
+                "team_id": self.team.id,
+                "tz": "Europe/Brussels",
+                "window_start": 0.0,
+                "window_end": 24.0,
+                "weekdays_only": False,
+                "step_ids": [
+                    (
+                        0,
+                        0,
+                        {
+                            "sequence": 1,
+                            "step_type": "manual_email",
+                            "activity_summary": "Write to {{ first_name }}",
+                            "subject": "Following up, {{ first_name }}",
+                            "body_html": "<p>Hi {{ first_name }}, any news from {{ company }}?</p>",
+                        },
+                    ),
+                    (
+                        0,
+                        0,
+                        {
+                            "sequence": 2,
+                            "step_type": "email",
+                            "delay_days": 3,
+                            "subject": "Still there?",
+                            "body_html": "<p>Hi {{ first_name }}</p>",
+                        },
+                    ),
+                ],
+            }
+        )
+        calls = self.env["sales.sequence"].create(
+            {
+                "name": "Tour Calls",
+                "user_id": self.manager.id,
+                "team_id": self.team.id,
+                "tz": "Europe/Brussels",
+                "window_start": 0.0,
+                "window_end": 24.0,
+                "weekdays_only": False,
+                "step_ids": [
+                    (
+                        0,
+                        0,
+                        {
+                            "sequence": 1,
+                            "step_type": "call",
+                            "activity_summary": "Call {{ full_name }}",
+                            "call_script": "Ask about the budget",
+                        },
+                    ),
+                    (
+                        0,
+                        0,
+                        {
+                            "sequence": 2,
+                            "step_type": "email",
+                            "delay_days": 3,
+                            "subject": "After our call",
+                            "body_html": "<p>Hi {{ first_name }}</p>",
+                        },
+                    ),
+                ],
+            }
+        )
         (writing | calls).action_activate()
         now = fields.Datetime.now()
         manual = writing.enroll(self.lead, user=self.rep, start_at=now)["enrolled"]
@@ -213,8 +302,10 @@ class TestSalesSequenceUi(HttpCase):
         self.assertEqual((on_lead.state, on_lead.step_id), ("active", calls.step_ids[1]))
         # Nora answers the manual email: the reply comes through the real gateway and exits
         raw = INCOMING_EMAIL.format(
-            email_from="Nora Northwind <nora@northwind.example.com>", to=self.rep.email,
-            subject="Re: Following up, Nora", msg_id="<nora-reply@northwind.example.com>",
+            email_from="Nora Northwind <nora@northwind.example.com>",
+            to=self.rep.email,
+            subject="Re: Following up, Nora",
+            msg_id="<nora-reply@northwind.example.com>",
             extra="In-Reply-To: %s\nReferences: %s\n" % (message.message_id, message.message_id),
             body="Thanks, let's talk on Monday.",
         )
@@ -241,12 +332,19 @@ class TestClickEverywhere(HttpCase):
     Sequences menus included, opens without an error, as an admin and as a
     salesman."""
 
-    CLICKBOT = ("odoo.loader.modules.get('@web/webclient/clickbot/clickbot_loader')"
-                ".startClickEverywhere('crm.crm_menu_root');")
+    CLICKBOT = (
+        "odoo.loader.modules.get('@web/webclient/clickbot/clickbot_loader').startClickEverywhere('crm.crm_menu_root');"
+    )
 
     def _click_everywhere(self, login):
-        self.browser_js("/odoo", self.CLICKBOT, "odoo.isReady === true", login=login,
-                        timeout=1200, success_signal="clickbot test succeeded")
+        self.browser_js(
+            "/odoo",
+            self.CLICKBOT,
+            "odoo.isReady === true",
+            login=login,
+            timeout=1200,
+            success_signal="clickbot test succeeded",
+        )
 
     def test_click_everywhere_as_admin(self):
         admin = self.env.ref("base.user_admin")
@@ -256,12 +354,19 @@ class TestClickEverywhere(HttpCase):
 
     def test_click_everywhere_as_salesman(self):
         salesman = new_test_user(
-            self.env, login="ss_click_salesman", name="Sam Salesman", email="sam.salesman@example.com",
-            groups="base.group_user,sales_team.group_sale_salesman", tz="Europe/Brussels",
+            self.env,
+            login="ss_click_salesman",
+            name="Sam Salesman",
+            email="sam.salesman@example.com",
+            groups="base.group_user,sales_team.group_sale_salesman",
+            tz="Europe/Brussels",
         )
         if "tour_enabled" in salesman._fields:
             salesman.tour_enabled = False
-        self.env["crm.team.member"].create({
-            "crm_team_id": self.env.ref("sales_team.team_sales_department").id, "user_id": salesman.id,
-        })
+        self.env["crm.team.member"].create(
+            {
+                "crm_team_id": self.env.ref("sales_team.team_sales_department").id,
+                "user_id": salesman.id,
+            }
+        )
         self._click_everywhere(salesman.login)

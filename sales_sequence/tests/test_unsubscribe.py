@@ -5,7 +5,6 @@ from .common import MONDAY_9AM, SalesSequenceCase
 
 @tagged("post_install", "-at_install")
 class TestUnsubscribe(SalesSequenceCase, HttpCase):
-
     @classmethod
     def setUpClass(cls):
         super().setUpClass()

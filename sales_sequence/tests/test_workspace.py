@@ -19,16 +19,26 @@ class TestWorkspace(SalesSequenceCase):
     def setUpClass(cls):
         super().setUpClass()
         cls.lead.phone = "+32 2 555 77 88"
-        cls.calls = cls._create_sequence([
-            cls._task("call", call_script="Ask {{ first_name }} about the budget",
-                      activity_summary="Call {{ full_name }}"),
-        ], name="Calls")
-        cls.writing = cls._create_sequence([
-            cls._task("manual_email", subject="Following up, {{ first_name }}",
-                      body_html="<p>Hi {{ first_name }}, any news from {{ company }}?</p>",
-                      activity_summary="Write to {{ first_name }}"),
-            cls._task("call", delay_days=1),
-        ], name="Writing")
+        cls.calls = cls._create_sequence(
+            [
+                cls._task(
+                    "call", call_script="Ask {{ first_name }} about the budget", activity_summary="Call {{ full_name }}"
+                ),
+            ],
+            name="Calls",
+        )
+        cls.writing = cls._create_sequence(
+            [
+                cls._task(
+                    "manual_email",
+                    subject="Following up, {{ first_name }}",
+                    body_html="<p>Hi {{ first_name }}, any news from {{ company }}?</p>",
+                    activity_summary="Write to {{ first_name }}",
+                ),
+                cls._task("call", delay_days=1),
+            ],
+            name="Writing",
+        )
 
     def _start(self, sequence, records, user=None, start_at=MONDAY_9AM):
         enrollments = sequence.enroll(records, start_at=start_at, user=user or self.user_rep)["enrolled"]
@@ -42,10 +52,17 @@ class TestWorkspace(SalesSequenceCase):
         self.assertEqual(action["domain"], "[('is_sales_sequence_task', '=', True)]")
         self.assertIn("'search_default_filter_mine': 1", action["context"])
         self.assertIn("'search_default_filter_due': 1", action["context"])
-        return self.env["mail.activity"].with_user(user).search([
-            ("is_sales_sequence_task", "=", True), ("user_id", "=", user.id),
-            ("date_deadline", "<=", fields.Date.today()),
-        ])
+        return (
+            self.env["mail.activity"]
+            .with_user(user)
+            .search(
+                [
+                    ("is_sales_sequence_task", "=", True),
+                    ("user_id", "=", user.id),
+                    ("date_deadline", "<=", fields.Date.today()),
+                ]
+            )
+        )
 
     # ------------------------------------------------------------------
     # The queue
@@ -56,8 +73,12 @@ class TestWorkspace(SalesSequenceCase):
         on_lead = self._start(self.calls, self.lead)
         overdue = self._start(self.writing, self.john, start_at=datetime(2026, 2, 26, 9, 0))
         self._start(self.calls, self.john, start_at=datetime(2026, 3, 4, 9, 0))  # due Wednesday: not yet
-        self.lead.activity_schedule("mail.mail_activity_data_todo", user_id=self.user_rep.id,
-                                    summary="Not from a sequence", date_deadline=date(2026, 3, 2))
+        self.lead.activity_schedule(
+            "mail.mail_activity_data_todo",
+            user_id=self.user_rep.id,
+            summary="Not from a sequence",
+            date_deadline=date(2026, 3, 2),
+        )
         tasks = self._my_tasks(self.user_rep)
         self.assertEqual(tasks, on_lead.trace_ids.activity_id | overdue.trace_ids.activity_id)
         call = on_lead.trace_ids.activity_id.with_user(self.user_rep)
@@ -76,7 +97,8 @@ class TestWorkspace(SalesSequenceCase):
     @freeze_time(MONDAY_10AM)
     def test_task_of_another_reps_enrollment_is_in_my_queue(self):
         sequence = self._create_sequence(
-            [self._task("call", assign_to="user", assign_user_id=self.user_rep.id)], name="Assigned",
+            [self._task("call", assign_to="user", assign_user_id=self.user_rep.id)],
+            name="Assigned",
         )
         enrollment = self._start(sequence, self.john, user=self.user_manager)
         self.assertFalse(enrollment.with_user(self.user_rep).has_access("read"), "the rep cannot read it")
@@ -116,7 +138,9 @@ class TestWorkspace(SalesSequenceCase):
         trace, activity = enrollment.trace_ids, enrollment.waiting_activity_id
         action = activity.with_user(self.user_rep).action_sales_sequence_write_email()
         self.assertEqual(action["res_model"], "mail.compose.message")
-        composer_form = Form(self.env["mail.compose.message"].with_user(self.user_rep).with_context(action["context"]))
+        composer_form = Form(
+            self.env["mail.compose.message"].with_user(self.user_rep).with_context(**action["context"])
+        )
         self.assertEqual(composer_form.subject, "Following up, Jane")
         self.assertIn("Hi Jane, any news from Acme Corp?", composer_form.body)
         self.assertIn(enrollment._unsubscribe_url(), composer_form.body, "the enrollment's own unsubscribe link")
@@ -148,4 +172,3 @@ class TestWorkspace(SalesSequenceCase):
             enrollment.waiting_activity_id.with_user(self.user_rep).action_sales_sequence_write_email()
         self.assertTrue(enrollment.waiting_activity_id.active)
         self.assertEqual(enrollment.trace_ids.state, "task")
-

@@ -5,6 +5,7 @@ True
 >>> pick_index([0, 3], 12345)
 1
 """
+
 import hashlib
 import math
 from dataclasses import dataclass, field
@@ -38,6 +39,7 @@ def pick_variant(variants, seed):
 # ----------------------------------------------------------------------
 # Auto-winner: two-proportion z-test
 # ----------------------------------------------------------------------
+
 
 @dataclass(frozen=True)
 class Decision:
@@ -106,13 +108,16 @@ def pick_winner(stats, confidence, min_sends):
         return Decision(None, "not_enough_sends", rates)
     alpha = (1 - confidence) / (len(stats) - 1)
     best = max(stats, key=lambda key: rates[key])
-    tests = {
-        key: two_proportion_z(*stats[best], *stats[key]) for key in stats if key != best
-    }
+    tests = {key: two_proportion_z(*stats[best], *stats[key]) for key in stats if key != best}
     runner_up = max(tests, key=lambda key: tests[key][1])
     z, p = tests[runner_up]
     significant = all(z_other > 0 and p_other < alpha for z_other, p_other in tests.values())
     return Decision(
-        best if significant else None, "winner" if significant else "not_significant",
-        rates, runner_up, z, p, alpha,
+        best if significant else None,
+        "winner" if significant else "not_significant",
+        rates,
+        runner_up,
+        z,
+        p,
+        alpha,
     )

@@ -10,6 +10,7 @@ datetime.date(2026, 3, 14)
 >>> cap_return_date(date(2099, 12, 31), date(2026, 3, 2), 60)
 datetime.date(2026, 5, 1)
 """
+
 import re
 from datetime import date, timedelta
 
@@ -21,29 +22,34 @@ AUTO_REPLY_SUBJECT = re.compile(
     re.IGNORECASE,
 )
 MONTHS = {
-    name: number for number, names in enumerate([
-        ("january", "jan", "janvier", "januar", "enero", "januari"),
-        ("february", "feb", "février", "fevrier", "februar", "febrero", "februari"),
-        ("march", "mar", "mars", "märz", "marzo", "maart"),
-        ("april", "apr", "avril", "abril"),
-        ("may", "mai", "mayo", "mei"),
-        ("june", "jun", "juin", "juni", "junio"),
-        ("july", "jul", "juillet", "juli", "julio"),
-        ("august", "aug", "août", "aout", "agosto", "augustus"),
-        ("september", "sep", "sept", "septembre", "septiembre"),
-        ("october", "oct", "octobre", "oktober", "octubre"),
-        ("november", "nov", "novembre", "noviembre"),
-        ("december", "dec", "décembre", "decembre", "dezember", "diciembre"),
-    ], start=1) for name in names
+    name: number
+    for number, names in enumerate(
+        [
+            ("january", "jan", "janvier", "januar", "enero", "januari"),
+            ("february", "feb", "février", "fevrier", "februar", "febrero", "februari"),
+            ("march", "mar", "mars", "märz", "marzo", "maart"),
+            ("april", "apr", "avril", "abril"),
+            ("may", "mai", "mayo", "mei"),
+            ("june", "jun", "juin", "juni", "junio"),
+            ("july", "jul", "juillet", "juli", "julio"),
+            ("august", "aug", "août", "aout", "agosto", "augustus"),
+            ("september", "sep", "sept", "septembre", "septiembre"),
+            ("october", "oct", "octobre", "oktober", "octubre"),
+            ("november", "nov", "novembre", "noviembre"),
+            ("december", "dec", "décembre", "decembre", "dezember", "diciembre"),
+        ],
+        start=1,
+    )
+    for name in names
 }
 _MONTH = r"(?P<month>%s)\.?" % "|".join(sorted(map(re.escape, MONTHS), key=len, reverse=True))
 _DAY = r"(?P<day>[0-3]?\d)(?:st|nd|rd|th|er|\.)?"
 _YEAR = r"(?:,?\s+(?P<year>20\d\d))?"
 DATE_PATTERNS = [
-    re.compile(r"(?P<year>20\d\d)-(?P<month>[01]?\d)-(?P<day>[0-3]?\d)"),               # 2026-03-14
+    re.compile(r"(?P<year>20\d\d)-(?P<month>[01]?\d)-(?P<day>[0-3]?\d)"),  # 2026-03-14
     re.compile(r"\b(?P<day>[0-3]?\d)[./](?P<month>[01]?\d)(?:[./](?P<year>20\d\d))?\b"),  # 14/03/2026
-    re.compile(r"\b%s\s+%s%s" % (_DAY, _MONTH, _YEAR), re.IGNORECASE),                  # 14 March 2026
-    re.compile(r"\b%s\s+%s\b%s" % (_MONTH, _DAY, _YEAR), re.IGNORECASE),                # March 14, 2026
+    re.compile(r"\b%s\s+%s%s" % (_DAY, _MONTH, _YEAR), re.IGNORECASE),  # 14 March 2026
+    re.compile(r"\b%s\s+%s\b%s" % (_MONTH, _DAY, _YEAR), re.IGNORECASE),  # March 14, 2026
 ]
 UNTIL_WORDS = re.compile(r"\b(until|till|through|jusqu|bis|hasta|fino|tot)", re.IGNORECASE)
 # a date counts as a return date only near words saying so

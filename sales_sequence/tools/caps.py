@@ -28,6 +28,7 @@ daily limit:
 >>> sender_allowance(50, date(2026, 3, 3), warmup)
 Allowance(limit=30, reason='warmup', day=2)
 """
+
 from collections import Counter, defaultdict
 from datetime import timedelta
 from typing import NamedTuple
@@ -48,6 +49,7 @@ DOMAIN = "domain_cap"
 class Deferral(NamedTuple):
     """An email that may not go now: the earliest moment it may (naive UTC),
     the cap that holds it (a reason code above) and that cap's value."""
+
     until: object
     reason: str
     limit: int
@@ -56,6 +58,7 @@ class Deferral(NamedTuple):
 class Warmup(NamedTuple):
     """A sender's warm-up: ``start`` emails on ``started_on`` (a date), then
     ``increment`` more each day."""
+
     start: int
     increment: int
     started_on: object
@@ -65,6 +68,7 @@ class Allowance(NamedTuple):
     """What a sender may send today: ``limit`` emails (0: no limit), set by
     ``reason`` (``warmup`` or ``sender_daily_limit``; None without limit),
     on day ``day`` of the warm-up (0 without warm-up)."""
+
     limit: int
     reason: object
     day: int
@@ -129,9 +133,21 @@ class SendQuota:
     :param tomorrow: naive UTC start of the next day (for the domain cap)
     """
 
-    def __init__(self, now, sent_today=None, next_day=None, throttle_last_sent=None,
-                 hourly_cap=0, last_hour=(), domain_cap=0, domain_sent_today=None, tomorrow=None,
-                 allowances=None, per_minute=None, sent_this_minute=None):
+    def __init__(
+        self,
+        now,
+        sent_today=None,
+        next_day=None,
+        throttle_last_sent=None,
+        hourly_cap=0,
+        last_hour=(),
+        domain_cap=0,
+        domain_sent_today=None,
+        tomorrow=None,
+        allowances=None,
+        per_minute=None,
+        sent_this_minute=None,
+    ):
         self.now = now
         self.sent_today = Counter(sent_today or {})
         self.next_day = next_day or {}
@@ -155,12 +171,16 @@ class SendQuota:
         takes no share of anything; an email only paced (throttle, the
         mailbox's per-minute limit) books its later slot, so that the next
         email of the sender queues behind it."""
-        held = [deferral for deferral in (
-            self._sequence_daily(sender, daily_limit),
-            self._sender_daily(sender),
-            self._domain(domain),
-            self._hourly(),
-        ) if deferral]
+        held = [
+            deferral
+            for deferral in (
+                self._sequence_daily(sender, daily_limit),
+                self._sender_daily(sender),
+                self._domain(domain),
+                self._hourly(),
+            )
+            if deferral
+        ]
         if held:
             return max(held, key=lambda deferral: deferral.until)
         paced = self._pace(sender, throttle_seconds)

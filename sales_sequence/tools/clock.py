@@ -12,6 +12,7 @@ datetime.datetime(2026, 1, 13, 16, 0)
 >>> clock.next_opening(datetime(2026, 1, 10, 3, 0))           # Saturday 03:00
 datetime.datetime(2026, 1, 12, 9, 0)
 """
+
 from dataclasses import dataclass
 
 from . import schedule, workcal
@@ -34,12 +35,25 @@ class Clock:
         """When a step with these delays is due, counted from ``anchor``."""
         if self.calendar:
             return workcal.compute_due(
-                anchor, self.calendar, business_days=business_days, days=days, hours=hours, minutes=minutes,
-                window_start=self.window_start, window_end=self.window_end,
+                anchor,
+                self.calendar,
+                business_days=business_days,
+                days=days,
+                hours=hours,
+                minutes=minutes,
+                window_start=self.window_start,
+                window_end=self.window_end,
             )
         return schedule.compute_due(
-            anchor, self.tz, business_days=business_days, days=days, hours=hours, minutes=minutes,
-            window_start=self.window_start, window_end=self.window_end, weekdays_only=self.weekdays_only,
+            anchor,
+            self.tz,
+            business_days=business_days,
+            days=days,
+            hours=hours,
+            minutes=minutes,
+            window_start=self.window_start,
+            window_end=self.window_end,
+            weekdays_only=self.weekdays_only,
         )
 
     def next_opening(self, when):

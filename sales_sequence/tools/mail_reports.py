@@ -43,6 +43,7 @@ Bounces (:func:`delivery_statuses`, :func:`failed_recipients`)
 Addresses are lower-cased (as Odoo's ``email_normalize`` does); Message-IDs
 come as ``<...>``.
 """
+
 import email
 import email.policy
 import re
@@ -74,7 +75,7 @@ ABUSE_SUBJECT_RE = re.compile(
 )
 ADDRESS_RE = re.compile(r"[^@\s<>,;:\"()\[\]]+@[^@\s<>,;:\"()\[\]]+\.[^@\s<>,;:\"()\[\].]+")
 MESSAGE_ID_RE = re.compile(r"<[^<>\s]+>")
-MAX_PARTS = 200   # a report has a handful of parts: do not walk a hostile message's thousands
+MAX_PARTS = 200  # a report has a handful of parts: do not walk a hostile message's thousands
 
 
 class Complaint(NamedTuple):
@@ -83,6 +84,7 @@ class Complaint(NamedTuple):
     ``recipients`` the complained-about addresses (may be empty when the
     reporter redacts them: then the Message-ID is the only pointer);
     ``message_ids`` the original message's Message-IDs."""
+
     source: str
     feedback_type: str
     recipients: tuple
@@ -93,6 +95,7 @@ class DeliveryStatus(NamedTuple):
     """One recipient of a DSN: addresses (``""`` when missing), ``action``
     (``failed``, ``delayed``, ``delivered``, ``relayed``, ``expanded``, lower
     case) and ``status`` (``"5.1.1"``)."""
+
     final_recipient: str
     original_recipient: str
     action: str
@@ -130,8 +133,13 @@ def failed_recipients(message):
     falls back on the ``X-Failed-Recipients`` header (Exim, Gmail)."""
     statuses = delivery_statuses(message)
     if statuses:
-        found = [address for status in statuses if status.failed
-                 for address in (status.final_recipient, status.original_recipient) if address]
+        found = [
+            address
+            for status in statuses
+            if status.failed
+            for address in (status.final_recipient, status.original_recipient)
+            if address
+        ]
     else:
         found = _addresses(message.get_all("X-Failed-Recipients") or [])
     return tuple(dict.fromkeys(found))
@@ -153,9 +161,13 @@ def unknown_recipients(message):
     >>> unknown_recipients(dsn)
     ('gone@acme.com',)
     """
-    found = [address for status in delivery_statuses(message)
-             if status.failed and status.status.startswith("5.1.")
-             for address in (status.final_recipient, status.original_recipient) if address]
+    found = [
+        address
+        for status in delivery_statuses(message)
+        if status.failed and status.status.startswith("5.1.")
+        for address in (status.final_recipient, status.original_recipient)
+        if address
+    ]
     return tuple(dict.fromkeys(found))
 
 
@@ -163,24 +175,25 @@ def unknown_recipients(message):
 # Complaints
 # ---------------------------------------------------------------------------
 
+
 def _arf_complaint(parts, feedback):
     fields = next(iter(_field_blocks(feedback)), None) or {}
     feedback_type = (fields.get("feedback-type") or [""])[0].strip().lower()
     if feedback_type not in COMPLAINT_TYPES:
         return None
     # the original is the report's own part, not a message that wraps the report (a forwarded ARF)
-    report = next((part for part in parts if part.is_multipart()
-                   and any(child is feedback for child in part.get_payload())), None)
-    originals = _originals(report.get_payload() if report is not None else parts)
-    recipients = (
-        _addresses(fields.get("original-rcpt-to", []) + fields.get("removal-recipient", []))
-        or _original_recipients(originals)
+    report = next(
+        (part for part in parts if part.is_multipart() and any(child is feedback for child in part.get_payload())), None
     )
+    originals = _originals(report.get_payload() if report is not None else parts)
+    recipients = _addresses(
+        fields.get("original-rcpt-to", []) + fields.get("removal-recipient", [])
+    ) or _original_recipients(originals)
     return Complaint(ARF, feedback_type, recipients, _original_message_ids(originals))
 
 
 def _forwarded_complaint(message, parts):
-    originals = _originals(parts[1:])   # attached: not the message itself
+    originals = _originals(parts[1:])  # attached: not the message itself
     message_ids = _original_message_ids(originals)
     if not message_ids or not _says_abuse(message):
         return None
@@ -205,7 +218,7 @@ def _originals(parts):
         payload = part.get_payload()
         if isinstance(payload, list):
             originals.extend(item for item in payload[:1] if isinstance(item, email.message.Message))
-        else:   # text/rfc822-headers, or an encoded message/rfc822
+        else:  # text/rfc822-headers, or an encoded message/rfc822
             raw = part.get_payload(decode=True) or b""
             originals.append(BytesHeaderParser(policy=email.policy.default).parsebytes(raw))
     return originals
@@ -239,6 +252,7 @@ def _message_ids(value):
 # Bounces
 # ---------------------------------------------------------------------------
 
+
 def _is_recipient_block(fields):
     return "final-recipient" in fields or "original-recipient" in fields
 
@@ -246,6 +260,7 @@ def _is_recipient_block(fields):
 def _delivery_status(fields):
     def first(name):
         return (fields.get(name) or [""])[0].strip()
+
     return DeliveryStatus(
         final_recipient=_typed_address(first("final-recipient")),
         original_recipient=_typed_address(first("original-recipient")),
@@ -274,6 +289,7 @@ def _typed_address(value):
 # ---------------------------------------------------------------------------
 # Parts and fields
 # ---------------------------------------------------------------------------
+
 
 def _parts(message):
     """The message and its parts, depth first, at most MAX_PARTS."""
@@ -305,7 +321,7 @@ def _field_blocks(part):
 
 
 def _parse_blocks(raw):
-    text = raw.decode("utf-8", "replace").replace("\r\n", "\n")   # RFC 6533: UTF-8 fields
+    text = raw.decode("utf-8", "replace").replace("\r\n", "\n")  # RFC 6533: UTF-8 fields
     parser = HeaderParser(policy=email.policy.compat32)
     return [_fields(parser.parsestr(block)) for block in re.split(r"\n[ \t]*\n", text) if block.strip()]
 
@@ -324,7 +340,7 @@ def _addresses(values):
     found = []
     for value in values:
         if ";" in value and value.split(";", 1)[0].strip().lower() in ("rfc822", "utf-8"):
-            value = value.split(";", 1)[1]   # "rfc822; jane@acme.com" copied from DSN syntax
+            value = value.split(";", 1)[1]  # "rfc822; jane@acme.com" copied from DSN syntax
         for __, address in getaddresses([value]):
             address = address.strip().lower()
             if ADDRESS_RE.fullmatch(address):

@@ -127,8 +127,17 @@ from jinja2 import tests as jinja_tests
 from jinja2.sandbox import SecurityError
 
 from .sandbox import (
-    ALLOWED_FILTERS, ALLOWED_TESTS, CLOCK_EVERY, CURRENT_BUDGET, ENVIRONMENTS, ITERATE, MAX_OUTPUT_SIZE, PROBE,
-    TIME_LIMIT, Budget, LimitError,
+    ALLOWED_FILTERS,
+    ALLOWED_TESTS,
+    CLOCK_EVERY,
+    CURRENT_BUDGET,
+    ENVIRONMENTS,
+    ITERATE,
+    MAX_OUTPUT_SIZE,
+    PROBE,
+    TIME_LIMIT,
+    Budget,
+    LimitError,
 )
 
 __all__ = [
@@ -178,7 +187,7 @@ VARIABLE_ALIASES = {
 }
 KNOWN_VARIABLES = TEMPLATE_VARIABLES + tuple(VARIABLE_ALIASES)
 
-MAX_TEMPLATE_SIZE = 100_000     # characters of source (the other bounds: sandbox.py)
+MAX_TEMPLATE_SIZE = 100_000  # characters of source (the other bounds: sandbox.py)
 _REFUSED_TAGS = {
     nodes.Macro: "{% macro %}",
     nodes.CallBlock: "{% call %}",
@@ -190,7 +199,7 @@ _REFUSED_TAGS = {
     nodes.Import: "{% import %}",
     nodes.FromImport: "{% from ... import %}",
 }
-PLACEHOLDER = "‹%s›"            # how plain_title() shows a variable
+PLACEHOLDER = "‹%s›"  # how plain_title() shows a variable
 
 VARIABLE_HELP = [
     ("{{ first_name }}", "Recipient first name"),
@@ -200,8 +209,10 @@ VARIABLE_HELP = [
     ("{{ title }}", "Recipient job position"),
     ("{{ city }}", "Recipient city"),
     ("{{ industry }}", "Recipient industry"),
-    ("{{ custom.x_field }}", "Any other recipient field, by technical name "
-                             "(empty when the field is unknown or not set)"),
+    (
+        "{{ custom.x_field }}",
+        "Any other recipient field, by technical name (empty when the field is unknown or not set)",
+    ),
     ("{{ sender.first_name }}", "Your first name"),
     ("{{ sender.last_name }}", "Your last name"),
     ("{{ sender.name }}", "Your full name"),
@@ -209,15 +220,17 @@ VARIABLE_HELP = [
     ("{{ sender.phone }}", "Your phone number"),
     ("{{ sender.email }}", "Your email address"),
     ("{{ unsubscribe_link }}", "Link the recipient can follow to unsubscribe"),
-    ("{{ company_name }} {{ owner_first_name }} {{ owner_email }}",
-     "Other names of the same values: company_name is company, owner_first_name, "
-     "owner_last_name, owner_name, owner_title, owner_phone and owner_email are sender.*"),
-    ('{{ first_name | default("there") }}',
-     "Fallback: 'there' when the first name is missing or empty"),
-    ("{% if company %}I saw {{ company }} ...{% endif %}",
-     "Conditional: the text only appears when the company is known"),
-    ("{% if title %}As {{ title }}, ...{% else %}...{% endif %}",
-     "Conditional with an alternative text"),
+    (
+        "{{ company_name }} {{ owner_first_name }} {{ owner_email }}",
+        "Other names of the same values: company_name is company, owner_first_name, "
+        "owner_last_name, owner_name, owner_title, owner_phone and owner_email are sender.*",
+    ),
+    ('{{ first_name | default("there") }}', "Fallback: 'there' when the first name is missing or empty"),
+    (
+        "{% if company %}I saw {{ company }} ...{% endif %}",
+        "Conditional: the text only appears when the company is known",
+    ),
+    ("{% if title %}As {{ title }}, ...{% else %}...{% endif %}", "Conditional with an alternative text"),
 ]
 
 
@@ -237,7 +250,6 @@ class TemplateError(ValueError):
 
     def __str__(self):
         return self.message
-
 
 
 # ---------------------------------------------------------------------------
@@ -261,7 +273,7 @@ def tag_spans(text, kinds=("{{", "{%", "{#")):
         start = text.find("{", pos)
         if start < 0:
             return
-        opener = text[start:start + 2]
+        opener = text[start : start + 2]
         pos = start + 1
         if opener not in kinds or opener in unclosed:
             continue
@@ -292,9 +304,9 @@ def _unquote_tags(source):
         return source
     parts, done = [], 0
     for start, end, _opener in tag_spans(source, ("{{", "{%")):
-        inner = source[start + 2:end - 2]
+        inner = source[start + 2 : end - 2]
         if "%" in inner:
-            parts += (source[done:start + 2], _ESCAPES.sub(_decode_escapes, inner))
+            parts += (source[done : start + 2], _ESCAPES.sub(_decode_escapes, inner))
             done = end - 2
     return "".join(parts) + source[done:] if parts else source
 
@@ -313,12 +325,12 @@ def _decode_escapes(match):
         elif byte >= 0xC2:
             size = 2 if byte < 0xE0 else 3 if byte < 0xF0 else 4
             try:
-                out.append(data[index:index + size].decode("utf-8"))
+                out.append(data[index : index + size].decode("utf-8"))
             except UnicodeDecodeError:
                 size = 1
-                out.append(run[3 * index:3 * index + 3])
+                out.append(run[3 * index : 3 * index + 3])
         else:
-            out.append(run[3 * index:3 * index + 3])
+            out.append(run[3 * index : 3 * index + 3])
         index += size
     return "".join(out)
 
@@ -329,9 +341,7 @@ def _as_source(source):
     if not isinstance(source, str):
         raise TemplateError("The template must be text.")
     if len(source) > MAX_TEMPLATE_SIZE:
-        raise TemplateError(
-            f"The template is too long ({len(source)} characters, "
-            f"maximum {MAX_TEMPLATE_SIZE}).")
+        raise TemplateError(f"The template is too long ({len(source)} characters, maximum {MAX_TEMPLATE_SIZE}).")
     return str(source)  # an Html field's Markup: its slices and sums would escape
 
 
@@ -339,9 +349,9 @@ def _as_source(source):
 # Validation & compilation
 # ---------------------------------------------------------------------------
 
+
 def _first_line(ast, name):
-    lines = [node.lineno for node in ast.find_all(nodes.Name)
-             if node.name == name and node.ctx == "load"]
+    lines = [node.lineno for node in ast.find_all(nodes.Name) if node.name == name and node.ctx == "load"]
     return min(lines, default=None)
 
 
@@ -350,8 +360,7 @@ def _check_variables(ast, used):
     if not unknown:
         return
     name = min(unknown, key=lambda n: (_first_line(ast, n) or 0, n))
-    raise TemplateError(f"Unknown variable '{name}'{_did_you_mean(name, KNOWN_VARIABLES)}",
-                        _first_line(ast, name))
+    raise TemplateError(f"Unknown variable '{name}'{_did_you_mean(name, KNOWN_VARIABLES)}", _first_line(ast, name))
 
 
 def _did_you_mean(name, choices):
@@ -516,6 +525,7 @@ def validate_error(source):
 # Rendering
 # ---------------------------------------------------------------------------
 
+
 def _context(values, names):
     """The values of the variables ``names`` (aliases resolved), None left out."""
     values = values if isinstance(values, Mapping) else {}
@@ -654,8 +664,9 @@ def plain_title(source):
         return ""
     try:
         compiled = _compile(_as_source(source), False)
-        context = {name: _Placeholders(name) if name in ("custom", "sender") else PLACEHOLDER % name
-                   for name in compiled.names}
+        context = {
+            name: _Placeholders(name) if name in ("custom", "sender") else PLACEHOLDER % name for name in compiled.names
+        }
         text = _run(compiled, context, Budget())
     except TemplateError:
         text = _title_fallback(source)

@@ -70,6 +70,7 @@ a reply makes its point at the top, and the cost is bounded whatever the size
 of the email (the regexes are linear too: no nested quantifiers, bounded
 look-arounds; a 200 KB reply classifies in milliseconds).
 """
+
 import re
 from typing import NamedTuple
 
@@ -109,6 +110,7 @@ LABELS = {
 
 class Classification(NamedTuple):
     """``kind``: one of :data:`KINDS`; ``emails``: the referred addresses."""
+
     kind: str
     emails: tuple = ()
 
@@ -124,46 +126,71 @@ _EMAILS = r"(?:e-?mails|e-?mailing|mails|mailing|messages|spamming|spam|sequence
 
 UNSUBSCRIBE_PHRASES = [
     # en
-    r"unsubscrib\w*", r"un-subscrib\w*", r"opt(?:ing|ed)? (?:me |us )?out", r"opt-out",
-    r"remove " + _ME, r"take (?:me|us|my \w+) (?:off|out)", r"delete (?:me|my (?:data|details|e-?mail|address))",
+    r"unsubscrib\w*",
+    r"un-subscrib\w*",
+    r"opt(?:ing|ed)? (?:me |us )?out",
+    r"opt-out",
+    r"remove " + _ME,
+    r"take (?:me|us|my \w+) (?:off|out)",
+    r"delete (?:me|my (?:data|details|e-?mail|address))",
     r"(?:stop|quit|cease) (?:sending (?:me |us )?)?(?:all |the |your |these |those |this |such )?(?:\w+ )?" + _EMAILS,
     r"(?:stop|quit) (?:e-?mailing|mailing|contacting|messaging|writing to|sending|calling|spamming|bothering) "
     r"(?:me|us)",
     r"(?:do not|don't|never) (?:e-?mail|contact|mail|message|write to) (?:me|us)",
-    r"no (?:more|further) " + _EMAILS, r"(?:leave|let) (?:me|us) alone", r"off (?:your|the|this) (?:mailing )?list",
+    r"no (?:more|further) " + _EMAILS,
+    r"(?:leave|let) (?:me|us) alone",
+    r"off (?:your|the|this) (?:mailing )?list",
     r"(?:don't|do not) want (?:any more|any further|more|further|your) " + _EMAILS,
-    r"(?:be|get|being|i'm|i am|we're|we are) removed", r"(?:^|(?<=[.!?] ))(?:please |pls )?stop(?:[.!]+|$)",
+    r"(?:be|get|being|i'm|i am|we're|we are) removed",
+    r"(?:^|(?<=[.!?] ))(?:please |pls )?stop(?:[.!]+|$)",
     # fr
-    r"d[ée]sinscri\w*", r"d[ée]sabonn\w*", r"(?:retirez|supprimez|enlevez|effacez)-?(?:moi|nous)",
+    r"d[ée]sinscri\w*",
+    r"d[ée]sabonn\w*",
+    r"(?:retirez|supprimez|enlevez|effacez)-?(?:moi|nous)",
     r"(?:retirer|supprimer|enlever|effacer) (?:mon adresse|mes coordonn[ée]es|mon e-?mail|mon nom)",
     r"me retirer de",
     r"arr[êe]te[rz]? de m'(?:[ée]crire|envoyer|contacter|solliciter|relancer)",
     r"ne (?:plus )?me (?:contactez|[ée]crivez|sollicitez|relancez|envoyez)(?: plus)?",
     r"ne plus me (?:contacter|[ée]crire|solliciter|relancer|envoyer)",
-    r"ne m'(?:[ée]crivez|envoyez|contactez) plus", r"plus de (?:mails|e-?mails|messages|sollicitations)",
+    r"ne m'(?:[ée]crivez|envoyez|contactez) plus",
+    r"plus de (?:mails|e-?mails|messages|sollicitations)",
     r"ne (?:souhaite|souhaitons|veux|voulons|d[ée]sire) plus (?:recevoir|[êe]tre contact[ée])",
     # de
-    r"abmelden", r"abbestell\w*", r"austragen", r"tragen sie mich (?:bitte )?aus",
-    r"melden sie mich (?:bitte )?(?:von \w+ )?ab", r"(?:entfernen|l[öo]schen) sie (?:mich|meine (?:daten|adresse))",
+    r"abmelden",
+    r"abbestell\w*",
+    r"austragen",
+    r"tragen sie mich (?:bitte )?aus",
+    r"melden sie mich (?:bitte )?(?:von \w+ )?ab",
+    r"(?:entfernen|l[öo]schen) sie (?:mich|meine (?:daten|adresse))",
     r"keine (?:weiteren )?(?:e-?mails|mails|nachrichten|werbung)(?: mehr)?",
     r"nicht mehr (?:kontaktieren|anschreiben|anmailen|schreiben)",
     r"(?:kontaktieren|schreiben|mailen) sie mich (?:bitte )?nicht mehr",
     # es
-    r"(?:darme|darse|darnos|dadme|denme|dar) de baja", r"baja de (?:la|su|vuestra|esta) lista",
+    r"(?:darme|darse|darnos|dadme|denme|dar) de baja",
+    r"baja de (?:la|su|vuestra|esta) lista",
     r"(?:eliminar|quitar|sacar|borrar)(?:me|nos)? de (?:la|su|sus|vuestra|esta) (?:lista|base)",
-    r"(?:elim[ií]n|qu[ií]t|s[aá]qu|b[oó]rr)(?:en|enme|ame|adme)", r"desuscrib\w*",
+    r"(?:elim[ií]n|qu[ií]t|s[aá]qu|b[oó]rr)(?:en|enme|ame|adme)",
+    r"desuscrib\w*",
     r"cancelar (?:la |mi )?suscripci[oó]n",
     r"no me (?:escriba|escriban|contacte|contacten|env[ií]en|manden)[sn]? m[aá]s",
     r"dejen? de (?:escribirme|enviarme|contactarme|escribirnos|enviarnos|contactarnos)",
     r"(?:^|(?<=[.!?] ))baja(?:[.!]+|$)",
     # nl
-    r"afmelden", r"meld (?:mij|me) af", r"uitschrijven", r"schrijf (?:mij|me|ons) uit",
-    r"verwijder (?:mij|me|ons|mijn (?:gegevens|e-?mailadres|adres))", r"haal (?:mij|me|ons) (?:van|uit)",
-    r"geen (?:e-?mails|mails|berichten) meer", r"stop met (?:mailen|e-?mailen|mij te mailen)",
+    r"afmelden",
+    r"meld (?:mij|me) af",
+    r"uitschrijven",
+    r"schrijf (?:mij|me|ons) uit",
+    r"verwijder (?:mij|me|ons|mijn (?:gegevens|e-?mailadres|adres))",
+    r"haal (?:mij|me|ons) (?:van|uit)",
+    r"geen (?:e-?mails|mails|berichten) meer",
+    r"stop met (?:mailen|e-?mailen|mij te mailen)",
     r"niet meer (?:mailen|e-?mailen|contacteren|benaderen)",
     # it
-    r"cancella(?:mi|temi|rmi|re la mia)", r"disiscri\w*", r"rimuov(?:etemi|ermi|imi|ete il mio|ere il mio)",
-    r"toglie(?:temi|rmi)", r"non (?:mi )?(?:scrivete|contattate|inviate|mandate) pi[uù]",
+    r"cancella(?:mi|temi|rmi|re la mia)",
+    r"disiscri\w*",
+    r"rimuov(?:etemi|ermi|imi|ete il mio|ere il mio)",
+    r"toglie(?:temi|rmi)",
+    r"non (?:mi )?(?:scrivete|contattate|inviate|mandate) pi[uù]",
     r"smette(?:te|re) di (?:scrivermi|contattarmi|inviarmi|mandarmi)",
     r"non voglio pi[uù] ricevere",
 ]
@@ -174,7 +201,7 @@ NOT_UNSUBSCRIBE_AFTER = re.compile(
     r"(?:cc|bcc|copy|copie|kopie|copia|carbon copy)(?!\w)"
 )
 
-_NAME = r"(?!me |us |you |your )(?:[\w.'-]+[:,]? ){1,3}?"   # someone other than the writer and the rep
+_NAME = r"(?!me |us |you |your )(?:[\w.'-]+[:,]? ){1,3}?"  # someone other than the writer and the rep
 _AT = r"(?:at|on|via|instead|directly|[(<\[]?[\w.%+'-]{1,64}@[\w-]{1,63}(?:\.[\w-]{1,63}){1,8})"
 
 # said alone, a referral: the sender is not (or no longer) the one to talk to
@@ -184,17 +211,25 @@ REFERRAL_PHRASES = [
     r"(?:i|i've|i have|she|he|she's|he's|they've|they have|has|have) (?:had )?left "
     r"(?:the company|the business|the firm|the organi[sz]ation|\w+[.,]|"
     r"\w+ (?:in|last|at|a few|some|two|three|\d+)(?!\w))",
-    r"(?:has|have) moved on", r"(?:i'm|i am|he's|she's|he is|she is) (?:now )?retired",
-    r"not the (?:right|best|correct|appropriate) (?:person|contact|one)", r"wrong (?:person|contact)",
+    r"(?:has|have) moved on",
+    r"(?:i'm|i am|he's|she's|he is|she is) (?:now )?retired",
+    r"not the (?:right|best|correct|appropriate) (?:person|contact|one)",
+    r"wrong (?:person|contact)",
     r"(?:mauvaise personne|mauvais interlocuteur|pas le bon (?:interlocuteur|contact))",
-    r"falschen? (?:ansprechpartner\w*|person)", r"persona equivocada", r"verkeerde (?:persoon|contactpersoon)",
+    r"falschen? (?:ansprechpartner\w*|person)",
+    r"persona equivocada",
+    r"verkeerde (?:persoon|contactpersoon)",
     r"persona sbagliata",
     r"(?:right|best|correct|appropriate) (?:person|contact) (?:is|would be|to (?:talk|speak|reach|contact))",
-    r"my new (?:e-?mail|address)", r"new e-?mail address",
+    r"my new (?:e-?mail|address)",
+    r"new e-?mail address",
     # fr
-    r"ne (?:suis|travaille|fais|sommes) plus (?:chez|dans|partie|en poste|[àa])", r"n'est plus (?:chez|dans|en poste)",
+    r"ne (?:suis|travaille|fais|sommes) plus (?:chez|dans|partie|en poste|[àa])",
+    r"n'est plus (?:chez|dans|en poste)",
     r"(?:j'ai|il a|elle a|avons) quitt[ée] (?:la soci[ée]t[ée]|l'entreprise|le groupe|\w+)",
-    r"pas la bonne personne", r"(?:la )?bonne personne (?:est|serait|[àa] contacter)", r"ma nouvelle adresse",
+    r"pas la bonne personne",
+    r"(?:la )?bonne personne (?:est|serait|[àa] contacter)",
+    r"ma nouvelle adresse",
     # de
     r"nicht mehr (?:bei|im unternehmen|f[üu]r|in der firma|t[äa]tig)",
     r"(?:habe|hat|haben) (?:das unternehmen|die firma|\w+) verlassen",
@@ -204,24 +239,33 @@ REFERRAL_PHRASES = [
     # es
     r"ya no (?:trabajo|estoy|est[aá]|trabaja|formo parte) (?:en|con|para|de)",
     r"(?:dej[eé]|he dejado|ha dejado) la empresa",
-    r"no soy la persona (?:adecuada|indicada|correcta)", r"la persona (?:adecuada|indicada|correcta|encargada) es",
+    r"no soy la persona (?:adecuada|indicada|correcta)",
+    r"la persona (?:adecuada|indicada|correcta|encargada) es",
     r"mi nueva direcci[oó]n",
     # nl
-    r"niet meer (?:werkzaam|in dienst|actief) (?:bij|voor)", r"werk (?:niet meer|sinds \w+ niet meer) (?:bij|voor)",
-    r"(?:heb|heeft) \w+ verlaten", r"niet de (?:juiste|aangewezen) persoon", r"de (?:juiste|aangewezen) persoon is",
+    r"niet meer (?:werkzaam|in dienst|actief) (?:bij|voor)",
+    r"werk (?:niet meer|sinds \w+ niet meer) (?:bij|voor)",
+    r"(?:heb|heeft) \w+ verlaten",
+    r"niet de (?:juiste|aangewezen) persoon",
+    r"de (?:juiste|aangewezen) persoon is",
     r"mijn nieuwe (?:e-?mailadres|adres)",
     # it
-    r"non lavoro pi[uù] (?:per|presso|in|con)", r"non (?:sono|[eè]) pi[uù] (?:in|presso|con|parte)",
-    r"(?:ho|ha) lasciato (?:l'azienda|la societ[aà]|\w+)", r"non sono la persona giusta", r"la persona giusta [eè]",
+    r"non lavoro pi[uù] (?:per|presso|in|con)",
+    r"non (?:sono|[eè]) pi[uù] (?:in|presso|con|parte)",
+    r"(?:ho|ha) lasciato (?:l'azienda|la societ[aà]|\w+)",
+    r"non sono la persona giusta",
+    r"la persona giusta [eè]",
     r"il mio nuovo indirizzo",
 ]
 # a referral only with an address in the reply: "contact Jane at jane@...", "cc'ing", "she handles this"
 WEAK_REFERRAL_PHRASES = [
     # en
     r"(?:contact|reach out to|get in touch with|talk to|speak (?:to|with)|e-?mail|write to|ping|try|reach) "
-    + _NAME + _AT,
+    + _NAME
+    + _AT,
     r"(?:forward(?:ed|ing)?|pass(?:ed|ing)? (?:this|it|your \w+) (?:on )?to|cc'?(?:ing|'?d|ed)|copying|looping in)",
-    r"(?:is|are) (?:in charge of|responsible for|handling|the person|your contact)", r"handles? (?:this|that|these)",
+    r"(?:is|are) (?:in charge of|responsible for|handling|the person|your contact)",
+    r"handles? (?:this|that|these)",
     r"(?:\w+'s|his|her|their) (?:e-?mail|e-?mail address|address) is",
     r"send (?:it|this|that|them|the \w+|your \w+) (?:over )?to",
     # fr
@@ -229,48 +273,96 @@ WEAK_REFERRAL_PHRASES = [
     r"(?:s'occupe|se charge|est en charge|est responsable) (?:de|des|du)",
     r"je (?:transmets|transf[èe]re|mets en copie)",
     # de
-    r"wenden sie sich (?:bitte )?an", r"wende dich an",
+    r"wenden sie sich (?:bitte )?an",
+    r"wende dich an",
     r"kontaktieren sie (?:bitte )?(?:herrn|frau|meine|meinen|\w+ unter)",
-    r"zust[äa]ndig (?:ist|f[üu]r|sind)", r"leite (?:ich|es|das|ihre \w+) (?:an \w+ )?weiter", r"in kopie",
+    r"zust[äa]ndig (?:ist|f[üu]r|sind)",
+    r"leite (?:ich|es|das|ihre \w+) (?:an \w+ )?weiter",
+    r"in kopie",
     # es
-    r"(?:contacte|contacta|p[oó]ngase en contacto|escriba|escribe|dir[ií]jase) (?:con|a) \w+", r"se encarga de",
-    r"es (?:el|la) responsable", r"en copia",
+    r"(?:contacte|contacta|p[oó]ngase en contacto|escriba|escribe|dir[ií]jase) (?:con|a) \w+",
+    r"se encarga de",
+    r"es (?:el|la) responsable",
+    r"en copia",
     # nl
-    r"neem (?:contact op met|dan contact op met)", r"contact opnemen met", r"is verantwoordelijk voor",
-    r"stuur ik (?:door|het door)", r"in de cc",
+    r"neem (?:contact op met|dan contact op met)",
+    r"contact opnemen met",
+    r"is verantwoordelijk voor",
+    r"stuur ik (?:door|het door)",
+    r"in de cc",
     # it
     r"(?:contatta|contatti|contattate|scriva a|scrivete a|si rivolga a|rivolgersi a|rivolgetevi a) \w+",
-    r"si occupa (?:di|lui|lei)", r"[eè] (?:il|la) responsabile", r"in copia",
+    r"si occupa (?:di|lui|lei)",
+    r"[eè] (?:il|la) responsabile",
+    r"in copia",
 ]
 
 NOT_INTERESTED_PHRASES = [
     # en
-    r"(?:not|\w+n't) interested", r"no longer interested", r"no interest", r"not (?:a|the) (?:good |right )?fit",
-    r"no,? thanks?", r"no thank you", r"thanks?,? but no", r"(?:we're|we are|i'm|i am) all set", r"all set,? thanks",
+    r"(?:not|\w+n't) interested",
+    r"no longer interested",
+    r"no interest",
+    r"not (?:a|the) (?:good |right )?fit",
+    r"no,? thanks?",
+    r"no thank you",
+    r"thanks?,? but no",
+    r"(?:we're|we are|i'm|i am) all set",
+    r"all set,? thanks",
     r"(?:we're|we are|i'm|i am) (?:happy|good|fine|covered|sorted) with",
     r"already (?:have|use|using|work with|working with)",
-    r"(?:don't|do not|doesn't) need", r"no need for", r"not (?:looking|in the market)", r"not a priority",
-    r"(?:we'll|we will|i'll|i will) pass", r"pass on this", r"not for us", r"no budget",
+    r"(?:don't|do not|doesn't) need",
+    r"no need for",
+    r"not (?:looking|in the market)",
+    r"not a priority",
+    r"(?:we'll|we will|i'll|i will) pass",
+    r"pass on this",
+    r"not for us",
+    r"no budget",
     r"(?:don't|do not) have (?:the |any )?budget",
-    r"^(?:no|nope|nein|non|nee)[.!]*$",   # a bare "No." (alone on its line)
+    r"^(?:no|nope|nein|non|nee)[.!]*$",  # a bare "No." (alone on its line)
     # fr
-    r"pas int[ée]ress[ée]e?s?", r"(?:[çc]a|cela) ne (?:m'|nous )int[ée]resse pas", r"ne m'int[ée]resse pas",
-    r"ne nous int[ée]resse pas", r"pas d'int[ée]r[êe]t", r"aucun int[ée]r[êe]t", r"non,? merci", r"pas besoin",
-    r"pas pour (?:nous|moi)", r"(?:nous avons|on a|j'ai) d[ée]j[àa] (?:un|une|ce|notre)", r"d[ée]j[àa] [ée]quip[ée]s?",
+    r"pas int[ée]ress[ée]e?s?",
+    r"(?:[çc]a|cela) ne (?:m'|nous )int[ée]resse pas",
+    r"ne m'int[ée]resse pas",
+    r"ne nous int[ée]resse pas",
+    r"pas d'int[ée]r[êe]t",
+    r"aucun int[ée]r[êe]t",
+    r"non,? merci",
+    r"pas besoin",
+    r"pas pour (?:nous|moi)",
+    r"(?:nous avons|on a|j'ai) d[ée]j[àa] (?:un|une|ce|notre)",
+    r"d[ée]j[àa] [ée]quip[ée]s?",
     # de
-    r"kein(?:e|en)? (?:interesse|bedarf)", r"nicht interessiert", r"nein,? danke",
+    r"kein(?:e|en)? (?:interesse|bedarf)",
+    r"nicht interessiert",
+    r"nein,? danke",
     r"brauchen (?:wir|das|so etwas) nicht",
-    r"(?:haben|nutzen) (?:bereits|schon) (?:eine|einen|ein)", r"(?:bereits|schon) versorgt",
+    r"(?:haben|nutzen) (?:bereits|schon) (?:eine|einen|ein)",
+    r"(?:bereits|schon) versorgt",
     r"passt nicht (?:zu uns|für uns)",
     # es
-    r"no (?:me|nos) interesa", r"no estoy interesad[oa]", r"no estamos interesad[oa]s", r"sin inter[eé]s",
-    r"no,? gracias", r"no (?:lo )?necesitamos", r"ya (?:tenemos|contamos con|trabajamos con)",
+    r"no (?:me|nos) interesa",
+    r"no estoy interesad[oa]",
+    r"no estamos interesad[oa]s",
+    r"sin inter[eé]s",
+    r"no,? gracias",
+    r"no (?:lo )?necesitamos",
+    r"ya (?:tenemos|contamos con|trabajamos con)",
     # nl
-    r"geen (?:interesse|behoefte)", r"niet ge[ïi]nteresseerd", r"nee,? (?:bedankt|dank je|dank u)",
-    r"(?:hebben|gebruiken) al (?:een|onze)", r"niet nodig", r"(?:liever|graag) niet",
+    r"geen (?:interesse|behoefte)",
+    r"niet ge[ïi]nteresseerd",
+    r"nee,? (?:bedankt|dank je|dank u)",
+    r"(?:hebben|gebruiken) al (?:een|onze)",
+    r"niet nodig",
+    r"(?:liever|graag) niet",
     # it
-    r"non (?:sono|siamo) interessat[oaie]", r"non (?:mi|ci) interessa", r"nessun interesse", r"no,? grazie",
-    r"non abbiamo bisogno", r"abbiamo gi[aà] (?:un|una|il|la)", r"non fa per (?:noi|me)",
+    r"non (?:sono|siamo) interessat[oaie]",
+    r"non (?:mi|ci) interessa",
+    r"nessun interesse",
+    r"no,? grazie",
+    r"non abbiamo bisogno",
+    r"abbiamo gi[aà] (?:un|una|il|la)",
+    r"non fa per (?:noi|me)",
 ]
 
 POSITIVE_PHRASES = [
@@ -280,40 +372,66 @@ POSITIVE_PHRASES = [
     r"let us (?:talk|meet|schedule)",
     r"(?:book|schedule|set up|arrange|organi[sz]e) (?:a|some|the) (?:call|meeting|time|demo|chat)",
     r"send (?:me |us |over )?(?:some |more )?(?:info|information|details|a deck|pricing|more)",
-    r"happy to (?:chat|talk|connect|meet|learn|hop|discuss|take a look)", r"(?:i'm|i am|we're|we are) interested",
-    r"interested in (?:learning|hearing|a demo|talking|a call|knowing|seeing)", r"tell me more",
+    r"happy to (?:chat|talk|connect|meet|learn|hop|discuss|take a look)",
+    r"(?:i'm|i am|we're|we are) interested",
+    r"interested in (?:learning|hearing|a demo|talking|a call|knowing|seeing)",
+    r"tell me more",
     r"(?:would|\w+'d) (?:love|like) to",
-    r"(?:what|which) (?:time|day|times|days) works?", r"works for (?:me|us)",
+    r"(?:what|which) (?:time|day|times|days) works?",
+    r"works for (?:me|us)",
     r"(?:i'm|i am|we're|we are) (?:free|available)",
-    r"count (?:me|us) in", r"yes,? please", r"(?:call|ring|phone) (?:me|us)", r"how about (?:monday|tuesday|wednesday|thursday|friday|tomorrow|next)",
+    r"count (?:me|us) in",
+    r"yes,? please",
+    r"(?:call|ring|phone) (?:me|us)",
+    r"how about (?:monday|tuesday|wednesday|thursday|friday|tomorrow|next)",
     # fr
     r"d'accord pour (?:un |une )?(?:appel|[ée]change|rendez-vous|rdv|call|r[ée]union|d[ée]mo)",
-    r"(?:[çc]a|cela) (?:m'|nous )int[ée]resse", r"(?:je suis|nous sommes) int[ée]ress[ée]e?s?",
+    r"(?:[çc]a|cela) (?:m'|nous )int[ée]resse",
+    r"(?:je suis|nous sommes) int[ée]ress[ée]e?s?",
     r"int[ée]ress[ée]e?s? par",
     r"envoye[zr](?:-moi|-nous)? (?:plus d'|des |vos )?(?:informations|infos|d[ée]tails|documentation|tarifs)",
     r"(?:prenons|fixons|planifions|organisons|caler|calons) (?:un |une )?"
     r"(?:rendez-vous|rdv|appel|call|cr[ée]neau|r[ée]union)",
-    r"avec plaisir", r"volontiers", r"bonne id[ée]e", r"(?:je suis|nous sommes) disponibles?", r"pourquoi pas",
+    r"avec plaisir",
+    r"volontiers",
+    r"bonne id[ée]e",
+    r"(?:je suis|nous sommes) disponibles?",
+    r"pourquoi pas",
     # de
-    r"klingt (?:gut|interessant|spannend)", r"gerne?", r"lassen sie uns (?:sprechen|telefonieren|reden|treffen)",
+    r"klingt (?:gut|interessant|spannend)",
+    r"gerne?",
+    r"lassen sie uns (?:sprechen|telefonieren|reden|treffen)",
     r"(?:termin|telefonat|gespr[äa]ch|call) (?:vereinbaren|ausmachen|machen)",
     r"schicken sie (?:mir|uns) (?:gerne |bitte )?(?:mehr |weitere )?(?:infos|informationen|unterlagen|details)",
-    r"(?:bin|sind) interessiert", r"interessiert (?:mich|uns)", r"mehr erfahren",
+    r"(?:bin|sind) interessiert",
+    r"interessiert (?:mich|uns)",
+    r"mehr erfahren",
     # es
-    r"suena (?:bien|interesante)", r"(?:me|nos) interesa", r"hablemos", r"(?:estoy|estamos) interesad[oa]s?",
+    r"suena (?:bien|interesante)",
+    r"(?:me|nos) interesa",
+    r"hablemos",
+    r"(?:estoy|estamos) interesad[oa]s?",
     r"(?:agendar|programar|organizar|concertar|coordinar) una (?:llamada|reuni[oó]n|cita|demo)",
     r"(?:env[ií]e(?:me|nos)|env[ií]a(?:me|nos)|m[aá]nde(?:me|nos)) (?:m[aá]s )?(?:informaci[oó]n|info|detalles)",
-    r"con (?:mucho )?gusto", r"encantad[oa]s?",
+    r"con (?:mucho )?gusto",
+    r"encantad[oa]s?",
     # nl
-    r"klinkt (?:goed|interessant)", r"lijkt (?:me|mij|ons) (?:goed|interessant)",
+    r"klinkt (?:goed|interessant)",
+    r"lijkt (?:me|mij|ons) (?:goed|interessant)",
     r"laten we (?:bellen|afspreken|praten)",
     r"(?:afspraak|belafspraak|gesprek|call) (?:inplannen|maken|plannen)",
     r"stuur (?:me|mij|ons) (?:meer )?(?:info|informatie)",
-    r"graag", r"(?:ben|zijn) ge[ïi]nteresseerd",
+    r"graag",
+    r"(?:ben|zijn) ge[ïi]nteresseerd",
     # it
-    r"mi sembra (?:una buona idea|interessante)", r"sentiamoci", r"parliamone", r"(?:sono|siamo) interessat[oaie]",
-    r"(?:fissare|organizzare|programmare) una (?:chiamata|call|riunione|demo)", r"(?:mi|ci) interessa",
-    r"(?:mandami|mandatemi|inviatemi|inviami) (?:pi[uù] |maggiori )?(?:informazioni|info|dettagli)", r"volentieri",
+    r"mi sembra (?:una buona idea|interessante)",
+    r"sentiamoci",
+    r"parliamone",
+    r"(?:sono|siamo) interessat[oaie]",
+    r"(?:fissare|organizzare|programmare) una (?:chiamata|call|riunione|demo)",
+    r"(?:mi|ci) interessa",
+    r"(?:mandami|mandatemi|inviatemi|inviami) (?:pi[uù] |maggiori )?(?:informazioni|info|dettagli)",
+    r"volentieri",
     r"con piacere",
     # a short yes as the first word of the reply
     r"^(?:yes|sure|absolutely|definitely|oui|ja|s[íì]|si,|certo|certainement|claro)(?!\w)",
@@ -343,15 +461,15 @@ CLAUSE_END_RE = re.compile(
     r"[.!?;:,()\n]|(?<!\w)(?:but|however|though|although|mais|cependant|aber|jedoch|sondern|pero|sino|maar|echter|ma|"
     r"per[oò]|tuttavia)(?!\w)"
 )
-NEGATION_WINDOW_CHARS = 60   # look this far back for the clause ...
-NEGATION_WINDOW_WORDS = 3    # ... and at its last words
+NEGATION_WINDOW_CHARS = 60  # look this far back for the clause ...
+NEGATION_WINDOW_WORDS = 3  # ... and at its last words
 
 # ---------------------------------------------------------------------------
 # Quoted original, forwarded headers, signatures
 # ---------------------------------------------------------------------------
 
 _WROTE = r"(?:wrote|a [ée]crit|schrieb|escribi[oó]|schreef|ha scritto)"
-ATTRIBUTION_RE = re.compile(   # "On Mon, Mar 2, 2026 at 10:00 Bob <bob@x.com> wrote:" and its translations
+ATTRIBUTION_RE = re.compile(  # "On Mon, Mar 2, 2026 at 10:00 Bob <bob@x.com> wrote:" and its translations
     r"(?:on|le|am|el|op|il)(?!\w)[^\n]{0,300}?(?<!\w)%s(?!\w)[^\n]{0,200}:\s*$" % _WROTE, re.IGNORECASE
 )
 SHORT_ATTRIBUTION_RE = re.compile(r"(?<!\w)%s\s*:\s*$" % _WROTE, re.IGNORECASE)  # "Bob <bob@x.com> wrote:"
@@ -360,13 +478,13 @@ SEPARATOR_RE = re.compile(
     r"(?:-{2,}|_{2,}|=+)\s*(?:original message|forwarded message|ursprüngliche nachricht|weitergeleitete nachricht|"
     r"message d'origine|message transf[ée]r[ée]|mensaje original|mensaje reenviado|oorspronkelijk bericht|"
     r"doorgestuurd bericht|messaggio originale|messaggio inoltrato)\s*(?:-{2,}|_{2,}|=+)?\s*$"
-    r"|_{10,}\s*$"                                                  # Outlook's rule above the headers
+    r"|_{10,}\s*$"  # Outlook's rule above the headers
     r"|(?:begin forwarded message|d[ée]but du message r[ée]exp[ée]di[ée]|anfang der weitergeleiteten nachricht|"
     r"inicio del mensaje reenviado|begin doorgestuurd bericht|inizio messaggio inoltrato)\s*:",
     re.IGNORECASE,
 )
 SIGNATURE_RE = re.compile(
-    r"--\s*$"                                                       # RFC 3676 signature delimiter
+    r"--\s*$"  # RFC 3676 signature delimiter
     r"|(?:sent from my|sent from outlook|get outlook for|envoy[ée] de mon|envoy[ée] depuis|obtenir outlook|"
     r"von meinem \w+ gesendet|gesendet von|enviado desde mi|verzonden (?:vanaf|met) mijn|inviato da)",
     re.IGNORECASE,
@@ -482,7 +600,7 @@ def new_text(text, limit=None):
             continue
         start = _quote_start(stripped, lines, index)
         if start == ATTRIBUTION and not kept and _quoted_next(lines, index):
-            continue    # bottom-posted or interleaved: the quote comes first, the answer below it
+            continue  # bottom-posted or interleaved: the quote comes first, the answer below it
         if start or (kept and VALEDICTION_RE.match(stripped)):
             break
         if stripped or kept:
@@ -504,14 +622,14 @@ def _quote_start(stripped, lines, index):
         if ATTRIBUTION_START_RE.match(stripped):
             # the attribution line may be wrapped over the next one or two
             joined = stripped
-            for following in ["", *lines[index + 1:index + 3]]:
+            for following in ["", *lines[index + 1 : index + 3]]:
                 joined = "%s %s" % (joined, following.strip()) if following else joined
                 if len(joined) > MAX_ATTRIBUTION_LINE:
                     break
                 if ATTRIBUTION_RE.match(joined):
                     return ATTRIBUTION
     if HEADER_FROM_RE.match(stripped):
-        following = lines[index + 1:index + 1 + HEADER_LOOKAHEAD_LINES]
+        following = lines[index + 1 : index + 1 + HEADER_LOOKAHEAD_LINES]
         if any(HEADER_NEXT_RE.match(line.strip()) for line in following):
             return ORIGINAL
     return None
@@ -519,7 +637,7 @@ def _quote_start(stripped, lines, index):
 
 def _quoted_next(lines, index):
     """Is the next non-blank line after ``index`` a ``>`` quoted one?"""
-    for line in lines[index + 1:index + 1 + HEADER_LOOKAHEAD_LINES]:
+    for line in lines[index + 1 : index + 1 + HEADER_LOOKAHEAD_LINES]:
         if line.strip():
             return line.strip().startswith(">")
     return False
@@ -545,7 +663,7 @@ def _found(pattern, text, not_after=None):
 
 
 def _negated(text, start):
-    before = text[max(0, start - NEGATION_WINDOW_CHARS):start]
+    before = text[max(0, start - NEGATION_WINDOW_CHARS) : start]
     clause = CLAUSE_END_RE.split(before)[-1]
     words = clause.split()[-NEGATION_WINDOW_WORDS:]
     # "_" stands for the match: a "no" right before it is no answer ("no quiero", "non cancellatemi")
@@ -564,7 +682,11 @@ HIDDEN_TAGS = frozenset("head script style template title".split())
 # the original starts here: nothing after it is new text
 ORIGINAL_CLASSES = ("gmail_quote", "gmail_extra", "yahoo_quoted", "moz-cite-prefix", "outlookmessageheader")
 ORIGINAL_IDS = (
-    "divrplyfwdmsg", "x_divrplyfwdmsg", "appendonsend", "stopspelling", "mail-editor-reference-message-container",
+    "divrplyfwdmsg",
+    "x_divrplyfwdmsg",
+    "appendonsend",
+    "stopspelling",
+    "mail-editor-reference-message-container",
 )
 # a quote or a signature: this element is not new text
 QUOTE_CLASSES = ("gmail_signature", "moz-signature", "odoo_signature_wrapper")
@@ -586,14 +708,14 @@ def html_to_text(html, limit=None):
     """
     try:
         root = lxml.html.document_fromstring(html)
-    except (etree.ParserError, ValueError):   # nothing but markup, or no text at all
+    except (etree.ParserError, ValueError):  # nothing but markup, or no text at all
         return ""
     parts = []
     pre_depth = size = 0
     stack = [(root, False)]
     while stack and (limit is None or size < limit):
         node, closing = stack.pop()
-        tag = node.tag if isinstance(node.tag, str) else None   # None: a comment or a processing instruction
+        tag = node.tag if isinstance(node.tag, str) else None  # None: a comment or a processing instruction
         if closing:
             pre_depth -= tag == "pre"
             parts.append("\n" if tag in BLOCK_TAGS else "")

@@ -9,13 +9,14 @@ render goes (``Budget``). ``render.py`` compiles templates in these
 environments and turns ``LimitError`` into ``TemplateError``.
 """
 
+import contextlib
 import contextvars
 import numbers
 import time
 from collections.abc import Mapping
 
-from jinja2 import nodes, pass_context
 from jinja2 import filters as jinja_filters
+from jinja2 import nodes, pass_context
 from jinja2 import tests as jinja_tests
 from jinja2.compiler import CodeGenerator
 from jinja2.runtime import ChainableUndefined, LoopContext, Undefined
@@ -24,39 +25,98 @@ from markupsafe import Markup, escape
 
 ALLOWED_FILTERS = (
     # text
-    "default", "d", "upper", "lower", "title", "capitalize", "trim", "truncate",
-    "replace", "wordcount", "urlencode", "string",
+    "default",
+    "d",
+    "upper",
+    "lower",
+    "title",
+    "capitalize",
+    "trim",
+    "truncate",
+    "replace",
+    "wordcount",
+    "urlencode",
+    "string",
     # numbers
-    "round", "int", "float", "abs",
+    "round",
+    "int",
+    "float",
+    "abs",
     # lists
-    "length", "count", "first", "last", "join", "list", "reverse", "dictsort",
+    "length",
+    "count",
+    "first",
+    "last",
+    "join",
+    "list",
+    "reverse",
+    "dictsort",
 )
 ALLOWED_TESTS = (
-    "defined", "undefined", "none", "string", "number", "integer", "float", "boolean",
-    "true", "false", "even", "odd", "divisibleby", "lower", "upper", "in",
-    "eq", "equalto", "==", "ne", "!=", "lt", "lessthan", "<", "le", "<=",
-    "gt", "greaterthan", ">", "ge", ">=",
+    "defined",
+    "undefined",
+    "none",
+    "string",
+    "number",
+    "integer",
+    "float",
+    "boolean",
+    "true",
+    "false",
+    "even",
+    "odd",
+    "divisibleby",
+    "lower",
+    "upper",
+    "in",
+    "eq",
+    "equalto",
+    "==",
+    "ne",
+    "!=",
+    "lt",
+    "lessthan",
+    "<",
+    "le",
+    "<=",
+    "gt",
+    "greaterthan",
+    ">",
+    "ge",
+    ">=",
 )
 
 # Bounds: a template is written by a rep, rendered in the worker that sends
 # everybody's email; one bad template must not freeze it or eat its memory.
-MAX_OUTPUT_SIZE = 500_000       # characters rendered (default of render(max_output=))
-MAX_TEXT_SIZE = 100_000         # length of one string or list built by a filter or operator
-MAX_BUILT_SIZE = 2_000_000      # characters built by filters and operators, in total
-MAX_INT_BITS = 4096             # size of integer results (a * b, a ** b)
-MAX_LOOP_ITERATIONS = 10_000    # iterations of all loops of one render together
-TIME_LIMIT = 0.3                # seconds of CPU per render (default of render(time_limit=))
-CLOCK_EVERY = 64               # budget ticks between two reads of the clock
+MAX_OUTPUT_SIZE = 500_000  # characters rendered (default of render(max_output=))
+MAX_TEXT_SIZE = 100_000  # length of one string or list built by a filter or operator
+MAX_BUILT_SIZE = 2_000_000  # characters built by filters and operators, in total
+MAX_INT_BITS = 4096  # size of integer results (a * b, a ** b)
+MAX_LOOP_ITERATIONS = 10_000  # iterations of all loops of one render together
+TIME_LIMIT = 0.3  # seconds of CPU per render (default of render(time_limit=))
+CLOCK_EVERY = 64  # budget ticks between two reads of the clock
 
-_LOOP_ATTRIBUTES = frozenset((
-    "index", "index0", "revindex", "revindex0", "first", "last", "length",
-    "depth", "depth0", "previtem", "nextitem",  # data only, no methods
-))
+_LOOP_ATTRIBUTES = frozenset(
+    (
+        "index",
+        "index0",
+        "revindex",
+        "revindex0",
+        "first",
+        "last",
+        "length",
+        "depth",
+        "depth0",
+        "previtem",
+        "nextitem",  # data only, no methods
+    )
+)
 
 
 # ---------------------------------------------------------------------------
 # Budget of one render
 # ---------------------------------------------------------------------------
+
 
 class LimitError(Exception):
     """A bound of the budget is exceeded (its message is for the rep)."""
@@ -71,8 +131,7 @@ class Budget:
     output and CPU time.  The clock is read every ``CLOCK_EVERY`` ticks only,
     from the first such read on (so a short render never reads it)."""
 
-    __slots__ = ("time_limit", "deadline", "ticks", "next_check", "built", "iterations",
-                 "max_output", "empty")
+    __slots__ = ("time_limit", "deadline", "ticks", "next_check", "built", "iterations", "max_output", "empty")
 
     def __init__(self, time_limit=TIME_LIMIT, max_output=MAX_OUTPUT_SIZE):
         self.time_limit = time_limit
@@ -92,8 +151,7 @@ class Budget:
             if self.deadline is None:
                 self.deadline = now + self.time_limit
             elif now > self.deadline:
-                raise LimitError(
-                    f"The template takes too long to render (more than {self.time_limit:g} s).")
+                raise LimitError(f"The template takes too long to render (more than {self.time_limit:g} s).")
 
     def charge(self, size):
         """``size`` more characters (or items) were built."""
@@ -119,8 +177,9 @@ CURRENT_BUDGET = contextvars.ContextVar("sales_sequence_render_budget")
 def _check_size(size):
     """Refuse to build a string or list of ``size`` characters or items."""
     if size > MAX_TEXT_SIZE:
-        raise LimitError(f"The template builds a text or list that is too long "
-                          f"({size} characters, at most {MAX_TEXT_SIZE}).")
+        raise LimitError(
+            f"The template builds a text or list that is too long ({size} characters, at most {MAX_TEXT_SIZE})."
+        )
     CURRENT_BUDGET.get().charge(size)
 
 
@@ -135,6 +194,7 @@ def _charged(result):
 # ---------------------------------------------------------------------------
 # Text conversions and filters
 # ---------------------------------------------------------------------------
+
 
 class _EmptyUndefined(ChainableUndefined):
     """Missing value: renders '', is falsy, and chains (``a.b.c`` is empty)."""
@@ -177,13 +237,10 @@ def _number(value):
     if value is None or value == "" or isinstance(value, numbers.Number):
         return "" if value is None else value
     if isinstance(value, str):
-        try:
+        with contextlib.suppress(ValueError):
             return int(value)
-        except ValueError:
-            try:
-                return float(value)
-            except ValueError:
-                pass
+        with contextlib.suppress(ValueError):
+            return float(value)
     raise ValueError("a number is needed")
 
 
@@ -199,8 +256,10 @@ def _default(value, default_value="", boolean=False):
 
 def _text_filter(func):
     """A filter of Jinja's that takes text: give it plain text, check what it builds."""
+
     def text_filter(value, *args, **kwargs):
         return _charged(func(_plain_text(value), *args, **kwargs))
+
     text_filter.__name__ = func.__name__
     return text_filter
 
@@ -352,6 +411,7 @@ def _is_empty(value):
 # Sandbox
 # ---------------------------------------------------------------------------
 
+
 def _finalize(value):
     """Only plain strings and numbers reach the output; anything else is ''."""
     if value.__class__ is str or isinstance(value, (str, numbers.Number, Undefined)):
@@ -431,7 +491,7 @@ class _CaptureBuffer(list):
         if self.size > budget.max_output:
             raise LimitError(f"The template produces too much text (more than {budget.max_output} characters).")
         budget.tick(len(texts))
-        super().extend(texts)
+        return super().extend(texts)
 
 
 class _Environment(ImmutableSandboxedEnvironment):
@@ -488,10 +548,8 @@ class _Environment(ImmutableSandboxedEnvironment):
             if isinstance(argument, slice):
                 return _charged(obj[argument])
             if isinstance(argument, int):
-                try:
+                with contextlib.suppress(IndexError):
                     return obj[argument]
-                except IndexError:
-                    pass
         return self._missing(obj, argument)
 
     def call_binop(self, context, operator, left, right):
@@ -545,4 +603,3 @@ def _check_bits(bits):
 
 
 ENVIRONMENTS = {False: _Environment(html=False), True: _Environment(html=True)}
-

@@ -46,7 +46,8 @@ MAX_GAP_MINUTES = 2 * 24 * 60
 # Timezone conversions
 # ---------------------------------------------------------------------------
 
-@functools.lru_cache(maxsize=None)
+
+@functools.cache
 def get_timezone(tz_name):
     """Return the pytz timezone for ``tz_name``, falling back to UTC.
 
@@ -100,7 +101,7 @@ def localize_wall_clock(wall, tzinfo):
     >>> localize_wall_clock(datetime(2026, 3, 29, 2, 30), brussels).isoformat()
     '2026-03-29T03:00:00+02:00'
     """
-    if not hasattr(tzinfo, 'localize'):
+    if not hasattr(tzinfo, "localize"):
         return wall.replace(tzinfo=tzinfo)
     try:
         return tzinfo.localize(wall, is_dst=None)
@@ -127,7 +128,7 @@ def _instants_showing(wall, tz):
     ['2026-10-25T02:30:00+02:00', '2026-10-25T02:30:00+01:00']
     """
     first = localize_wall_clock(wall, tz)
-    if hasattr(tz, 'localize'):
+    if hasattr(tz, "localize"):
         second = tz.normalize(tz.localize(wall, is_dst=False))
         if second > first and second.replace(tzinfo=None) == wall:
             return (first, second)
@@ -160,6 +161,7 @@ def local_date(when_utc, tz_name):
 # ---------------------------------------------------------------------------
 # Delays
 # ---------------------------------------------------------------------------
+
 
 def is_business_day(day):
     """True for Monday to Friday (holidays are not considered).
@@ -240,13 +242,14 @@ def delay_parts(business_days=0, days=0, hours=0, minutes=0):
     >>> delay_parts(business_days=2, days=1, minutes=30)
     [('business_days', 2), ('days', 1), ('minutes', 30)]
     """
-    parts = [('business_days', business_days), ('days', days), ('hours', hours), ('minutes', minutes)]
+    parts = [("business_days", business_days), ("days", days), ("hours", hours), ("minutes", minutes)]
     return [(unit, amount) for unit, amount in parts if amount]
 
 
 # ---------------------------------------------------------------------------
 # Sending window
 # ---------------------------------------------------------------------------
+
 
 @dataclass(frozen=True)
 class Window:
@@ -268,11 +271,10 @@ class Window:
         if not 0 <= self.start < 24 or not 0 < self.end <= 24:
             raise ValueError(
                 "Invalid sending window: hours must lie between 0 and 24 "
-                "(got start=%s, end=%s)." % (self.start, self.end))
+                "(got start=%s, end=%s)." % (self.start, self.end)
+            )
         if self.start >= self.end:
-            raise ValueError(
-                "Invalid sending window: start (%s) must be before end (%s)."
-                % (self.start, self.end))
+            raise ValueError("Invalid sending window: start (%s) must be before end (%s)." % (self.start, self.end))
 
     @property
     def start_seconds(self):
@@ -307,8 +309,7 @@ def _seconds_since_midnight(dt):
     return whole + dt.microsecond / 1e6
 
 
-def next_opening(when_utc, tz_name, window_start=9.0, window_end=17.0,
-                 weekdays_only=True):
+def next_opening(when_utc, tz_name, window_start=9.0, window_end=17.0, weekdays_only=True):
     """Return ``when_utc`` if inside the window, else the next opening.
 
     Both the argument and the result are naive UTC; the window is
@@ -336,9 +337,17 @@ def _next_local_opening(local, window, tz):
     raise ValueError("Sending window %s never opens in %s." % (window, tz))
 
 
-def compute_due(anchor_utc, tz_name, business_days=0, days=0, hours=0,
-                minutes=0, window_start=9.0, window_end=17.0,
-                weekdays_only=True):
+def compute_due(
+    anchor_utc,
+    tz_name,
+    business_days=0,
+    days=0,
+    hours=0,
+    minutes=0,
+    window_start=9.0,
+    window_end=17.0,
+    weekdays_only=True,
+):
     """Due date of a cadence step: the delay, then deferred into the window.
 
     >>> friday_4pm = datetime(2026, 1, 9, 16, 0)

@@ -30,6 +30,7 @@ costs and ``params`` (strings and numbers) that fill its message;
 ``str(reason)`` is the English message (:data:`REASON_MESSAGES`), which the
 ORM layer translates by code.
 """
+
 import re
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
@@ -56,42 +57,101 @@ MAX_SCORE = 100
 # Points of each signal
 POINTS_EMPTY_SUBJECT = 30
 POINTS_CAPS_SUBJECT = 25
-POINTS_SPAM_WORD_SUBJECT = 12      # per distinct phrase found in the subject
-POINTS_SPAM_WORD_BODY = 6          # per distinct phrase found only in the body
+POINTS_SPAM_WORD_SUBJECT = 12  # per distinct phrase found in the subject
+POINTS_SPAM_WORD_BODY = 6  # per distinct phrase found only in the body
 MAX_POINTS_SPAM_WORDS = 60
-POINTS_EXCLAMATIONS = 10           # per place (subject, body) with a run of "!!"
+POINTS_EXCLAMATIONS = 10  # per place (subject, body) with a run of "!!"
 POINTS_LINK_RATIO = 20
 POINTS_TOO_MANY_LINKS = 15
 POINTS_SHORTENER = 30
 POINTS_IMAGE_ONLY = 35
 POINTS_MONEY = 10
-POINTS_MONEY_MANY = 15             # from MONEY_MANY amounts on
+POINTS_MONEY_MANY = 15  # from MONEY_MANY amounts on
 
 # Thresholds
-CAPS_MIN_LETTERS = 8               # shorter subjects ("ROI?") are not shouting
-CAPS_RATIO = 0.8                   # share of capital letters that is shouting
+CAPS_MIN_LETTERS = 8  # shorter subjects ("ROI?") are not shouting
+CAPS_RATIO = 0.8  # share of capital letters that is shouting
 MAX_LINKS = 3
-LINK_RATIO = 0.3                   # share of the words that are link text
-IMAGE_ONLY_MAX_WORDS = 10          # fewer words than this next to an image
+LINK_RATIO = 0.3  # share of the words that are link text
+IMAGE_ONLY_MAX_WORDS = 10  # fewer words than this next to an image
 MONEY_MANY = 3
 
 SPAM_PHRASES = (
-    "free", "100% free", "free gift", "free trial", "guarantee", "guaranteed", "act now",
-    "100%", "winner", "you have been selected", "congratulations", "risk-free", "risk free",
-    "urgent", "$$$", "click here", "click below", "buy now", "order now", "call now",
-    "apply now", "limited time", "offer expires", "once in a lifetime", "last chance",
-    "final notice", "no obligation", "no cost", "no credit check", "cash", "cash bonus",
-    "earn money", "make money", "extra income", "double your", "work from home",
-    "lowest price", "best price", "cheap", "discount", "special promotion", "prize",
-    "bonus", "miracle", "incredible deal", "million dollars", "this is not spam",
-    "not spam", "don't delete", "what are you waiting for", "as seen on",
+    "free",
+    "100% free",
+    "free gift",
+    "free trial",
+    "guarantee",
+    "guaranteed",
+    "act now",
+    "100%",
+    "winner",
+    "you have been selected",
+    "congratulations",
+    "risk-free",
+    "risk free",
+    "urgent",
+    "$$$",
+    "click here",
+    "click below",
+    "buy now",
+    "order now",
+    "call now",
+    "apply now",
+    "limited time",
+    "offer expires",
+    "once in a lifetime",
+    "last chance",
+    "final notice",
+    "no obligation",
+    "no cost",
+    "no credit check",
+    "cash",
+    "cash bonus",
+    "earn money",
+    "make money",
+    "extra income",
+    "double your",
+    "work from home",
+    "lowest price",
+    "best price",
+    "cheap",
+    "discount",
+    "special promotion",
+    "prize",
+    "bonus",
+    "miracle",
+    "incredible deal",
+    "million dollars",
+    "this is not spam",
+    "not spam",
+    "don't delete",
+    "what are you waiting for",
+    "as seen on",
 )
 # Ordinary phrases that contain a spam word: removed before matching
 BENIGN_PHRASES = ("feel free", "free to reply", "free time", "toll-free", "toll free")
 URL_SHORTENERS = (
-    "bit.ly", "bitly.com", "tinyurl.com", "goo.gl", "t.co", "ow.ly", "is.gd", "buff.ly",
-    "rebrand.ly", "cutt.ly", "shorturl.at", "tiny.cc", "rb.gy", "bit.do", "t.ly",
-    "lnkd.in", "s.id", "v.gd", "qr.net", "shorte.st",
+    "bit.ly",
+    "bitly.com",
+    "tinyurl.com",
+    "goo.gl",
+    "t.co",
+    "ow.ly",
+    "is.gd",
+    "buff.ly",
+    "rebrand.ly",
+    "cutt.ly",
+    "shorturl.at",
+    "tiny.cc",
+    "rb.gy",
+    "bit.do",
+    "t.ly",
+    "lnkd.in",
+    "s.id",
+    "v.gd",
+    "qr.net",
+    "shorte.st",
 )
 
 REASON_MESSAGES = {
@@ -110,23 +170,39 @@ _WORD = re.compile(r"[^\W_]+")
 _EXCLAMATION_RUN = re.compile(r"[!¡](?: ?[!¡])+")
 _BARE_URL = re.compile(r"(?:https?://|www\.)[^\s<>\"']+", re.IGNORECASE)
 _CURRENCY = r"(?:[$€£¥₹]|\b(?:USD|EUR|GBP|dollars?|euros?|bucks)\b)"
-_CURRENCY_WIDTH = 9                # longest currency and its space ("dollars "), plus one
-_AMOUNT = re.compile(r"\d+(?:[.,]+\d+)*")   # digits, separators inside: "1,000.50"
+_CURRENCY_WIDTH = 9  # longest currency and its space ("dollars "), plus one
+_AMOUNT = re.compile(r"\d+(?:[.,]+\d+)*")  # digits, separators inside: "1,000.50"
 _CURRENCY_BEFORE = re.compile(rf"{_CURRENCY}\s?", re.IGNORECASE)
 _CURRENCY_AFTER = re.compile(rf"\s?{_CURRENCY}", re.IGNORECASE)
 _TAG_START = re.compile(r"</?[A-Za-z]")
 _SPAM_PATTERNS = tuple(
-    (phrase, re.compile(r"(?<!\w)" + re.escape(phrase) + r"(?!\w)", re.IGNORECASE))
-    for phrase in SPAM_PHRASES
+    (phrase, re.compile(r"(?<!\w)" + re.escape(phrase) + r"(?!\w)", re.IGNORECASE)) for phrase in SPAM_PHRASES
 )
 # The non-ASCII letters that re.IGNORECASE matches to ASCII ones (and lower() does not)
 _ASCII_FOLD = str.maketrans({"\u0130": "i", "\u0131": "i", "\u017f": "s", "\u212a": "k"})
 _BENIGN = re.compile("|".join(re.escape(phrase) for phrase in BENIGN_PHRASES), re.IGNORECASE)
 _SKIPPED_TAGS = ("script", "style", "head", "title")
-_INLINE_TAGS = frozenset((
-    "a", "abbr", "b", "big", "code", "em", "font", "i", "mark", "s", "small", "span",
-    "strike", "strong", "sub", "sup", "u",
-))
+_INLINE_TAGS = frozenset(
+    (
+        "a",
+        "abbr",
+        "b",
+        "big",
+        "code",
+        "em",
+        "font",
+        "i",
+        "mark",
+        "s",
+        "small",
+        "span",
+        "strike",
+        "strong",
+        "sub",
+        "sup",
+        "u",
+    )
+)
 
 
 @dataclass(frozen=True)
@@ -169,12 +245,7 @@ def score(subject, body_html):
     be ``None``, ``False`` or contain Jinja placeholders)."""
     subject = strip_placeholders(subject or "").strip()
     body = _BodyParser.parse(strip_placeholders(body_html or ""))
-    reasons = [
-        reason
-        for check in _CHECKS
-        for reason in [check(subject, body)]
-        if reason
-    ]
+    reasons = [reason for check in _CHECKS for reason in [check(subject, body)] if reason]
     total = min(MAX_SCORE, sum(reason.points for reason in reasons))
     return SpamScore(total, band_of(total), tuple(reasons))
 
@@ -201,17 +272,18 @@ def strip_placeholders(text):
 # The body, as words, links and images
 # ----------------------------------------------------------------------
 
+
 class _BodyParser(HTMLParser):
     """Visible text, links (and the words of their text) and images of an HTML body."""
 
     def __init__(self):
         super().__init__(convert_charrefs=True)
         self._parts = []
-        self._anchors = []       # one bool per open <a>: is it a web link?
-        self._in_links = 0       # how many of them are
+        self._anchors = []  # one bool per open <a>: is it a web link?
+        self._in_links = 0  # how many of them are
         self._skipping = 0
         self.link_words = 0
-        self.links = []          # host of every web link ("" when unknown)
+        self.links = []  # host of every web link ("" when unknown)
         self.images = 0
 
     @classmethod
@@ -274,7 +346,7 @@ def _tame(html):
     '<p>1 &lt; 2 <b>x</b><a href="#">y</a> &lt;3</p>'
     """
     parts, done, size = [], 0, len(html)
-    close = -1                     # the first ">" after the current "<" (size: none)
+    close = -1  # the first ">" after the current "<" (size: none)
     start = html.find("<")
     while start >= 0:
         if html.startswith("<!--", start):
@@ -287,10 +359,10 @@ def _tame(html):
         if close <= start:
             close = html.find(">", start + 1) % (size + 1)  # -1 -> size
         if close >= (size if following < 0 else following):
-            parts += (html[done:start], "&lt;")       # never closed before the next "<"
+            parts += (html[done:start], "&lt;")  # never closed before the next "<"
             done = start + 1
         elif not _TAG_START.match(html, start):
-            parts.append(html[done:start])             # <!...>, <?...>, </ ...>, < b>
+            parts.append(html[done:start])  # <!...>, <?...>, </ ...>, < b>
             done = close + 1 if html[start + 1] in "!?/" else start
             if done == start:
                 parts.append("&lt;")
@@ -317,6 +389,7 @@ def _link_host(href):
 # ----------------------------------------------------------------------
 # Checks: (subject, body) -> Reason or None
 # ----------------------------------------------------------------------
+
 
 def _check_empty_subject(subject, body):
     if not subject:
@@ -350,10 +423,7 @@ def _spam_phrases(text):
     text = _BENIGN.sub(" ", text)
     folded = text.translate(_ASCII_FOLD).lower()  # a fast first look: the phrases are rare
     found = [phrase for phrase, pattern in _SPAM_PATTERNS if phrase in folded and pattern.search(text)]
-    return [
-        phrase for phrase in found
-        if not any(phrase != other and phrase in other for other in found)
-    ]
+    return [phrase for phrase in found if not any(phrase != other and phrase in other for other in found)]
 
 
 def _check_exclamations(subject, body):

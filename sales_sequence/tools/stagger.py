@@ -10,12 +10,16 @@ at the next opening.
 from datetime import datetime, timedelta
 
 from .schedule import (
-    Window, get_timezone, localize_wall_clock, next_opening, to_local, to_naive_utc,
+    Window,
+    get_timezone,
+    localize_wall_clock,
+    next_opening,
+    to_local,
+    to_naive_utc,
 )
 
 
-def sending_intervals(start_utc, days, tz_name, window_start=9.0, window_end=17.0,
-                      weekdays_only=True):
+def sending_intervals(start_utc, days, tz_name, window_start=9.0, window_end=17.0, weekdays_only=True):
     """The open periods of the next ``days`` sending days, from ``start_utc`` on.
 
     A sending day is a day on which the window is still open after
@@ -53,8 +57,7 @@ def _open_period(day, window, tz):
     return opening, closing
 
 
-def spread_starts(start_utc, days, count, tz_name, window_start=9.0, window_end=17.0,
-                  weekdays_only=True):
+def spread_starts(start_utc, days, count, tz_name, window_start=9.0, window_end=17.0, weekdays_only=True):
     """``count`` start times spread evenly over the open time of ``days`` sending days.
 
     The first one is the first open instant at or after ``start_utc``; the
@@ -70,8 +73,7 @@ datetime.datetime(2026, 1, 12, 14, 0)]
     """
     if count <= 0:
         return []
-    intervals = sending_intervals(start_utc, days, tz_name, window_start, window_end, weekdays_only) \
-        if days > 0 else []
+    intervals = sending_intervals(start_utc, days, tz_name, window_start, window_end, weekdays_only) if days > 0 else []
     if not intervals:
         first = next_opening(start_utc, tz_name, window_start, window_end, weekdays_only)
         return [first] * count

@@ -12,6 +12,7 @@ datetime.datetime(2026, 3, 2, 13, 0)
 >>> cal.next_opening(datetime(2026, 3, 2, 17, 0), 9.0, 17.0)    # Tuesday is a holiday
 datetime.datetime(2026, 3, 9, 9, 0)
 """
+
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 
@@ -93,8 +94,7 @@ def away_until(periods, when_utc):
     return end
 
 
-def compute_due(anchor_utc, calendar, business_days=0, days=0, hours=0, minutes=0,
-                window_start=9.0, window_end=17.0):
+def compute_due(anchor_utc, calendar, business_days=0, days=0, hours=0, minutes=0, window_start=9.0, window_end=17.0):
     """``schedule.compute_due`` on a working calendar: business days are its
     working days; the result is inside its working hours and the window."""
     moment = calendar.add_business_days(anchor_utc, business_days)

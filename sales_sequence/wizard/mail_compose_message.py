@@ -7,7 +7,10 @@ class MailComposeMessage(models.TransientModel):
     _inherit = "mail.compose.message"
 
     sales_sequence_activity_id = fields.Many2one(
-        "mail.activity", "Sequence Task", readonly=True, ondelete="set null",
+        "mail.activity",
+        "Sequence Task",
+        readonly=True,
+        ondelete="set null",
         help="The manual-email task of a sequence that sending this email completes.",
     )
 

@@ -14,16 +14,22 @@ class SalesSequenceEnrollWizard(models.TransientModel):
     _description = "Enroll in Sales Sequence"
 
     res_model = fields.Selection(
-        [("res.partner", "Contacts"), ("crm.lead", "Leads")], required=True, default="res.partner",
+        [("res.partner", "Contacts"), ("crm.lead", "Leads")],
+        required=True,
+        default="res.partner",
     )
     partner_ids = fields.Many2many("res.partner", string="Contacts")
     lead_ids = fields.Many2many("crm.lead", string="Leads")
     sequence_id = fields.Many2one(
-        "sales.sequence", required=True,
+        "sales.sequence",
+        required=True,
         domain="[('state', '=', 'active'), ('company_id', 'in', allowed_company_ids)]",
     )
     user_id = fields.Many2one(
-        "res.users", "Sender", domain="[('share', '=', False)]", default=lambda self: self._default_user(),
+        "res.users",
+        "Sender",
+        domain="[('share', '=', False)]",
+        default=lambda self: self._default_user(),
         help="Sends the emails. Empty: each record's salesperson, else the sequence's owner. "
         "Only sequence managers send in someone else's name.",
     )
@@ -39,11 +45,13 @@ class SalesSequenceEnrollWizard(models.TransientModel):
     )
     skip_recent = fields.Boolean("Skip Contacts Emailed Recently")
     recent_days = fields.Integer(
-        "Emailed in the Last (days)", default=14,
+        "Emailed in the Last (days)",
+        default=14,
         help="Any email sent to the address counts, not only sequence emails.",
     )
     stagger_days = fields.Integer(
-        "Stagger Start Over (days)", default=0,
+        "Stagger Start Over (days)",
+        default=0,
         help="Spread the starts evenly over the send window of this many sending days. 0: everybody starts now.",
     )
     # selection and preview
@@ -81,9 +89,7 @@ class SalesSequenceEnrollWizard(models.TransientModel):
 
     @api.model
     def _action_open(self, records):
-        action = self.env["ir.actions.act_window"]._for_xml_id(
-            "sales_sequence.action_sales_sequence_enroll_wizard"
-        )
+        action = self.env["ir.actions.act_window"]._for_xml_id("sales_sequence.action_sales_sequence_enroll_wizard")
         field_name = "lead_ids" if records._name == "crm.lead" else "partner_ids"
         action["context"] = {
             "default_res_model": records._name,
@@ -117,8 +123,17 @@ class SalesSequenceEnrollWizard(models.TransientModel):
             selected = wizard._records()
             wizard.company_count = len(selected.filtered("is_company")) if selected._name == "res.partner" else 0
 
-    @api.depends("res_model", "partner_ids", "lead_ids", "use_company_contacts", "sequence_id", "user_id",
-                 "skip_running", "skip_recent", "recent_days")
+    @api.depends(
+        "res_model",
+        "partner_ids",
+        "lead_ids",
+        "use_company_contacts",
+        "sequence_id",
+        "user_id",
+        "skip_running",
+        "skip_recent",
+        "recent_days",
+    )
     def _compute_preview(self):
         for wizard in self:
             wizard.update(wizard._preview())
@@ -129,29 +144,38 @@ class SalesSequenceEnrollWizard(models.TransientModel):
         Batch = self.env["sales.sequence.enroll.batch"]
         records = self._targets()
         emails = Batch._emails_of(records)
-        recent = Batch._recently_emailed_records(records, self.recent_days, emails) if self.recent_days else records.browse()
+        recent = (
+            Batch._recently_emailed_records(records, self.recent_days, emails) if self.recent_days else records.browse()
+        )
         values = {
             "preview_no_email_count": len(records) - len(emails),
             "preview_suppressed_count": len(Batch._suppressed_records(records, emails)),
             "preview_recent_count": len(recent),
-            "preview_enroll_count": 0, "preview_duplicate_count": 0, "preview_elsewhere_count": 0,
-            "preview_skip_count": 0, "preview_fail_count": 0, "preview_superseded_count": 0,
+            "preview_enroll_count": 0,
+            "preview_duplicate_count": 0,
+            "preview_elsewhere_count": 0,
+            "preview_skip_count": 0,
+            "preview_fail_count": 0,
+            "preview_superseded_count": 0,
         }
         sequence = self.sequence_id._origin
         if not sequence or not records:
             return values
         elsewhere = records.browse(sequence._running_elsewhere(records))
-        skipped = (elsewhere if self.skip_running else records.browse()) | \
-            (recent if self.skip_recent else records.browse())
+        skipped = (elsewhere if self.skip_running else records.browse()) | (
+            recent if self.skip_recent else records.browse()
+        )
         plan = sequence._plan_enrollment(records - skipped, self.user_id._origin or None)
-        values.update({
-            "preview_enroll_count": len(plan.to_enroll),
-            "preview_duplicate_count": len(plan.duplicates),
-            "preview_elsewhere_count": len(elsewhere),
-            "preview_skip_count": len(skipped),
-            "preview_fail_count": len(plan.failed),
-            "preview_superseded_count": len(plan.superseded),
-        })
+        values.update(
+            {
+                "preview_enroll_count": len(plan.to_enroll),
+                "preview_duplicate_count": len(plan.duplicates),
+                "preview_elsewhere_count": len(elsewhere),
+                "preview_skip_count": len(skipped),
+                "preview_fail_count": len(plan.failed),
+                "preview_superseded_count": len(plan.superseded),
+            }
+        )
         return values
 
     @api.model
@@ -170,9 +194,13 @@ class SalesSequenceEnrollWizard(models.TransientModel):
         batch.sudo()._run_or_queue(self._async_threshold())
         self.write({"batch_id": batch.id, "state": "queued" if batch.in_background else "done"})
         return {
-            "type": "ir.actions.act_window", "name": self.env._("Enroll in Sequence"),
-            "res_model": self._name, "res_id": self.id,
-            "view_mode": "form", "views": [(False, "form")], "target": "new",
+            "type": "ir.actions.act_window",
+            "name": self.env._("Enroll in Sequence"),
+            "res_model": self._name,
+            "res_id": self.id,
+            "view_mode": "form",
+            "views": [(False, "form")],
+            "target": "new",
         }
 
     def _prepare_batch_values(self, records):
@@ -197,7 +225,8 @@ class SalesSequenceEnrollWizard(models.TransientModel):
         if batch:
             field_name = "lead_id" if batch.res_model == "crm.lead" else "partner_id"
             action["domain"] = [
-                ("sequence_id", "=", self.sequence_id.id), (field_name, "in", batch.record_ids or []),
+                ("sequence_id", "=", self.sequence_id.id),
+                (field_name, "in", batch.record_ids or []),
                 ("create_date", ">=", batch.create_date),
             ]
             action["context"] = dict(action["context"], search_default_filter_running=0)

@@ -14,13 +14,23 @@ class SalesSequenceStepPreview(models.TransientModel):
     _description = "Sales Sequence Email Preview"
 
     step_id = fields.Many2one(
-        "sales.sequence.step", "Email", required=True, readonly=True, ondelete="cascade",
+        "sales.sequence.step",
+        "Email",
+        required=True,
+        readonly=True,
+        ondelete="cascade",
     )
     record_ref = fields.Reference(
-        PREVIEW_MODELS, "Preview For", compute="_compute_record_ref", readonly=False, store=True,
+        PREVIEW_MODELS,
+        "Preview For",
+        compute="_compute_record_ref",
+        readonly=False,
+        store=True,
     )
     user_id = fields.Many2one(
-        "res.users", "Sender", domain="[('share', '=', False)]",
+        "res.users",
+        "Sender",
+        domain="[('share', '=', False)]",
         help="Empty: the salesperson of the contact or lead, else you.",
     )
     email_to = fields.Char("To", compute="_compute_preview")
@@ -54,8 +64,14 @@ class SalesSequenceStepPreview(models.TransientModel):
             return dict(empty, error=self.env._("This email does not render: %s", error))
         except UserError as error:
             return dict(empty, error=str(error))
-        return dict(empty, email_to=email.email_to or False, email_cc=", ".join(email.cc) or False,
-                    email_bcc=", ".join(email.bcc) or False, subject=email.subject, body_html=email.body)
+        return dict(
+            empty,
+            email_to=email.email_to or False,
+            email_cc=", ".join(email.cc) or False,
+            email_bcc=", ".join(email.bcc) or False,
+            subject=email.subject,
+            body_html=email.body,
+        )
 
     def action_send_test(self):
         """Mail the email, rendered for the chosen record, to the current user."""

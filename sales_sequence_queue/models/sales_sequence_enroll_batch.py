@@ -12,16 +12,18 @@ class SalesSequenceEnrollBatch(models.Model):
     _inherit = "sales.sequence.enroll.batch"
 
     def _run_or_queue(self, threshold):
-        super()._run_or_queue(threshold)
+        result = super()._run_or_queue(threshold)
         if self.in_background and self.state == "queued":
             self._enqueue_enroll_chunk()
+        return result
 
     @api.model
     def _cron_enqueue_queued(self):
         """What the bulk enrollment cron job runs with the bridge: give every
         queued background batch its job (a batch that has one waiting keeps it)."""
         self.with_user(SUPERUSER_ID).search(
-            [("state", "=", "queued"), ("in_background", "=", True)], order="id",
+            [("state", "=", "queued"), ("in_background", "=", True)],
+            order="id",
         )._enqueue_enroll_chunk()
 
     def _enqueue_enroll_chunk(self):

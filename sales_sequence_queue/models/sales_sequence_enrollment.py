@@ -32,9 +32,11 @@ class SalesSequenceEnrollment(models.Model):
     _inherit = "sales.sequence.enrollment"
 
     queue_job_uuid = fields.Char(
-        "Claimed by Job", copy=False, readonly=True,
+        "Claimed by Job",
+        copy=False,
+        readonly=True,
         help="The job that runs the due step of this enrollment (technical). A claim holds "
-             "only while that job is waiting or running.",
+        "only while that job is waiting or running.",
     )
 
     # ------------------------------------------------------------------
@@ -54,8 +56,11 @@ class SalesSequenceEnrollment(models.Model):
         self = self.with_user(SUPERUSER_ID)  # noqa: PLW0642 - the engine works for every sender
         now = now or fields.Datetime.now()
         if self._jobs_stalled(now):
-            _logger.warning("Sales sequences: jobs wait for more than %s minutes (is the job runner up?): "
-                            "running the due steps in the cron job", self._stalled_minutes())
+            _logger.warning(
+                "Sales sequences: jobs wait for more than %s minutes (is the job runner up?): "
+                "running the due steps in the cron job",
+                self._stalled_minutes(),
+            )
             self._cron_process_due(now=now)
             return 0
         in_cron = bool(self.env.context.get("ir_cron_progress_id"))
@@ -104,7 +109,8 @@ class SalesSequenceEnrollment(models.Model):
                 AND (enrollment.queue_job_uuid IS NULL OR NOT EXISTS (
                      SELECT 1 FROM queue_job job
                       WHERE job.uuid = enrollment.queue_job_uuid AND job.state IN %(live)s))""",
-            now=now, live=LIVE_JOB_STATES,
+            now=now,
+            live=LIVE_JOB_STATES,
         )
 
     @api.model
@@ -113,15 +119,17 @@ class SalesSequenceEnrollment(models.Model):
         due, after ``after`` (the ``(next_run_at, id)`` of the last one taken,
         if any), locked; rows another transaction holds are skipped."""
         self._flush_engine_fields()
-        rows = self.env.execute_query(SQL(
-            """SELECT enrollment.id %s %s
+        rows = self.env.execute_query(
+            SQL(
+                """SELECT enrollment.id %s %s
              ORDER BY enrollment.next_run_at, enrollment.id
                 LIMIT %s
            FOR UPDATE OF enrollment SKIP LOCKED""",
-            self._unclaimed_due_sql(now),
-            SQL("AND (enrollment.next_run_at, enrollment.id) > (%s, %s)", *after) if after else SQL(),
-            limit,
-        ))
+                self._unclaimed_due_sql(now),
+                SQL("AND (enrollment.next_run_at, enrollment.id) > (%s, %s)", *after) if after else SQL(),
+                limit,
+            )
+        )
         return self.browse(row[0] for row in rows)
 
     @api.model
@@ -161,16 +169,19 @@ class SalesSequenceEnrollment(models.Model):
         """The enrollments of ``self`` still due now, locked; rows another
         transaction holds are skipped."""
         self._flush_engine_fields()
-        rows = self.env.execute_query(SQL(
-            """SELECT enrollment.id
+        rows = self.env.execute_query(
+            SQL(
+                """SELECT enrollment.id
                  FROM sales_sequence_enrollment enrollment
                  JOIN sales_sequence sequence ON sequence.id = enrollment.sequence_id
                 WHERE enrollment.id = ANY(%s) AND enrollment.state = 'active'
                   AND enrollment.next_run_at <= %s AND sequence.state = 'active'
              ORDER BY enrollment.next_run_at, enrollment.id
            FOR UPDATE OF enrollment SKIP LOCKED""",
-            self.ids, now,
-        ))
+                self.ids,
+                now,
+            )
+        )
         return self.browse(row[0] for row in rows)
 
     # ------------------------------------------------------------------
@@ -193,7 +204,15 @@ class SalesSequenceEnrollment(models.Model):
         since = now - timedelta(minutes=minutes)
         Job = self.env["queue.job"].sudo()
         ours = [("model_name", "=", self._name), ("method_name", "=", "_run_due_steps")]
-        waiting = Job.search_count(ours + [
-            ("state", "=", "pending"), ("date_created", "<", since), "|", ("eta", "=", False), ("eta", "<", since),
-        ], limit=1)
+        waiting = Job.search_count(
+            ours
+            + [
+                ("state", "=", "pending"),
+                ("date_created", "<", since),
+                "|",
+                ("eta", "=", False),
+                ("eta", "<", since),
+            ],
+            limit=1,
+        )
         return bool(waiting) and not Job.search_count(ours + [("date_started", ">=", since)], limit=1)

@@ -11,6 +11,8 @@ server that refuses the connection.
 method, as the cron job runs it: one commit per batch) and follows the run in
 the database with plain SQL until every due step ran.
 """
+
+import contextlib
 import itertools
 import os
 import signal
@@ -41,8 +43,12 @@ def config_path():
 def odoo_command(*args, timeout=TIMEOUT):
     """Run ``python -m odoo <args>``; fail loudly."""
     result = subprocess.run(
-        [sys.executable, "-m", "odoo", *args], cwd=ROOT, timeout=timeout,
-        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+        [sys.executable, "-m", "odoo", *args],
+        cwd=ROOT,
+        timeout=timeout,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
     )
     if result.returncode:
         raise AssertionError("odoo %s failed:\n%s" % (" ".join(args), result.stdout[-4000:]))
@@ -75,6 +81,7 @@ def query(dbname, sql, params=()):
 # ----------------------------------------------------------------------
 # Load balancer
 # ----------------------------------------------------------------------
+
 
 class Balancer(socketserver.ThreadingTCPServer):
     """Round-robin TCP proxy on ``127.0.0.1:port`` to the ``backends`` ports."""
@@ -122,21 +129,18 @@ class _Forward(socketserver.BaseRequestHandler):
 
 
 def _pump(source, target):
-    try:
+    """Copy ``source`` to ``target`` until either side closes."""
+    with contextlib.suppress(OSError):
         while data := source.recv(65536):
             target.sendall(data)
-    except OSError:
-        pass
-    finally:
-        try:
-            target.shutdown(socket.SHUT_WR)
-        except OSError:
-            pass
+    with contextlib.suppress(OSError):
+        target.shutdown(socket.SHUT_WR)
 
 
 # ----------------------------------------------------------------------
 # Odoo servers
 # ----------------------------------------------------------------------
+
 
 class OdooServer:
     """``python -m odoo`` with ``workers`` HTTP workers and the job runner on
@@ -151,16 +155,40 @@ class OdooServer:
             os.remove(self.logfile)  # a new server, a new log (a restart appends)
 
     def start(self, timeout=120):
-        env = dict(os.environ, ODOO_QUEUE_JOB_CHANNELS=self.channels, ODOO_QUEUE_JOB_HOST="127.0.0.1",
-                   ODOO_QUEUE_JOB_PORT=str(self.runner_port))
+        env = dict(
+            os.environ,
+            ODOO_QUEUE_JOB_CHANNELS=self.channels,
+            ODOO_QUEUE_JOB_HOST="127.0.0.1",
+            ODOO_QUEUE_JOB_PORT=str(self.runner_port),
+        )
         env.pop("SALES_SEQUENCE_SLOW", None)
-        self.process = subprocess.Popen([
-            sys.executable, "-m", "odoo", "-c", self.config, "-d", self.database,
-            "--db-filter=^%s$" % self.database, "--http-interface=127.0.0.1", "--http-port=%d" % self.port,
-            "--workers=%d" % self.workers, "--max-cron-threads=0", "--load=base,rpc,web,queue_job",
-            "--limit-time-real=600", "--limit-time-cpu=300", "--log-level=warn",
-            "--log-handler=odoo.addons.queue_job.jobrunner.runner:INFO", "--logfile=%s" % self.logfile,
-        ], cwd=ROOT, env=env, start_new_session=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        self.process = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "odoo",
+                "-c",
+                self.config,
+                "-d",
+                self.database,
+                "--db-filter=^%s$" % self.database,
+                "--http-interface=127.0.0.1",
+                "--http-port=%d" % self.port,
+                "--workers=%d" % self.workers,
+                "--max-cron-threads=0",
+                "--load=base,rpc,web,queue_job",
+                "--limit-time-real=600",
+                "--limit-time-cpu=300",
+                "--log-level=warn",
+                "--log-handler=odoo.addons.queue_job.jobrunner.runner:INFO",
+                "--logfile=%s" % self.logfile,
+            ],
+            cwd=ROOT,
+            env=env,
+            start_new_session=True,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
@@ -228,6 +256,7 @@ def wait_for_job_runner(servers, timeout=120):
 # A run
 # ----------------------------------------------------------------------
 
+
 class EngineRun:
     """Due steps of ``database`` run by the servers' jobs, followed with SQL."""
 
@@ -237,8 +266,13 @@ class EngineRun:
 
     def enqueue(self):
         """The engine's cron method in its own process (one commit per batch)."""
-        result = subprocess.run([sys.executable, str(DRIVER), "-c", self.config, "-d", self.database, "enqueue"],
-                                cwd=ROOT, capture_output=True, text=True, timeout=600)
+        result = subprocess.run(
+            [sys.executable, str(DRIVER), "-c", self.config, "-d", self.database, "enqueue"],
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            timeout=600,
+        )
         if result.returncode:
             raise RuntimeError("enqueue failed:\n%s" % result.stderr[-4000:])
         return int(result.stdout.split()[-1])
@@ -248,15 +282,25 @@ class EngineRun:
 
     def jobs(self):
         """``{state: count}`` of the engine's jobs."""
-        return dict(query(self.database, """
+        return dict(
+            query(
+                self.database,
+                """
             SELECT state, COUNT(*) FROM queue_job WHERE method_name = '_run_due_steps' GROUP BY state
-        """))
+        """,
+            )
+        )
 
     def in_flight(self):
         """``{job uuid: worker pid}`` of the engine's jobs running now."""
-        return dict(query(self.database, """
+        return dict(
+            query(
+                self.database,
+                """
             SELECT uuid, worker_pid FROM queue_job WHERE method_name = '_run_due_steps' AND state = 'started'
-        """))
+        """,
+            )
+        )
 
     def wait(self, count, timeout=900, progress=None):
         """Until ``count`` new traces exist and no job of the engine is left
@@ -270,5 +314,7 @@ class EngineRun:
             if done >= count and not set(self.jobs()) & {"pending", "enqueued", "started"}:
                 return time.monotonic() - start
             time.sleep(0.2)
-        raise AssertionError("after %ss: %d of %d steps, jobs %s" % (
-            timeout, self.trace_count() - self.traces_before, count, self.jobs()))
+        raise AssertionError(
+            "after %ss: %d of %d steps, jobs %s"
+            % (timeout, self.trace_count() - self.traces_before, count, self.jobs())
+        )

@@ -1,20 +1,21 @@
 from datetime import timedelta
 
+from odoo.tests import Form, freeze_time, tagged
+
 from odoo.addons.queue_job.tests.common import trap_jobs
 from odoo.addons.sales_sequence.tests.common import MONDAY_9AM, SalesSequenceCase
 from odoo.addons.sales_sequence_queue.hooks import uninstall_hook
-from odoo.tests import Form, freeze_time, tagged
 
 CHANNEL = "root.sales_sequence"
 
 
 class QueueCase(SalesSequenceCase):
-
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
         cls.sequence = cls._create_sequence(
-            [cls._email(), cls._task("call", delay_days=1, wait_for_completion=False)], team_id=False,
+            [cls._email(), cls._task("call", delay_days=1, wait_for_completion=False)],
+            team_id=False,
         )
         cls.Enrollment = cls.env["sales.sequence.enrollment"]
         cls.Job = cls.env["queue.job"]
@@ -31,7 +32,6 @@ class QueueCase(SalesSequenceCase):
 
 @tagged("post_install", "-at_install")
 class TestQueueEngine(QueueCase):
-
     def test_cron_enqueues_due_steps_on_the_channel(self):
         self.assertEqual(self.env.ref("sales_sequence.ir_cron_process_due").code, "model._cron_enqueue_due()")
         enrollments = self._enroll(self.jane | self.john)
@@ -134,8 +134,11 @@ class TestQueueEngine(QueueCase):
         with freeze_time(MONDAY_9AM):
             self.Enrollment._cron_enqueue_due()
         later = MONDAY_9AM + timedelta(minutes=20)
-        with freeze_time(later), self.mock_mail_gateway(), \
-                self.assertLogs("odoo.addons.sales_sequence_queue", "WARNING") as logs:
+        with (
+            freeze_time(later),
+            self.mock_mail_gateway(),
+            self.assertLogs("odoo.addons.sales_sequence_queue", "WARNING") as logs,
+        ):
             self.Enrollment._cron_enqueue_due()
         self.assertIn("is the job runner up?", logs.output[0])
         self.assertEqual(enrollments.trace_ids.mapped("state"), ["sent", "sent"])
@@ -148,21 +151,19 @@ class TestQueueEngine(QueueCase):
 
 @tagged("post_install", "-at_install")
 class TestQueueBulkEnrollment(QueueCase):
-
     def _wizard(self, records):
         action = records.action_enroll_in_sequence()
-        form = Form(self.env[action["res_model"]].with_user(self.user_manager).with_context(action["context"]))
+        form = Form(self.env[action["res_model"]].with_user(self.user_manager).with_context(**action["context"]))
         form.sequence_id = self.sequence
         return form.save()
 
     def _partners(self, count):
-        return self.env["res.partner"].create([
-            {"name": "Bulk %s" % index, "email": "bulk%s@example.com" % index} for index in range(count)
-        ])
+        return self.env["res.partner"].create(
+            [{"name": "Bulk %s" % index, "email": "bulk%s@example.com" % index} for index in range(count)]
+        )
 
     def test_large_selection_runs_as_jobs_one_chunk_each(self):
-        self.assertEqual(self.env.ref("sales_sequence.ir_cron_enroll_batches").code,
-                         "model._cron_enqueue_queued()")
+        self.assertEqual(self.env.ref("sales_sequence.ir_cron_enroll_batches").code, "model._cron_enqueue_queued()")
         params = self.env["ir.config_parameter"].sudo()
         params.set_param("sales_sequence.enroll_async_threshold", 5)
         params.set_param("sales_sequence.enroll_chunk_size", 4)
@@ -174,8 +175,11 @@ class TestQueueBulkEnrollment(QueueCase):
             trap.assert_jobs_count(1)
             self.assertEqual(trap.enqueued_jobs[0].channel, CHANNEL)
             self.assertEqual(trap.enqueued_jobs[0].recordset, batch)
-            self.assertEqual(trap.enqueued_jobs[0].user_id, self.env.ref("base.user_root").id,
-                             "runs as the cron job does, enrolling with the requester's rights")
+            self.assertEqual(
+                trap.enqueued_jobs[0].user_id,
+                self.env.ref("base.user_root").id,
+                "runs as the cron job does, enrolling with the requester's rights",
+            )
             self.assertEqual(batch.enrolled_count, 0, "nothing enrolled inside the request")
             chunks = []
             while trap.enqueued_jobs:

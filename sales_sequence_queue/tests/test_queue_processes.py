@@ -16,6 +16,8 @@ run on two cores: too long for every CI run).
 These are plain ``unittest.TestCase`` tests, as in sales_sequence's
 test_concurrency.py: the servers commit.
 """
+
+import logging
 import os
 import subprocess
 import sys
@@ -24,8 +26,18 @@ import unittest
 
 from odoo.addons.sales_sequence.tests.engine_worker import SEQUENCE_NAME
 from odoo.addons.sales_sequence_queue.tests.servers import (
-    ROOT, Balancer, EngineRun, OdooServer, config_path, copy_database, drop_database, odoo_command, query,
+    ROOT,
+    Balancer,
+    EngineRun,
+    OdooServer,
+    config_path,
+    copy_database,
+    drop_database,
+    odoo_command,
+    query,
 )
+
+_logger = logging.getLogger(__name__)
 
 SLOW = os.environ.get("SALES_SEQUENCE_SLOW") == "1"
 WORKER = ROOT / "sales_sequence" / "tests" / "engine_worker.py"
@@ -46,25 +58,51 @@ class TestQueueProcesses(unittest.TestCase):
     def setUpClass(cls):
         super().setUpClass()
         drop_database(TEMPLATE)
-        odoo_command("-c", config_path(), "-d", TEMPLATE, "-i", "sales_sequence_queue",
-                     "--stop-after-init", "--log-level=warn")
+        odoo_command(
+            "-c", config_path(), "-d", TEMPLATE, "-i", "sales_sequence_queue", "--stop-after-init", "--log-level=warn"
+        )
         cls.addClassCleanup(drop_database, TEMPLATE)
         seeding = subprocess.run(
-            [sys.executable, str(WORKER), "-c", config_path(), "-d", TEMPLATE, "seed",
-             "--count", str(COUNT), "--batch-size", str(BATCH_SIZE)],
-            cwd=ROOT, timeout=TIMEOUT, capture_output=True, text=True,
+            [
+                sys.executable,
+                str(WORKER),
+                "-c",
+                config_path(),
+                "-d",
+                TEMPLATE,
+                "seed",
+                "--count",
+                str(COUNT),
+                "--batch-size",
+                str(BATCH_SIZE),
+            ],
+            cwd=ROOT,
+            timeout=TIMEOUT,
+            capture_output=True,
+            text=True,
         )
         assert seeding.returncode == 0, seeding.stderr[-4000:]
 
     def setUp(self):
+        super().setUp()
         copy_database(TEMPLATE, DATABASE)
         self.addCleanup(drop_database, DATABASE)
         sequence = query(DATABASE, "SELECT id FROM sales_sequence WHERE name->>'en_US' = %s", [SEQUENCE_NAME])[0][0]
-        self.enrollments = dict(query(DATABASE, """
+        self.enrollments = dict(
+            query(
+                DATABASE,
+                """
             SELECT id, partner_id FROM sales_sequence_enrollment WHERE sequence_id = %s AND state = 'active'
-        """, [sequence]))
-        self.first_step, self.second_step = [row[0] for row in query(
-            DATABASE, "SELECT id FROM sales_sequence_step WHERE sequence_id = %s ORDER BY sequence, id", [sequence])]
+        """,
+                [sequence],
+            )
+        )
+        self.first_step, self.second_step = [
+            row[0]
+            for row in query(
+                DATABASE, "SELECT id FROM sales_sequence_step WHERE sequence_id = %s ORDER BY sequence, id", [sequence]
+            )
+        ]
         self.assertEqual(len(self.enrollments), COUNT)
         self.mails_before = query(DATABASE, "SELECT COALESCE(MAX(id), 0) FROM mail_mail")[0][0]
         self.balancer = Balancer(PORTS[0], PORTS[1:])
@@ -80,29 +118,44 @@ class TestQueueProcesses(unittest.TestCase):
         """One trace of the first step per enrollment, with its own email; one
         email per contact; every enrollment waits for its second step; every
         job done, and the servers logged no error."""
-        traces = query(DATABASE, """
+        traces = query(
+            DATABASE,
+            """
             SELECT trace.enrollment_id, trace.step_id, trace.state, message.model, message.res_id
               FROM sales_sequence_trace trace
               LEFT JOIN mail_mail mail ON mail.id = trace.mail_mail_id
               LEFT JOIN mail_message message ON message.id = mail.mail_message_id
-        """)
+        """,
+        )
         self.assertEqual(len(traces), COUNT, "one trace per enrollment")
         self.assertEqual(
             {trace[0]: trace[1:] for trace in traces},
-            {enrollment: (self.first_step, "sent", "res.partner", partner)
-             for enrollment, partner in self.enrollments.items()},
+            {
+                enrollment: (self.first_step, "sent", "res.partner", partner)
+                for enrollment, partner in self.enrollments.items()
+            },
         )
-        mails = dict(query(DATABASE, """
+        mails = dict(
+            query(
+                DATABASE,
+                """
             SELECT message.res_id, COUNT(*)
               FROM mail_mail mail JOIN mail_message message ON message.id = mail.mail_message_id
              WHERE mail.id > %s AND message.model = 'res.partner'
           GROUP BY message.res_id
-        """, [self.mails_before]))
+        """,
+                [self.mails_before],
+            )
+        )
         self.assertEqual(mails, dict.fromkeys(self.enrollments.values(), 1), "one email per contact")
-        moved = query(DATABASE, """
+        moved = query(
+            DATABASE,
+            """
             SELECT COUNT(*) FROM sales_sequence_enrollment
              WHERE state = 'active' AND step_id = %s AND next_run_at IS NOT NULL AND queue_job_uuid IS NULL
-        """, [self.second_step])
+        """,
+            [self.second_step],
+        )
         self.assertEqual(moved[0][0], COUNT, "every enrollment waits for its second step, unclaimed")
         self.assertEqual(set(run.jobs()), {"done"}, run.jobs())
         for server in self.servers:
@@ -115,10 +168,16 @@ class TestQueueProcesses(unittest.TestCase):
         start = time.monotonic()
         self.assertEqual(run.enqueue(), COUNT)
         run.wait(COUNT, timeout=TIMEOUT)
-        print("two servers: %d steps in %.1f s" % (COUNT, time.monotonic() - start))
-        workers = {pid for (pid,) in query(DATABASE, """
+        _logger.info("two servers: %d steps in %.1f s", COUNT, time.monotonic() - start)
+        workers = {
+            pid
+            for (pid,) in query(
+                DATABASE,
+                """
             SELECT DISTINCT worker_pid FROM queue_job WHERE method_name = '_run_due_steps'
-        """)}
+        """,
+            )
+        }
         for server in self.servers:
             self.assertTrue(workers & server.pids(), "every server ran jobs")
         self.assertEachStepRanOnce(run)
@@ -149,9 +208,16 @@ class TestQueueProcesses(unittest.TestCase):
         time.sleep(1)
         victim.start()
         run.wait(COUNT, timeout=TIMEOUT)
-        rerun = query(DATABASE, "SELECT uuid FROM queue_job WHERE uuid IN %s AND state = 'done' AND retry > 1",
-                      [tuple(interrupted)])
-        print("killed server: %d jobs interrupted after %d steps, %d of them ran again"
-              % (len(interrupted), min(interrupted.values()), len(rerun)))
+        rerun = query(
+            DATABASE,
+            "SELECT uuid FROM queue_job WHERE uuid IN %s AND state = 'done' AND retry > 1",
+            [tuple(interrupted)],
+        )
+        _logger.info(
+            "killed server: %d jobs interrupted after %d steps, %d of them ran again",
+            len(interrupted),
+            min(interrupted.values()),
+            len(rerun),
+        )
         self.assertTrue(rerun, "an interrupted job ran again after the crash")
         self.assertEachStepRanOnce(run)

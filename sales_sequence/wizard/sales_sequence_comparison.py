@@ -1,6 +1,6 @@
 from odoo import api, fields, models
 
-from .sales_sequence_metrics_mixin import metric_values
+from ..models.sales_sequence_metrics_mixin import metric_values
 
 # the metrics compared side by side (rates first: they compare sequences of
 # different sizes), with the labels the chart shows
@@ -37,7 +37,7 @@ class SalesSequenceComparison(models.TransientModel):
     _description = "Sales Sequence Comparison"
     _order = "id"
 
-    sequence_id = fields.Many2one("sales.sequence", "Sequence", required=True, ondelete="cascade")
+    sequence_id = fields.Many2one("sales.sequence", required=True, ondelete="cascade")
     metric = fields.Selection(COMPARED_RATES + COMPARED_COUNTS, required=True)
     kind = fields.Selection([("rate", "Rate"), ("count", "Count")], required=True)
     value = fields.Float(digits=(16, 1), aggregator="sum")
@@ -46,11 +46,13 @@ class SalesSequenceComparison(models.TransientModel):
     def _create_for(self, sequences):
         """The rows comparing ``sequences``."""
         totals = sequences._metric_totals()
-        return self.create([
-            {"sequence_id": sequence.id, "metric": metric, "kind": kind, "value": value}
-            for sequence in sequences
-            for metric, value, kind in self._rows(metric_values(totals.get(sequence.id, {})))
-        ])
+        return self.create(
+            [
+                {"sequence_id": sequence.id, "metric": metric, "kind": kind, "value": value}
+                for sequence in sequences
+                for metric, value, kind in self._rows(metric_values(totals.get(sequence.id, {})))
+            ]
+        )
 
     @staticmethod
     def _rows(values):
