@@ -22,6 +22,7 @@ from odoo import fields
 from odoo.fields import Domain
 
 from ..tools import stagger
+from . import chatter
 from .composer import recipient_email
 from .deals import Deals
 
@@ -50,6 +51,8 @@ class Enroller:
         self.env = sequence.env
         self.user = user
         self.audience = audience
+        self._senders = {}  # {record id: its default sender}
+        self._clocks = self._first_delays = None  # _first_due's memory
 
     # ------------------------------------------------------------------
     # Planning (no writes)
@@ -111,13 +114,25 @@ class Enroller:
             taken.add(email)
         return records.browse(same)
 
+    def sender_of(self, record):
+        """Who sends to ``record``: the user named, else its default sender."""
+        if self.user:
+            return self.user
+        if record.id not in self._senders:
+            self._senders[record.id] = self.sequence._default_sender(record)
+        return self._senders[record.id]
+
     def _failure_reasons(self, records):
         reasons = {}
         suppressed = self._suppressed(records) if self.audience else {}
+        fit_senders = set()  # checked once each: thousands of records share a few senders
         for record in records:
-            reason = suppressed.get(record.id) or self._failure_reason(
-                record, self.user or self.sequence._default_sender(record)
-            )
+            sender = self.sender_of(record)
+            reason = suppressed.get(record.id) or self._record_failure(record)
+            if not reason and sender not in fit_senders:
+                reason = self._sender_failure(sender, record)
+                if not reason:
+                    fit_senders.add(sender)
             if reason:
                 reasons[record.id] = reason
         return reasons
@@ -132,7 +147,7 @@ class Enroller:
             if email in suppressed
         }
 
-    def _failure_reason(self, record, sender):
+    def _record_failure(self, record):
         env, sequence = self.env, self.sequence
         if record.company_id and record.company_id != sequence.company_id:
             return env._(
@@ -142,6 +157,10 @@ class Enroller:
             )
         if record._name == "res.partner" and not record.active:
             return env._("%s is archived.", record.display_name)
+        return False
+
+    def _sender_failure(self, sender, record):
+        env, sequence = self.env, self.sequence
         if not sender.active:
             return env._("The sender %s is archived.", sender.name)
         if sequence.company_id not in sender.company_ids:
@@ -312,8 +331,8 @@ class Enroller:
             .with_env(Enrollment.env)
         )
         for sender, sent_by in enrollments.grouped("user_id").items():
-            # sudo: the sender follows, whoever enrolled
-            sent_by.sudo().message_subscribe(partner_ids=sender.partner_id.ids)
+            # the sender follows, whoever enrolled
+            chatter.follow(self.env, Enrollment._name, sent_by.ids, sender.partner_id)
         enrollments._log_enrolled()
         Enrollment._schedule_wakeup(enrollments.mapped("next_run_at"))
         return enrollments
@@ -324,12 +343,24 @@ class Enroller:
         partners = records.partner_id if is_lead else records
         return Deals.load(self.env, partners.commercial_partner_id, records if is_lead else records.browse())
 
+    def _first_due(self, partner, sender, start_at):
+        """When the first step is due for ``partner`` sent by ``sender``
+        (one clock per timezone and sender, the first step's delays once)."""
+        first_step = self.sequence.step_ids[:1]
+        if not first_step:
+            return False
+        if self._clocks is None:
+            self._clocks, self._first_delays = {}, first_step._delays()
+        key = (self.sequence._timezone_for(partner), sender.id)
+        if key not in self._clocks:
+            self._clocks[key] = self.sequence._clock(partner, sender)
+        return self._clocks[key].due(start_at, **self._first_delays)
+
     def _values(self, record, start_at, deals):
         sequence = self.sequence
         is_lead = record._name == "crm.lead"
         partner = record.partner_id if is_lead else record
-        sender = self.user or sequence._default_sender(record)
-        first_step = sequence.step_ids[:1]
+        sender = self.sender_of(record)
         values = {
             "sequence_id": sequence.id,
             "lead_id": record.id if is_lead else False,
@@ -337,8 +368,8 @@ class Enroller:
             "user_id": sender.id,
             "enrolled_at": start_at,
             "last_run_at": start_at,
-            "step_id": first_step.id,
-            "next_run_at": first_step and sequence._clock(partner, sender).due(start_at, **first_step._delays()),
+            "step_id": sequence.step_ids[:1].id,
+            "next_run_at": self._first_due(partner, sender, start_at),
             "start_deals": deals.snapshot(partner.commercial_partner_id.id, record.id if is_lead else None),
             "from_audience": self.audience,
         }

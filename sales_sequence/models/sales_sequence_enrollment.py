@@ -13,8 +13,8 @@ from odoo.tools import SQL, consteq, email_normalize, html2plaintext
 from odoo.tools import mail as mail_tools
 from odoo.tools.misc import hmac
 
+from ..engine import chatter, settings
 from ..engine import deals as deal_exits
-from ..engine import settings
 from ..engine.composer import Composer, recipient_email
 from ..engine.runner import SENDER_AWAY, StepRunner
 from ..tools import ab, autoreply, caps, render, replies
@@ -100,7 +100,7 @@ class SalesSequenceEnrollment(models.Model):
         index=True,
         tracking=True,
     )
-    company_id = fields.Many2one(related="sequence_id.company_id", store=True, index=True)
+    company_id = fields.Many2one(related="sequence_id.company_id", store=True, index=True, precompute=True)
     # set null: deleting a lead or contact exits its enrollments and keeps their history
     partner_id = fields.Many2one("res.partner", "Contact", index=True, ondelete="set null", check_company=True)
     lead_id = fields.Many2one("crm.lead", index="btree_not_null", ondelete="set null", check_company=True)
@@ -282,6 +282,24 @@ class SalesSequenceEnrollment(models.Model):
                     )
                 )
 
+    def _check_company(self, fnames=None):
+        """Odoo's company check, one domain per field and company instead of
+        one per enrollment: a bulk enrollment creates thousands that share
+        their sequence, step and sender. Anything inconsistent falls back on
+        Odoo's check of each enrollment, for its precise message."""
+        if len(self) < 2:
+            return super()._check_company(fnames)
+        if fnames is None or {"company_id", "company_ids"} & set(fnames):
+            fnames = self._fields
+        names = [name for name in fnames if self._fields[name].relational and self._fields[name].check_company]
+        for company, enrollments in self.grouped("company_id").items():
+            for name in names:
+                values = enrollments.sudo()[name]
+                domain = values and values._check_company_domain(company)
+                if domain and values != values.with_context(active_test=False).filtered_domain(domain):
+                    return super()._check_company(fnames)
+        return None
+
     def _check_sender(self):
         sender, sequence = self.user_id, self.sequence_id
         if sender.share or not sender.active or sequence.company_id not in sender.company_ids:
@@ -424,22 +442,30 @@ class SalesSequenceEnrollment(models.Model):
         unsubscribes, meetings, stage changes) is the system's record and is
         noted on every lead or contact. What a person does (a button, an
         enrollment) is noted only on the leads and contacts that person may
-        read; for the others, on the enrollment itself."""
+        read; for the others, on the enrollment itself. One insert per
+        model (``engine.chatter``): a bulk enrollment notes thousands."""
         if not self:
             return
-        noted = self.browse()
-        for model, enrollments in self.filtered(lambda e: e._target()).grouped(lambda e: e._target()._name).items():
-            targets = self.env[model].browse(e._target().id for e in enrollments)
+        noted = set()
+        by_model = defaultdict(dict)  # {model: {enrollment: target id}}
+        for enrollment in self:
+            target = enrollment.lead_id or enrollment.partner_id
+            if target:
+                by_model[target._name][enrollment] = target.id
+        for model, targets in by_model.items():
+            readable = self.env[model].browse(set(targets.values()))
             if not self.env.su:
-                targets = targets._filtered_access("read")
-            enrollments = enrollments.filtered(lambda e: e._target().id in targets._ids)
-            text = {
-                e._target().id: self.env._("%(sequence)s: %(event)s", sequence=e.sequence_id.name, event=body)
-                for e in enrollments
-            }
-            targets._message_log_batch(text)
-            noted |= enrollments
-        (self - noted)._message_log_batch(dict.fromkeys((self - noted).ids, body))
+                readable = readable._filtered_access("read")
+            readable = set(readable._ids)
+            text = {}
+            for enrollment, target_id in targets.items():
+                if target_id in readable:
+                    text[target_id] = self.env._(
+                        "%(sequence)s: %(event)s", sequence=enrollment.sequence_id.name, event=body
+                    )
+                    noted.add(enrollment.id)
+            chatter.log_notes(self.env, model, text)
+        chatter.log_notes(self.env, self._name, {eid: body for eid in self.ids if eid not in noted})
 
     def action_open_target(self):
         self.ensure_one()

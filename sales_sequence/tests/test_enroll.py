@@ -1,5 +1,7 @@
 from datetime import datetime
 
+from markupsafe import Markup
+
 from odoo.exceptions import UserError
 from odoo.tests import Form, freeze_time, tagged
 
@@ -120,6 +122,69 @@ class TestEnroll(SalesSequenceCase):
     def test_enroll_logs_on_the_contact_chatter(self):
         self.sequence.enroll(self.john)
         self.assertIn("Outbound: Enrolled", self.john.message_ids[0].body)
+
+    def test_bulk_notes_and_followers_are_odoos_own(self):
+        """engine.chatter writes in one insert what _message_log_batch and
+        message_subscribe write one ORM record at a time: the same rows."""
+        partners = self._contacts(3)
+        enrollments = self.sequence.enroll(partners)["enrolled"]
+        self.assertEqual(len(enrollments), 3)
+        reference = self.env["res.partner"].create({"name": "Reference"})
+        expected = reference.with_user(self.user_manager)._message_log_batch({reference.id: "Outbound: Enrolled"})
+        for partner in partners:
+            note = partner.message_ids[0]
+            self.assertEqual(note.body, Markup("<p>Outbound: Enrolled in the sequence Outbound.</p>"))
+            for field in ("author_id", "email_from", "reply_to", "message_type", "subtype_id", "is_internal", "model"):
+                self.assertEqual(note[field], expected[field], field)
+        subscribed = (
+            self.env["sales.sequence.enrollment"]
+            .sudo()
+            .create({"sequence_id": self.sequence.id, "partner_id": self.no_email.id, "user_id": self.user_manager.id})
+        )
+        subscribed.message_unsubscribe(subscribed.message_partner_ids.ids)
+        subscribed.message_subscribe(partner_ids=self.user_manager.partner_id.ids)
+        for enrollment in enrollments:
+            follower = enrollment.message_follower_ids
+            self.assertEqual(follower.partner_id, self.user_manager.partner_id)  # the sender (no salesperson)
+            self.assertEqual(follower.subtype_ids, subscribed.message_follower_ids.subtype_ids)
+
+    def test_bulk_company_check_refuses_a_mixed_batch(self):
+        """Enrollments created together are checked per field and company at
+        once; a single inconsistent one still fails the whole create, with
+        Odoo's own message."""
+        other_company = self.env["res.company"].create({"name": "Other Co"})
+        stranger = self.env["res.partner"].create(
+            {"name": "Stranger", "email": "stranger@other.example.com", "company_id": other_company.id}
+        )
+        values = [
+            {"sequence_id": self.sequence.id, "partner_id": partner.id, "user_id": self.user_manager.id}
+            for partner in (self.john, stranger)
+        ]
+        Enrollment = self.env["sales.sequence.enrollment"]
+        with self.assertRaisesRegex(UserError, "company inconsistencies"), self.cr.savepoint():
+            Enrollment.create(values)
+        self.assertFalse(Enrollment.search([("partner_id", "in", (self.john | stranger).ids)]))
+        self.assertEqual(len(Enrollment.create([values[0], dict(values[0], partner_id=self.jane.id)])), 2)
+
+    def test_enrolling_more_contacts_costs_no_more_queries(self):
+        """Enrolling is a fixed number of queries, whatever the count (the
+        bulk enrollment of 10,000 contacts is one request)."""
+        counts = {}
+        for size in (2, 5, 40):  # the first one warms the caches up
+            partners = self._contacts(size, prefix="q%d" % size)
+            self.env.flush_all()
+            self.env.invalidate_all()
+            start = self.cr.sql_log_count
+            self.sequence.enroll(partners)
+            self.env.flush_all()
+            counts[size] = self.cr.sql_log_count - start
+        self.assertEqual(counts[5], counts[40], counts)
+        self.assertLessEqual(counts[40], 25, counts)
+
+    def _contacts(self, count, prefix="bulk"):
+        return self.env["res.partner"].create(
+            [{"name": "Bulk %d" % index, "email": "%s%d@bulk.example.com" % (prefix, index)} for index in range(count)]
+        )
 
     def test_wizard_from_lead_list(self):
         other = self.lead.copy({"name": "Second lead", "partner_id": False, "email_from": "second@example.com"})
