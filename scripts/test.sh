@@ -43,10 +43,10 @@ run_pytest() {  # $1: database, $2: tests, then pytest arguments; "no test selec
 }
 
 # Community modules only the tests use (the ERP-signal tests: quotations,
-# invoices, event registrations), installed when the addons path has them.
-# SALES_SEQUENCE_TEST_MODULES changes the list (empty: none; add hr_holidays to
-# test absences with real time off, at about twice the install time).
-wanted=${SALES_SEQUENCE_TEST_MODULES-sale,account,event}
+# invoices, event registrations; senders away on approved time off), installed
+# when the addons path has them. SALES_SEQUENCE_TEST_MODULES changes the list
+# (empty: none; hr_holidays adds about a minute to the install).
+wanted=${SALES_SEQUENCE_TEST_MODULES-sale,account,event,hr_holidays}
 extra=$("$PYTHON" -c '
 import sys
 from odoo.tools import config
