@@ -449,7 +449,7 @@ class SalesSequenceEnrollment(models.Model):
         noted = set()
         by_model = defaultdict(dict)  # {model: {enrollment: target id}}
         for enrollment in self:
-            target = enrollment.lead_id or enrollment.partner_id
+            target = enrollment._target()
             if target:
                 by_model[target._name][enrollment] = target.id
         for model, targets in by_model.items():
