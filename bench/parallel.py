@@ -7,11 +7,13 @@ run works on a fresh copy of it (``<db>_queue``):
 
   cron_engine_s    the cron engine, what one ir.cron worker does: ``_cron_process_due``
                    in the cron's context (a commit per batch), in this process
-  one_server_s     one ``python -m odoo`` server (--workers=2, the queue_job runner
-                   loaded, channel root.sales_sequence:2) runs the jobs that the
+  one_server_s     one Odoo server (--workers=2, the queue_job runner
+                   loaded, channel root.sales_sequence:2), bound to half of the
+                   CPUs (one core of two), runs the jobs that the
                    cron method ``_cron_enqueue_due`` enqueues (in this process, a
                    commit per batch); timed from the enqueue to the last step done
-  two_servers_s    the same with two servers (channel capacity 4) behind a
+  two_servers_s    the same with two servers (channel capacity 4), each bound
+                   to its own half of the CPUs (two machines on one), behind a
                    round-robin balancer, where both job runners send the jobs
   parallel_speedup one_server_s / two_servers_s
   enqueue_s        the cron method's part: claiming the due enrollments and
@@ -27,6 +29,7 @@ per contact, every enrollment waiting for its second step, unclaimed), that
 every job is done and that the servers logged no error.
 """
 
+import os
 import time
 
 import dbtools
@@ -45,6 +48,15 @@ from odoo.addons.sales_sequence_queue.tests.servers import (
 )
 
 MODULES = ("sales_sequence_queue",)
+
+
+def machines(count=2):
+    """The CPUs of this process split in ``count`` equal shares: each server
+    runs on a share of its own, as on a machine of its own (one core each on a
+    2-core machine); PostgreSQL and the benchmark's process are not bound."""
+    cpus = sorted(os.sched_getaffinity(0))
+    share = max(1, len(cpus) // count)
+    return [cpus[index * share : (index + 1) * share] or cpus for index in range(count)]
 
 
 class ParallelBench:
@@ -120,7 +132,10 @@ class ParallelBench:
         ports = self.server_ports[:count]
         balancer = Balancer(self.balancer_port, ports)
         channels = "root:%d,root.sales_sequence:%d" % (2 * count, 2 * count)
-        servers = [OdooServer(self.args.config, self.database, port, self.balancer_port, channels) for port in ports]
+        servers = [
+            OdooServer(self.args.config, self.database, port, self.balancer_port, channels, cpus=cpus)
+            for port, cpus in zip(ports, machines(), strict=False)
+        ]
         try:
             for server in servers:
                 server.start()

@@ -1,7 +1,8 @@
 """Real Odoo servers running the engine's jobs, for the slow suite and the benchmark.
 
-``OdooServer`` starts ``python -m odoo`` in its own process group (prefork:
-``--workers``, the queue_job runner loaded server-wide) on one database;
+``OdooServer`` starts an Odoo server (``odoo_server.py``, what ``odoo-bin``
+does) in its own process group (prefork: ``--workers``, the queue_job runner
+loaded server-wide) on one database;
 ``kill()`` ends the whole group with SIGKILL, as a crash would. The job runner
 of every server sends the jobs to a ``Balancer``, a round-robin TCP proxy in
 front of the servers (what a load balancer does in production), which skips a
@@ -33,6 +34,7 @@ from odoo.tools import config
 
 ROOT = Path(__file__).resolve().parents[2]
 DRIVER = Path(__file__).resolve().parent / "queue_driver.py"
+SERVER = Path(__file__).resolve().parent / "odoo_server.py"  # not ``-m odoo``: see there
 TIMEOUT = 600  # seconds for any one command (install, copy)
 
 
@@ -143,16 +145,23 @@ def _pump(source, target):
 
 
 class OdooServer:
-    """``python -m odoo`` with ``workers`` HTTP workers and the job runner on
+    """An Odoo server with ``workers`` HTTP workers and the job runner on
     ``database``; its runner sends jobs to ``runner_port`` (the balancer)."""
 
-    def __init__(self, config, database, port, runner_port, channels, workers=2, logfile=None):
-        self.config, self.database, self.port = config, database, port
+    def __init__(self, config, database, port, runner_port, channels, workers=2, logfile=None, cpus=None):
+        """``cpus``: the CPU numbers the server and its processes are bound to
+        (default: any)."""
+        self.config, self.database, self.port, self.cpus = config, database, port, cpus
         self.runner_port, self.channels, self.workers = runner_port, channels, workers
         self.logfile = logfile or str(ROOT / "var" / ("server-%s-%s.log" % (database, port)))
+        # each server its own websocket port: a second gevent process unable to
+        # bind Odoo's default 8072 dies, and its server starts it again, forever
+        self.gevent_port = free_port()
         self.process = None
-        if os.path.exists(self.logfile):
-            os.remove(self.logfile)  # a new server, a new log (a restart appends)
+        self.stderr = self.logfile + ".stderr"  # what is not logged (a process dying at start)
+        for path in (self.logfile, self.stderr):
+            if os.path.exists(path):
+                os.remove(path)  # a new server, a new log (a restart appends)
 
     def start(self, timeout=120):
         env = dict(
@@ -162,33 +171,17 @@ class OdooServer:
             ODOO_QUEUE_JOB_PORT=str(self.runner_port),
         )
         env.pop("SALES_SEQUENCE_SLOW", None)
-        self.process = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "odoo",
-                "-c",
-                self.config,
-                "-d",
-                self.database,
-                "--db-filter=^%s$" % self.database,
-                "--http-interface=127.0.0.1",
-                "--http-port=%d" % self.port,
-                "--workers=%d" % self.workers,
-                "--max-cron-threads=0",
-                "--load=base,rpc,web,queue_job",
-                "--limit-time-real=600",
-                "--limit-time-cpu=300",
-                "--log-level=warn",
-                "--log-handler=odoo.addons.queue_job.jobrunner.runner:INFO",
-                "--logfile=%s" % self.logfile,
-            ],
-            cwd=ROOT,
-            env=env,
-            start_new_session=True,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
+        if self.cpus:
+            env["SALES_SEQUENCE_SERVER_CPUS"] = ",".join(map(str, self.cpus))
+        with open(self.stderr, "ab") as stderr:  # the server keeps its own copy
+            self.process = subprocess.Popen(
+                [sys.executable, str(SERVER), "-c", self.config, *self.options()],
+                cwd=ROOT,
+                env=env,
+                start_new_session=True,
+                stdout=subprocess.DEVNULL,
+                stderr=stderr,
+            )
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
@@ -199,6 +192,24 @@ class OdooServer:
             except OSError:
                 time.sleep(0.5)
         raise RuntimeError("Odoo server on port %d did not answer within %ss" % (self.port, timeout))
+
+    def options(self):
+        return [
+            "-d",
+            self.database,
+            "--db-filter=^%s$" % self.database,
+            "--http-interface=127.0.0.1",
+            "--http-port=%d" % self.port,
+            "--gevent-port=%d" % self.gevent_port,
+            "--workers=%d" % self.workers,
+            "--max-cron-threads=0",
+            "--load=base,rpc,web,queue_job",
+            "--limit-time-real=600",
+            "--limit-time-cpu=300",
+            "--log-level=warn",
+            "--log-handler=odoo.addons.queue_job.jobrunner.runner:INFO",
+            "--logfile=%s" % self.logfile,
+        ]
 
     def runs_the_job_runner(self):
         """Whether this server's job runner took the database (one runner is
@@ -236,11 +247,24 @@ class OdooServer:
                 self.kill()
 
     def errors(self):
-        """ERROR and CRITICAL lines of the server's log."""
-        if not os.path.exists(self.logfile):
-            return []
-        with open(self.logfile, encoding="utf-8", errors="replace") as log:
-            return [line.rstrip() for line in log if " ERROR " in line or " CRITICAL " in line]
+        """ERROR and CRITICAL lines of the server's log, and the tracebacks
+        of its standard error (a process that died before it could log)."""
+        errors = []
+        for path, is_error in (
+            (self.logfile, lambda line: " ERROR " in line or " CRITICAL " in line),
+            (self.stderr, lambda line: line.startswith("Traceback")),
+        ):
+            if os.path.exists(path):
+                with open(path, encoding="utf-8", errors="replace") as log:
+                    errors += [line.rstrip() for line in log if is_error(line)]
+        return errors
+
+
+def free_port():
+    """A TCP port of 127.0.0.1 that nothing listens on now."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
 
 
 def wait_for_job_runner(servers, timeout=120):

@@ -4,7 +4,7 @@ Runs only with ``SALES_SEQUENCE_SLOW=1`` (``scripts/test.sh`` sets it unless
 ``SALES_SEQUENCE_FAST=1``). A throw-away database (``ss_queue_proc_<pid>``:
 sales_sequence_queue installed, ``COUNT`` contacts enrolled by sales_sequence's
 ``engine_worker.py seed`` in a sequence whose first step, an email, is due) is
-copied for each test; two ``python -m odoo`` servers (``--workers=2``, the
+copied for each test; two Odoo servers (``--workers=2``, the
 queue_job runner loaded) serve it behind a round-robin balancer, the engine's
 cron method enqueues the due steps in another process, and the checks read the
 database with plain SQL. Ports: ``SALES_SEQUENCE_QUEUE_PORTS`` (three free
