@@ -480,31 +480,35 @@ class StepRunner:
             self.env[model].browse(bodies).sudo()._message_log_batch(bodies, message_type="sms")
 
     def _move_enrollments(self):
-        completed = self.enrollments.browse()
+        """Move each enrollment on to its next step (or end it, completed),
+        and set the deferred ones to wait: one ``write`` per distinct set of
+        values, most enrollments of a batch moving alike."""
+        completed, moves = [], defaultdict(list)
         for enrollment, next_step, waiting_trace in self.moves:
             waiting = waiting_trace["activity_id"] if waiting_trace else False
             if not next_step and not waiting:
-                completed |= enrollment
-                enrollment.write({"step_id": False, "last_run_at": self.now, **NOT_WAITING})
-                continue
-            enrollment.write(
-                {
+                completed.append(enrollment.id)
+                values = {"step_id": False, "last_run_at": self.now, **NOT_WAITING}
+            else:
+                values = {
                     "step_id": next_step.id,
                     "last_run_at": self.now,
                     "waiting_activity_id": waiting,
                     "next_run_at": False if waiting else enrollment._due(next_step, self.now),
                     **NOT_WAITING,
                 }
-            )
-        completed._end("completed", "completed")
+            moves[tuple(values.items())].append(enrollment.id)
         for enrollment, deferral in self.deferrals:
-            enrollment.write(
-                {
-                    "next_run_at": enrollment._next_opening(deferral.until),
-                    "waiting_reason": deferral.reason,
-                    "waiting_detail": self._waiting_detail(enrollment, deferral),
-                }
-            )
+            values = {
+                "next_run_at": enrollment._next_opening(deferral.until),
+                "waiting_reason": deferral.reason,
+                "waiting_detail": self._waiting_detail(enrollment, deferral),
+            }
+            moves[tuple(values.items())].append(enrollment.id)
+        Enrollment = self.enrollments.browse()
+        for values, ids in moves.items():
+            Enrollment.browse(ids).write(dict(values))
+        Enrollment.browse(completed)._end("completed", "completed")
 
     def _waiting_detail(self, enrollment, deferral):
         """Why ``enrollment`` waits, in a sentence (``deferral``: the cap)."""
