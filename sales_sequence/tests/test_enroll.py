@@ -1,4 +1,5 @@
 from datetime import datetime
+from unittest.mock import patch
 
 from markupsafe import Markup
 
@@ -165,6 +166,30 @@ class TestEnroll(SalesSequenceCase):
             Enrollment.create(values)
         self.assertFalse(Enrollment.search([("partner_id", "in", (self.john | stranger).ids)]))
         self.assertEqual(len(Enrollment.create([values[0], dict(values[0], partner_id=self.jane.id)])), 2)
+
+    def test_company_is_precomputed_once_per_sequence(self):
+        """The company is the sequence's, as the related field would compute
+        it, read once per sequence instead of through a new record per
+        enrollment (the ORM's way, a fifth of a bulk enrollment's time); a
+        company given on create is ignored, as for any readonly precomputed
+        field."""
+        other_company = self.env["res.company"].create({"name": "Other Co"})
+        Enrollment = type(self.env["sales.sequence.enrollment"])
+        with patch.object(Enrollment, "new", side_effect=AssertionError("a new record per enrollment")):
+            enrolled = self.sequence.enroll(self._contacts(3))["enrolled"]
+            created = self.env["sales.sequence.enrollment"].create(
+                {
+                    "sequence_id": self.sequence.id,
+                    "partner_id": self.john.id,
+                    "user_id": self.user_manager.id,
+                    "company_id": other_company.id,
+                }
+            )
+        self.assertEqual(len(enrolled), 3)
+        self.assertEqual((enrolled | created).company_id, self.sequence.company_id)
+        self.env.flush_all()
+        self.env.invalidate_all()
+        self.assertEqual(created.company_id, self.sequence.company_id, "stored")
 
     def test_enrolling_more_contacts_costs_no_more_queries(self):
         """Enrolling is a fixed number of queries, whatever the count (the
