@@ -13,7 +13,7 @@ from odoo.tools import SQL, consteq, email_normalize, html2plaintext
 from odoo.tools import mail as mail_tools
 from odoo.tools.misc import hmac
 
-from ..engine import chatter, settings
+from ..engine import chatter, precompute, settings
 from ..engine import deals as deal_exits
 from ..engine.composer import Composer, recipient_email
 from ..engine.runner import SENDER_AWAY, StepRunner
@@ -284,18 +284,8 @@ class SalesSequenceEnrollment(models.Model):
 
     @api.model
     def _add_precomputed_values(self, vals_list):
-        """The company, precomputed as the ORM would, once per sequence: the
-        ORM builds a new record per enrollment to compute it (a fifth of a
-        bulk enrollment's time)."""
-        ids = {vals["sequence_id"] for vals in vals_list if "company_id" not in vals and vals.get("sequence_id")}
-        # sudo: as the related field computes (compute_sudo)
-        sequences = self.env["sales.sequence"].sudo().browse(ids)
-        companies = {sequence.id: sequence.company_id.id for sequence in sequences}
-        field = self._fields["company_id"]
-        for vals in vals_list:
-            if "company_id" not in vals and vals.get("sequence_id") in companies:
-                vals["company_id"] = companies[vals["sequence_id"]]
-                vals.setdefault("__precomputed__", set()).add(field)
+        """The company, read once per sequence (``engine.precompute``)."""
+        precompute.related_once(self, vals_list, ["company_id"])
         return super()._add_precomputed_values(vals_list)
 
     def _check_company(self, fnames=None):

@@ -2,7 +2,7 @@ from odoo import api, fields, models
 from odoo.exceptions import UserError
 from odoo.tools import SQL, email_normalize
 
-from ..engine import step_types
+from ..engine import precompute, step_types
 from ..tools import replies
 
 SKIP_REASONS = [
@@ -96,6 +96,13 @@ class SalesSequenceTrace(models.Model):
         "(enrollment_id, step_id)",
         "A step runs only once per enrollment.",
     )
+
+    @api.model
+    def _add_precomputed_values(self, vals_list):
+        """The sequence and the step type, read once per enrollment and step
+        (``engine.precompute``): the engine logs a batch of traces at once."""
+        precompute.related_once(self, vals_list, ["sequence_id", "step_type"])
+        return super()._add_precomputed_values(vals_list)
 
     def _set_replied(self, when, kind=replies.NEUTRAL):
         """A reply to these traces' emails said ``kind`` (``tools.replies``):
