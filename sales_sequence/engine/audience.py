@@ -35,11 +35,13 @@ class Audience:
     """The live audience of one sequence (any environment: the audience
     itself is always read as the sequence's owner)."""
 
-    def __init__(self, sequence):
+    def __init__(self, sequence, owner=None):
+        """``owner``: whose rights read the audience, the sequence's owner
+        unless given (a preview for someone who may not act as the owner)."""
         sequence.ensure_one()
         self.sequence = sequence
         self.env = sequence.env
-        self.owner = sequence.user_id
+        self.owner = owner or sequence.user_id
 
     # ------------------------------------------------------------------
     # Who matches

@@ -449,22 +449,34 @@ class SalesSequence(models.Model):
         }
 
     @api.depends("audience_model", "audience_domain", "allow_reenroll", "user_id", "company_id")
+    @api.depends_context("uid")
     def _compute_audience_preview(self):
-        """How many records match the audience now, and how many would enter
-        (as the owner: what the engine will see)."""
+        """How many records match the audience now, and how many would enter:
+        as the owner (what the engine will see) for whoever may act as the
+        owner, else as the viewer."""
         now = fields.Datetime.now()
         for sequence in self:
             sequence.audience_match_count, sequence.audience_new_count = sequence._audience_preview(now)
 
     def _audience_preview(self, now):
-        """(matching now, would enter); (0, 0) when the audience cannot be read."""
+        """(matching now, would enter); (0, 0) when the audience cannot be read.
+
+        The form computes this on every change, before any constraint runs
+        and on values nobody saved (``onchange`` is public): the conditions
+        must be readable by the viewer, as saving requires, and the count
+        runs with the owner's rights only for the owner and sequence
+        managers (who choose owners). Anyone else counting as another owner
+        would learn what that owner's rights see, one count at a time."""
         if not self._has_audience() or not self.user_id:
             return 0, 0
-        audience = Audience(self)
+        viewer = self.env.user
+        may_act_as_owner = self.env.su or self.user_id == viewer or is_manager(self.env)
+        audience = Audience(self, owner=None if may_act_as_owner else viewer)
         if audience.owner_problem():
             return 0, 0
         try:
             with self.env.cr.savepoint(flush=False):
+                self._check_condition_readable(self._get_audience_domain(), self.env._("The audience"))
                 return audience.count(now), audience.count(now, new_only=True, unsuppressed=True)
         except (ValueError, SyntaxError, TypeError, NameError, AccessError, UserError):
             return 0, 0  # the form says what is wrong when saving
@@ -1113,6 +1125,8 @@ class SalesSequence(models.Model):
         chart (rates by default; counts, pivot and list one click away)."""
         if len(self) < 2:
             raise UserError(self.env._("Select at least two sequences to compare."))
+        # the metrics are read as superuser (metrics mixin): only of sequences the user may read
+        self.check_access("read")
         rows = self.env["sales.sequence.comparison"]._create_for(self)
         action = self.env["ir.actions.act_window"]._for_xml_id("sales_sequence.action_sales_sequence_comparison")
         action["domain"] = [("id", "in", rows.ids)]

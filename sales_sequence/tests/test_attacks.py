@@ -2,7 +2,8 @@
 again as the attack — a plain salesman with an API key calling
 ``/json/2/<model>/<method>``, or an email arriving at the catchall — and
 refused now. Every test of findings 1, 2, 5, 6, 7, 8 and 9 failed on main at
-5b699a6; those of findings 3, 4 and 10 failed before the render branch (see
+5b699a6; those of findings 3, 4 and 10 failed before the render branch; those
+of findings 11 and 12 (a second review, 2026-12-06) on main at f28079c (see
 the readme's threat model, readme/CONFIGURE.md)."""
 
 import time
@@ -606,3 +607,100 @@ class TestFinding10QuadraticTime(AttackCase):
             )
         )
         self.assertLess(seconds, 5)
+
+
+@tagged("post_install", "-at_install")
+class TestFinding11Onchange(AttackCase):
+    """11. The form's live audience count ran on unsaved values: Odoo's
+    ``onchange`` is public and runs no constraint, so a rep could name
+    anyone as the owner and count, with that owner's rights, the records
+    matching any condition (found 2026-12-06, failed before the fix)."""
+
+    def _audience_count(self, key=None, **values):
+        result = self.api(
+            "sales.sequence",
+            "onchange",
+            key=key,
+            values={"name": "Probe", **values},
+            field_names=[],  # a new record's first onchange: every field of the spec comes back
+            fields_spec={"audience_match_count": {}},
+        )
+        return result["value"]["audience_match_count"]
+
+    def test_rep_counts_leads_they_may_not_read_as_the_ceo(self):
+        probe = {
+            "audience_model": "crm.lead",
+            "audience_domain": "[('description', 'ilike', '%s')]" % SECRET,
+        }
+        self.assertEqual(self._audience_count(user_id=self.user_ceo.id, **probe), 0, "counted as the rep")
+        # the control: the CEO, as the owner, does count Robin's lead
+        control = self.env["sales.sequence"].with_user(self.user_ceo).new({"user_id": self.user_ceo.id, **probe})
+        self.assertEqual(control.audience_match_count, 1)
+
+    def test_manager_counts_on_the_mail_server_password_as_the_ceo(self):
+        server = self.env["ir.mail_server"].create(
+            {"name": "Relay", "smtp_host": "smtp.example.com", "smtp_user": "relay", "smtp_pass": "S3cret-relay"}
+        )
+        self.env["mail.message"].create(
+            {"model": "res.partner", "res_id": self.john.id, "body": "Sent", "mail_server_id": server.id}
+        )
+        count = self._audience_count(
+            key=self.manager_key,
+            user_id=self.user_ceo.id,
+            audience_model="res.partner",
+            audience_domain="[('message_ids.mail_server_id.smtp_pass', '=like', 'S3c%')]",
+        )
+        self.assertEqual(count, 0, "a condition the manager may not read is not counted")
+
+
+@tagged("post_install", "-at_install")
+class TestFinding12ReadsByIds(AttackCase):
+    """12. Methods and wizard fields that read, as superuser, records the
+    caller names by id (found 2026-12-06, failed before the fix)."""
+
+    def test_rep_compares_another_companys_sequences(self):
+        self.assertRefused("sales.sequence", "action_compare", [self.seq_rep.id, self.seq_company_b.id])
+
+    def test_rep_reads_a_task_of_another_rep_through_the_call_wizard(self):
+        activity = self.env["mail.activity"].create(
+            {
+                "res_model_id": self.env["ir.model"]._get_id("crm.lead"),
+                "res_id": self.lead_rep2.id,
+                "activity_type_id": self.env.ref("mail.mail_activity_data_call").id,
+                "summary": "%s: call the CFO" % SECRET,
+                "user_id": self.user_rep2.id,
+            }
+        )
+        wizard_ids = self.api(
+            "sales.sequence.log.call",
+            "create",
+            vals_list=[{"activity_id": activity.id, "outcome": "connected"}],
+        )
+        self.assertRefused("sales.sequence.log.call", "read", wizard_ids, fields=["summary", "phone", "contact"])
+
+    def test_rep_reads_another_reps_bulk_enrollment_through_the_wizard(self):
+        batch = (
+            self.env["sales.sequence.enroll.batch"]
+            .sudo()
+            .create(
+                {
+                    "sequence_id": self.seq_rep2.id,
+                    "requested_by_id": self.user_rep2.id,
+                    "sender_id": self.user_rep2.id,
+                    "res_model": "crm.lead",
+                    "record_ids": self.lead_rep2.ids,
+                    "record_count": 1,
+                    "failure_details": "%s Corp: is archived." % SECRET,
+                }
+            )
+        )
+        wizard_ids = self.api(
+            "sales.sequence.enroll.wizard",
+            "create",
+            vals_list=[{"sequence_id": self.seq_rep.id, "batch_id": batch.id}],
+        )
+        self.assertRefused("sales.sequence.enroll.wizard", "read", wizard_ids, fields=["result_message"])
+
+    def test_rep_reads_the_tracked_links_of_every_sequence(self):
+        self.env["sales.sequence.link"].create({"url": "https://%s.example.com/offer" % SECRET.lower()})
+        self.assertRefused("sales.sequence.link", "search_read", domain=[], fields=["url", "label"])

@@ -69,12 +69,14 @@ class SalesSequenceEnrollWizard(models.TransientModel):
     # outcome
     state = fields.Selection([("draft", "Draft"), ("queued", "Queued"), ("done", "Done")], default="draft")
     batch_id = fields.Many2one("sales.sequence.enroll.batch", readonly=True)
-    enrolled_count = fields.Integer(related="batch_id.enrolled_count")
-    duplicate_count = fields.Integer(related="batch_id.duplicate_count")
-    skipped_count = fields.Integer(related="batch_id.skipped_count")
-    failed_count = fields.Integer(related="batch_id.failed_count")
-    result_message = fields.Text(related="batch_id.failure_details")
-    sequence_name = fields.Char(related="sequence_id.name", string="Sequence Name")
+    # compute_sudo=False: read with the user's rights (related fields compute
+    # as superuser by default), the wizard being created with any ids
+    enrolled_count = fields.Integer(related="batch_id.enrolled_count", compute_sudo=False)
+    duplicate_count = fields.Integer(related="batch_id.duplicate_count", compute_sudo=False)
+    skipped_count = fields.Integer(related="batch_id.skipped_count", compute_sudo=False)
+    failed_count = fields.Integer(related="batch_id.failed_count", compute_sudo=False)
+    result_message = fields.Text(related="batch_id.failure_details", compute_sudo=False)
+    sequence_name = fields.Char(related="sequence_id.name", string="Sequence Name", compute_sudo=False)
 
     _days_positive = models.Constraint(
         "CHECK (recent_days >= 0 AND stagger_days >= 0)",

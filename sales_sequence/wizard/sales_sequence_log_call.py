@@ -11,9 +11,11 @@ class SalesSequenceLogCall(models.TransientModel):
     _description = "Log a Sequence Call"
 
     activity_id = fields.Many2one("mail.activity", "Call", required=True, readonly=True, ondelete="cascade")
-    summary = fields.Char(related="activity_id.summary")
-    phone = fields.Char(related="activity_id.sales_sequence_phone")
-    contact = fields.Char(related="activity_id.sales_sequence_contact")
+    # compute_sudo=False: read with the user's rights (related fields compute
+    # as superuser by default), the wizard being created with any activity
+    summary = fields.Char(related="activity_id.summary", compute_sudo=False)
+    phone = fields.Char(related="activity_id.sales_sequence_phone", compute_sudo=False)
+    contact = fields.Char(related="activity_id.sales_sequence_contact", compute_sudo=False)
     outcome = fields.Selection(CALL_OUTCOMES, required=True)
     note = fields.Text(help="What was said: it goes with the outcome on the lead (or contact).")
 
