@@ -15,6 +15,10 @@ opportunities as they are now says what happened, without trusting clocks:
   contact or anyone at its company (created, converted from a lead, or moved
   to that company).
 
+Only the opportunities of the enrollment's own Odoo company count (or of no
+company): a deal recorded in another company of the database, by another
+team, is not this company's news.
+
 Lead enrollments keep following their own lead (``start_stage_id`` and
 ``start_won_status``); only ``deal_created`` reads the snapshot for them.
 An enrollment without a snapshot (made before this existed) is not followed.
@@ -35,6 +39,7 @@ class Deal:
     company_id: int  # the commercial partner of the deal's contact (0: none)
     stage_id: int
     won_status: str
+    res_company_id: int = 0  # the Odoo company the opportunity belongs to (0: none, counts for every company)
 
 
 class Deals:
@@ -60,7 +65,7 @@ class Deals:
             where |= Domain("partner_id.commercial_partner_id", "in", companies.ids)
         found = Lead.search_fetch(
             Domain("type", "=", "opportunity") & where,
-            ["partner_id", "stage_id", "won_status"],
+            ["partner_id", "stage_id", "won_status", "company_id"],
         )
         return cls(
             [
@@ -70,29 +75,32 @@ class Deals:
                     lead.partner_id.commercial_partner_id.id,
                     lead.stage_id.id,
                     lead.won_status or PENDING,
+                    lead.company_id.id,
                 )
                 for lead in found
             ]
         )
 
-    def watched(self, company_id, lead_id=None):
-        """The deals an enrollment of ``company_id`` (and ``lead_id``) watches."""
-        deals = {deal.id: deal for deal in self.by_company.get(company_id, ())}
+    def watched(self, company_id, lead_id=None, res_company_id=None):
+        """The deals an enrollment of ``company_id`` (and ``lead_id``) watches,
+        in the Odoo company ``res_company_id`` (None: in any)."""
+        deals = {
+            deal.id: deal
+            for deal in self.by_company.get(company_id, ())
+            if res_company_id is None or deal.res_company_id in (0, res_company_id)
+        }
         if lead_id and lead_id in self.by_id:
             deals[lead_id] = self.by_id[lead_id]
         return deals
 
-    def snapshot(self, company_id, lead_id=None):
+    def snapshot(self, company_id, lead_id=None, res_company_id=None):
         """The ``start_deals`` value of a new enrollment (never empty: an
         enrollment with a snapshot and no deal is followed too)."""
-        return {
-            "deals": {
-                str(deal.id): [deal.stage_id, deal.won_status] for deal in self.watched(company_id, lead_id).values()
-            }
-        }
+        watched = self.watched(company_id, lead_id, res_company_id)
+        return {"deals": {str(deal.id): [deal.stage_id, deal.won_status] for deal in watched.values()}}
 
 
-def exit_reason(snapshot, deals, rules, partner_id=None, company_id=None, lead_id=None):
+def exit_reason(snapshot, deals, rules, partner_id=None, company_id=None, lead_id=None, res_company_id=None):
     """Why an enrollment exits given its deals, or False.
 
     :param snapshot: the enrollment's ``start_deals`` (None: not followed)
@@ -102,11 +110,12 @@ def exit_reason(snapshot, deals, rules, partner_id=None, company_id=None, lead_i
         (its own opportunities are followed), else None
     :param company_id: the commercial partner of the enrolled person
     :param lead_id: the enrolled lead, if any
+    :param res_company_id: the enrollment's Odoo company (None: deals of any company count)
     """
     if not snapshot:
         return False
     before = snapshot.get("deals", {})
-    watched = deals.watched(company_id, lead_id)
+    watched = deals.watched(company_id, lead_id, res_company_id)
     if partner_id:
         own = [deal for deal in watched.values() if deal.partner_id == partner_id]
         reason = _own_deal_reason(own, before, rules)

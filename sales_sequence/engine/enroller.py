@@ -370,7 +370,9 @@ class Enroller:
             "last_run_at": start_at,
             "step_id": sequence.step_ids[:1].id,
             "next_run_at": self._first_due(partner, sender, start_at),
-            "start_deals": deals.snapshot(partner.commercial_partner_id.id, record.id if is_lead else None),
+            "start_deals": deals.snapshot(
+                partner.commercial_partner_id.id, record.id if is_lead else None, sequence.company_id.id
+            ),
             "from_audience": self.audience,
         }
         if is_lead:

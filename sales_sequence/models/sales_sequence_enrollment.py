@@ -679,16 +679,17 @@ class SalesSequenceEnrollment(models.Model):
         self._schedule_wakeup(self.mapped("resume_at"))
 
     @api.model
-    def _exit_on_meeting(self, partners, leads):
-        running = (
-            self.search(
-                (self._running_domain(leads) | self._running_domain(partners, through_leads=False))
-                & Domain("sequence_id.exit_on_meeting", "=", True)
-            )
-            if partners or leads
-            else self.browse()
+    def _exit_on_meeting(self, partners, leads, companies=None):
+        """A meeting with ``partners`` or on ``leads``: their running
+        enrollments exit, in ``companies`` (None: in every company)."""
+        if not partners and not leads:
+            return
+        domain = (self._running_domain(leads) | self._running_domain(partners, through_leads=False)) & Domain(
+            "sequence_id.exit_on_meeting", "=", True
         )
-        running.action_exit("meeting")
+        if companies is not None:
+            domain &= Domain("company_id", "in", companies.ids)
+        self.search(domain).action_exit("meeting")
 
     @api.model
     def _exit_on_target_deleted(self, records):
@@ -1032,6 +1033,7 @@ class SalesSequenceEnrollment(models.Model):
             partner_id=None if self.lead_id else self.partner_id.id,
             company_id=self.partner_id.commercial_partner_id.id,
             lead_id=self.lead_id.id,
+            res_company_id=self.company_id.id,
         )
 
     def _lead_exit_reason(self):

@@ -3,7 +3,7 @@ again as the attack — a plain salesman with an API key calling
 ``/json/2/<model>/<method>``, or an email arriving at the catchall — and
 refused now. Every test of findings 1, 2, 5, 6, 7, 8 and 9 failed on main at
 5b699a6; those of findings 3, 4 and 10 failed before the render branch; those
-of findings 11 and 12 (a second review, 2026-12-06) on main at f28079c (see
+of findings 11 to 13 (a second review, 2026-12-06) on main at f28079c (see
 the readme's threat model, readme/CONFIGURE.md)."""
 
 import time
@@ -704,3 +704,64 @@ class TestFinding12ReadsByIds(AttackCase):
     def test_rep_reads_the_tracked_links_of_every_sequence(self):
         self.env["sales.sequence.link"].create({"url": "https://%s.example.com/offer" % SECRET.lower()})
         self.assertRefused("sales.sequence.link", "search_read", domain=[], fields=["url", "label"])
+
+
+@tagged("post_install", "-at_install")
+class TestFinding13SignalsAcrossCompanies(AttackCase):
+    """13. A meeting or a new deal exits the enrollments of its people as an
+    event of the engine: a rep's calendar event or opportunity ended them in
+    every company of the database (found 2026-12-06, failed before the fix)."""
+
+    def _enroll_in_company_b(self, partner, **options):
+        self.seq_company_b.write(options)
+        return self.seq_company_b.enroll(partner, user=self.user_other_company, start_at=MONDAY_9AM)["enrolled"]
+
+    def test_rep_meets_a_prospect_of_another_company(self):
+        enrollment = self._enroll_in_company_b(self.john, exit_on_meeting=True)
+        self.api(
+            "calendar.event",
+            "create",
+            vals_list=[
+                {
+                    "name": "Coffee",
+                    "start": "2026-03-03 09:00:00",
+                    "stop": "2026-03-03 10:00:00",
+                    "partner_ids": [Command.set(self.john.ids)],
+                }
+            ],
+            context={"no_mail_to_attendees": True},
+        )
+        self.assertEqual(enrollment.state, "active", "company B's sequence is not the rep's business")
+        own = self._enroll_own_meeting_control()
+        self.assertEqual(own.exit_reason, "meeting")
+
+    def _enroll_own_meeting_control(self):
+        """The control: the same meeting does end the rep's own company's enrollment."""
+        self.seq_rep.exit_on_meeting = True
+        enrollment = self.seq_rep.enroll(self.jane, user=self.user_rep, start_at=MONDAY_9AM)["enrolled"]
+        self.api(
+            "calendar.event",
+            "create",
+            vals_list=[
+                {
+                    "name": "Coffee with Jane",
+                    "start": "2026-03-03 11:00:00",
+                    "stop": "2026-03-03 12:00:00",
+                    "partner_ids": [Command.set(self.jane.ids)],
+                }
+            ],
+            context={"no_mail_to_attendees": True},
+        )
+        return enrollment
+
+    def test_rep_opens_a_deal_at_a_prospect_of_another_company(self):
+        enrollment = self._enroll_in_company_b(self.jane, exit_on_deal_created=True)
+        self.api(
+            "crm.lead",
+            "create",
+            vals_list=[{"name": "Acme, phase 2", "type": "opportunity", "partner_id": self.acme.id}],
+        )
+        self.assertEqual(enrollment.state, "active", "a deal of company A")
+        self.env.invalidate_all()
+        self.env["sales.sequence.enrollment"]._cron_process_due(now=MONDAY_9AM + timedelta(days=1))
+        self.assertNotEqual(enrollment.exit_reason, "deal_created", "nor when the engine checks again")
