@@ -8,6 +8,7 @@ same empty state; the template is rebuilt only when an addon of this repository
 changed (or with ``--fresh``).
 """
 
+import ast
 import hashlib
 import subprocess
 import sys
@@ -31,11 +32,26 @@ def load_odoo(config_path):
     odoo.modules.module.initialize_sys_path()
 
 
+def repository_addons(modules):
+    """The addons of this repository among ``modules`` and their dependencies
+    (``sales_sequence_queue`` brings ``sales_sequence``), sorted."""
+    found, todo = set(), list(modules)
+    while todo:
+        module = todo.pop()
+        manifest = ROOT / module / "__manifest__.py"
+        if module in found or not manifest.exists():
+            continue
+        found.add(module)
+        todo.extend(ast.literal_eval(manifest.read_text()).get("depends", []))
+    return sorted(found)
+
+
 def source_hash(modules=("sales_sequence",)):
     """A hash of what the install depends on: the module list and the files of
-    those modules that are this repository's addons, tests excepted."""
+    this repository's addons among those modules and their dependencies,
+    tests excepted."""
     digest = hashlib.sha256(",".join(modules).encode())
-    for addon in (ROOT / module for module in modules if (ROOT / module / "__manifest__.py").exists()):
+    for addon in (ROOT / module for module in repository_addons(modules)):
         for path in sorted(addon.rglob("*")):
             relative = path.relative_to(ROOT)
             if path.is_file() and "__pycache__" not in relative.parts and relative.parts[1] != "tests":
