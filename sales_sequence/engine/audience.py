@@ -33,7 +33,8 @@ RUNNING_OR_STUCK = ("active", "paused", "failed")
 
 class Audience:
     """The live audience of one sequence (any environment: the audience
-    itself is always read as the sequence's owner)."""
+    itself is read as the sequence's owner, or as the viewer of a preview
+    who may not act as the owner)."""
 
     def __init__(self, sequence, owner=None):
         """``owner``: whose rights read the audience, the sequence's owner

@@ -174,7 +174,12 @@ class SalesSequence(models.Model):
         copy=False,
         help="Why the last run could not read the audience (it tries again at the next run).",
     )
-    audience_match_count = fields.Integer("Matching Now", compute="_compute_audience_preview")
+    audience_match_count = fields.Integer(
+        "Matching Now",
+        compute="_compute_audience_preview",
+        help="Counted with the owner's rights, as the engine reads the audience, when you are the owner or a "
+        "sequence manager; otherwise among the records you may read.",
+    )
     audience_new_count = fields.Integer(
         "Would Enter",
         compute="_compute_audience_preview",
