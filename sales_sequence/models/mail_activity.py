@@ -9,6 +9,7 @@ from odoo.exceptions import UserError
 
 from ..engine import step_types
 from .sales_sequence_step import TASK_PRIORITIES
+from .sales_sequence_trace import CALL_OUTCOMES
 
 
 class MailActivity(models.Model):
@@ -47,8 +48,9 @@ class MailActivity(models.Model):
         help="The task is a sequence call: the rep logs its outcome.",
     )
     sales_sequence_call_outcome = fields.Selection(
-        related="sales_sequence_trace_ids.call_outcome",
-        string="Call Outcome",
+        CALL_OUTCOMES,
+        "Call Outcome",
+        compute="_compute_sales_sequence_task",
     )
     sales_sequence_priority = fields.Selection(
         TASK_PRIORITIES,
@@ -60,9 +62,11 @@ class MailActivity(models.Model):
 
     @api.depends("sales_sequence_trace_ids")
     def _compute_sales_sequence_task(self):
-        # sudo: the assignee works the task even when the enrollment is another rep's
-        for activity, activity_sudo in zip(self, self.sudo(), strict=True):
-            trace = activity_sudo.sales_sequence_trace_ids[:1]
+        for activity in self:
+            # the saved task's own step, never the traces given to an unsaved form (``onchange`` is
+            # public: any trace id would show its prospect); sudo: the assignee works the task even
+            # when the enrollment is another rep's
+            trace = activity._origin.sudo().sales_sequence_trace_ids[:1]
             enrollment = trace.enrollment_id
             lead, partner = enrollment.lead_id, enrollment.partner_id
             step_type = step_types.get(trace.step_type)
@@ -81,6 +85,7 @@ class MailActivity(models.Model):
             )
             activity.sales_sequence_phone = step_types.call_number(lead, partner)
             activity.sales_sequence_logs_call = step_type.logs_call
+            activity.sales_sequence_call_outcome = trace.call_outcome
 
     def _search_is_sales_sequence_task(self, operator, value):
         if operator != "in":

@@ -1,6 +1,7 @@
 import logging
 from datetime import timedelta
 
+import psycopg2
 from markupsafe import Markup
 
 from odoo import api, fields, models
@@ -147,7 +148,7 @@ class SalesSequenceEnrollBatch(models.Model):
             batch = self._lock_next_queued()
             if not batch:
                 break
-            processed = batch._process(limit=chunk_size)
+            processed = batch._process_or_stop(chunk_size)
             if in_cron and not self.env["ir.cron"]._commit_progress(processed, remaining=self._remaining()):
                 break
 
@@ -166,6 +167,21 @@ class SalesSequenceEnrollBatch(models.Model):
     @api.model
     def _chunk_size(self):
         return settings.get(self.env, "enroll_chunk_size") or 1
+
+    def _process_or_stop(self, limit):
+        """``_process(limit)`` for the background runs: a batch that fails
+        unexpectedly is stopped (its requester told why), not run again and
+        again ahead of the batches queued after it. A conflict with another
+        transaction is raised: the next run retries it."""
+        try:
+            with self.env.cr.savepoint():
+                return self._process(limit=limit)
+        except psycopg2.OperationalError:
+            raise
+        except Exception as error:  # noqa: BLE001 - rolled back by the savepoint, reported
+            _logger.exception("Bulk enrollment %s failed", self.id)
+            self._stop(self.env._("Unexpected error: %s", error))
+            return 0
 
     def _process(self, limit=None):
         """Enroll the next ``limit`` records (all when None), one chunk at a
@@ -190,7 +206,8 @@ class SalesSequenceEnrollBatch(models.Model):
     def _enroll_chunk(self, ids):
         """Enroll one chunk as the requester; a bad chunk fails alone."""
         requester = self.requested_by_id
-        records = self.env[self.res_model].with_user(requester).browse(ids)
+        # the sequence's company, whatever companies the requester had open when they asked
+        records = self.env[self.res_model].with_user(requester).with_company(self.company_id).browse(ids)
         existing = records.exists()
         self._add_failures(
             {
@@ -211,7 +228,7 @@ class SalesSequenceEnrollBatch(models.Model):
             self._add_failures({record.id: self.env._("Unexpected error: %s", error) for record in existing}, existing)
 
     def _enroll_records(self, records):
-        sequence = self.sequence_id.with_user(self.requested_by_id)
+        sequence = self.sequence_id.with_user(self.requested_by_id).with_company(self.company_id)
         skipped = self._skipped_by_options(records)
         for reason, subset in skipped.items():
             self._add_skipped(subset, reason)
@@ -251,7 +268,8 @@ class SalesSequenceEnrollBatch(models.Model):
         if not reasons:
             return
         self.failed_count += len(reasons)
-        names = {record.id: record.display_name for record in records} if records else {}
+        # the names the requester may read (a record they lost access to stands as its reason alone)
+        names = {record.id: record.display_name for record in records._filtered_access("read")} if records else {}
         self._add_details(
             [
                 "%s: %s" % (names[record_id], message) if record_id in names else message

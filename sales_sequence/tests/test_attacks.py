@@ -3,7 +3,7 @@ again as the attack — a plain salesman with an API key calling
 ``/json/2/<model>/<method>``, or an email arriving at the catchall — and
 refused now. Every test of findings 1, 2, 5, 6, 7, 8 and 9 failed on main at
 5b699a6; those of findings 3, 4 and 10 failed before the render branch; those
-of findings 11 to 13 (a second review, 2026-12-06) on main at f28079c (see
+of findings 11 to 14 (a second and third review, 2026-12-06) on main at f28079c (see
 the readme's threat model, readme/CONFIGURE.md)."""
 
 import time
@@ -765,3 +765,30 @@ class TestFinding13SignalsAcrossCompanies(AttackCase):
         self.env.invalidate_all()
         self.env["sales.sequence.enrollment"]._cron_process_due(now=MONDAY_9AM + timedelta(days=1))
         self.assertNotEqual(enrollment.exit_reason, "deal_created", "nor when the engine checks again")
+
+
+@tagged("post_install", "-at_install")
+class TestFinding14TaskCards(AttackCase):
+    """14. A task's card (contact, company, phone) was computed as superuser
+    from whatever traces the form held: any user's ``mail.activity/onchange``
+    with a trace id showed that trace's prospect (found 2026-12-06, failed
+    before the fix)."""
+
+    def test_rep_reads_any_prospect_through_an_unsaved_task(self):
+        enrollment = self.seq_rep2.enroll(self.lead_rep2, user=self.user_rep2, start_at=MONDAY_9AM)["enrolled"]
+        self._run(MONDAY_9AM)
+        self.assertTrue(enrollment.trace_ids)
+        result = self.api(
+            "mail.activity",
+            "onchange",
+            values={"sales_sequence_trace_ids": [Command.set(enrollment.trace_ids.ids)]},
+            field_names=["sales_sequence_trace_ids"],
+            fields_spec={
+                "sales_sequence_trace_ids": {},
+                "sales_sequence_contact": {},
+                "sales_sequence_company": {},
+                "sales_sequence_phone": {},
+                "sales_sequence_call_outcome": {},
+            },
+        )
+        self.assertNotIn("Bea Buyer", str(result))

@@ -4,6 +4,7 @@ import unittest
 from datetime import datetime, timedelta
 from itertools import pairwise
 
+from odoo import Command
 from odoo.tests import Form, freeze_time, tagged
 
 from odoo.addons.base.tests.test_ir_cron import CronMixinCase
@@ -276,6 +277,39 @@ class TestEnrollInBackground(WizardCase):
         self.assertEqual((batch.state, batch.enrolled_count, batch.failed_count), ("failed", 2, 3))
         self.assertIn("Stopped: The sequence “Outbound” is archived.", batch.failure_details)
         self.assertEqual(self.sequence.with_context(active_test=False).enrollment_count, 2)
+
+    def test_a_record_out_of_reach_does_not_block_the_queue(self):
+        """A rep's lead is given to a colleague before its chunk runs: the
+        chunk fails with its reason, the batch ends, and the batch queued
+        after it runs (the cron used to fail again and again on that lead's
+        name, ahead of every batch queued later)."""
+        params = self.env["ir.config_parameter"].sudo()
+        params.set_param("sales_sequence.enroll_async_threshold", 2)
+        params.set_param("sales_sequence.enroll_chunk_size", 10)
+        leads = self.env["crm.lead"].create(
+            [
+                {"name": "Lead %s" % index, "email_from": "lead%s@example.com" % index, "user_id": self.user_rep.id}
+                for index in range(3)
+            ]
+        )
+        later = self._partners(3, prefix="later")
+        Wizard = self.env["sales.sequence.enroll.wizard"].with_user(self.user_rep)
+        first = Wizard.create(
+            {"sequence_id": self.sequence.id, "res_model": "crm.lead", "lead_ids": [Command.set(leads.ids)]}
+        )
+        first.action_enroll()
+        second = Wizard.create(
+            {"sequence_id": self.sequence.id, "res_model": "res.partner", "partner_ids": [Command.set(later.ids)]}
+        )
+        second.action_enroll()
+        self.assertEqual((first.batch_id | second.batch_id).mapped("state"), ["queued", "queued"])
+        leads[0].user_id = self.user_manager  # out of the rep's reach (own leads only)
+        self.env["sales.sequence.enroll.batch"]._cron_process_queued()
+        first_batch, second_batch = first.batch_id.sudo(), second.batch_id.sudo()
+        self.assertEqual((first_batch.state, first_batch.failed_count), ("done", 3))
+        self.assertIn("Lead 1:", first_batch.failure_details, "the names the rep may read")
+        self.assertNotIn("Lead 0:", first_batch.failure_details)
+        self.assertEqual((second_batch.state, second_batch.enrolled_count), ("done", 3))
 
     def test_2000_records_through_the_wizard(self):
         """Bounded queries for 2,000 contacts: the preview reads are grouped,

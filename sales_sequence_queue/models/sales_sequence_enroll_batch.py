@@ -44,7 +44,7 @@ class SalesSequenceEnrollBatch(models.Model):
         batch = self.with_user(SUPERUSER_ID).try_lock_for_update()
         if not batch or batch.state != "queued":
             return "nothing to do"
-        processed = batch._process(limit=batch._chunk_size())
+        processed = batch._process_or_stop(batch._chunk_size())
         if batch.state == "queued":
             batch._enqueue_enroll_chunk()
         return "%d records processed, %d of %d" % (processed, batch.next_index, batch.record_count)
