@@ -177,8 +177,8 @@ class TestSalesSequenceUi(HttpCase):
 
     def test_01_manager_builds_sequence(self):
         """(a) A sales manager builds a sequence on the timeline (dialog, in-place
-        edits, "add a step here", drag to reorder, preview before saving) and
-        activates it."""
+        edits, "add a step here", drag to reorder, preview before saving),
+        activates it and adds a last step to the saved sequence."""
         self.start_tour("/odoo/crm", "sales_sequence_builder_tour", login=self.manager.login)
 
         sequence = self.env["sales.sequence"].search([("name", "=", "Outbound: Operations Leaders")])
@@ -186,9 +186,10 @@ class TestSalesSequenceUi(HttpCase):
         self.assertEqual(sequence.state, "active")
         self.assertEqual(sequence.user_id, self.manager)
         steps = sequence.step_ids
-        self.assertEqual(steps.mapped("step_type"), ["email", "task", "call", "linkedin"])
-        self.assertEqual(steps.mapped("delay_business_days"), [0, 0, 3, 1])
-        self.assertEqual(steps.mapped("day_number"), [1, 1, 4, 5])
+        self.assertEqual(steps.mapped("step_type"), ["email", "task", "call", "linkedin", "task"])
+        self.assertEqual(steps.mapped("delay_business_days"), [0, 0, 3, 1, 0])
+        self.assertEqual(steps.mapped("day_number"), [1, 1, 4, 5, 5])
+        self.assertEqual(steps[4].activity_summary, "Send a break-up note", "added last to the saved sequence")
         self.assertEqual(steps[0].subject, "Quick question, {{ first_name }}")
         self.assertIn("{{ first_name | default('there') }}", steps[0].body_html)
         self.assertEqual(steps[1].activity_summary, "Research {{ company }} before the next touch")

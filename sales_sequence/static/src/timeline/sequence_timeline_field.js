@@ -14,6 +14,11 @@ import { useOpenX2ManyRecord, useX2ManyCrud } from "@web/views/fields/relational
 import { X2ManyField, x2ManyField } from "@web/views/fields/x2many/x2many_field";
 import { useEffect, useRef, useState } from "@odoo/owl";
 
+/** What identifies a step across reloads of the list: its id, or its virtual id while new. */
+function stepKey(record) {
+    return record.resId || record._virtualId;
+}
+
 export class SalesSequenceTimelineField extends X2ManyField {
     static template = "sales_sequence.TimelineField";
 
@@ -34,8 +39,8 @@ export class SalesSequenceTimelineField extends X2ManyField {
             },
             () => [this.state.editingTitle, this.state.editingDelay]
         );
-        // the step created by "Add a step here" goes after this record
-        // (undefined: at the end; null: first)
+        // the step created by "Add a step here" goes after this step, known by
+        // stepKey() (undefined: at the end; null: first)
         this.insertAfter = undefined;
         const { saveRecord, updateRecord } = useX2ManyCrud(() => this.list, false);
         const openRecord = useOpenX2ManyRecord({
@@ -121,7 +126,7 @@ export class SalesSequenceTimelineField extends X2ManyField {
     // ------------------------------------------------------------------
 
     addStep(afterRecord) {
-        this.insertAfter = afterRecord ? afterRecord.id : null;
+        this.insertAfter = afterRecord ? stepKey(afterRecord) : null;
         const sequences = this.list.records.map((record) => record.data.sequence || 0);
         const next = sequences.length ? Math.max(...sequences) + 1 : 1;
         return this._openRecord({ context: { default_sequence: next } });
@@ -138,16 +143,22 @@ export class SalesSequenceTimelineField extends X2ManyField {
      */
     async placeNewStep(record) {
         const records = this.list.records;
-        const last = records.at(-1);
-        const after = this.insertAfter === undefined ? last?.id : this.insertAfter;
-        this.insertAfter = record.id;
-        if (after === record.id) {
+        // the list may hold new datapoints for the same steps by now (a saved
+        // sequence's steps are loaded again when the dialog opens): find the
+        // step by its key; one deleted meanwhile means the end
+        const target =
+            this.insertAfter === null
+                ? null
+                : records.find((r) => this.insertAfter !== undefined && stepKey(r) === this.insertAfter) ||
+                  records.at(-1);
+        this.insertAfter = stepKey(record);
+        if (target === record) {
             return;
         }
-        const index = records.findIndex((r) => r.id === record.id);
-        const previous = index > 0 ? records[index - 1].id : null;
-        if (previous !== (after ?? null)) {
-            await this.list.resequence(record.id, after === undefined ? null : after);
+        const index = records.indexOf(record);
+        const previous = index > 0 ? records[index - 1] : null;
+        if (previous !== target) {
+            await this.list.resequence(record.id, target ? target.id : null);
         }
     }
 

@@ -4,7 +4,8 @@
  * call), the LinkedIn title and the call's delay edited in place, a task
  * added between the email and the LinkedIn touch, the call dragged before
  * the LinkedIn touch, the email previewed before anything is saved; then
- * they save and activate it, and look at the enrollments board.
+ * they save and activate it, add a last step to the saved sequence, and look
+ * at the enrollments board.
  * Run by tests/test_ui.py (test_01_manager_builds_sequence).
  */
 import { registry } from "@web/core/registry";
@@ -271,6 +272,35 @@ registry.category("web_tour.tours").add("sales_sequence_builder_tour", {
             },
             {
                 trigger: "body:not(:has(.modal))",
+            },
+            {
+                content: "Open the saved sequence again from the sequences",
+                trigger: ".o_breadcrumb .breadcrumb-item a",
+                run: "click",
+            },
+            {
+                trigger: `.o_kanban_record:contains(${SEQUENCE_NAME})`,
+                run: "click",
+            },
+            {
+                content: "Add a last step to the saved sequence",
+                trigger: ".o_field_widget[name=step_ids] .o_sales_sequence_timeline_add_end",
+                run: "click",
+            },
+            ...fillStep({ type: "task", summary: "Send a break-up note", next: "close" }),
+            {
+                content: "It comes last, not first (the saved steps were loaded again meanwhile)",
+                trigger: `${STEP}:nth-child(5):contains(Send a break-up note)`,
+            },
+            {
+                trigger: `${STEP}:nth-child(1):contains(Quick question)`,
+            },
+            {
+                trigger: ".o_form_button_save",
+                run: "click",
+            },
+            {
+                trigger: ".o_form_saved",
             },
             {
                 content: "Open the enrollments board",
