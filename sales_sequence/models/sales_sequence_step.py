@@ -189,7 +189,7 @@ class SalesSequenceStep(models.Model):
         translate=True,
         help="What to say when the call lands on voicemail; variables allowed.",
     )
-    call_duration = fields.Integer("Expected Duration (min)", help="How long the call should take, in minutes.")
+    call_duration = fields.Integer("Expected Duration", help="How long the call should take, in minutes.")
     exit_when_connected = fields.Boolean(
         "End the Sequence on a Connect",
         help="When the rep logs this call as connected, the enrollment completes: no further step runs.",
@@ -462,9 +462,26 @@ class SalesSequenceStep(models.Model):
 
     @api.model_create_multi
     def create(self, vals_list):
+        for vals in vals_list:
+            self._check_delay_values(vals)
         return own_attachments(super().create(vals_list))
 
+    def _check_delay_values(self, vals):
+        """Refuse a negative delay naming the step (the database's check
+        would only say that some delay is negative)."""
+        negative = [name for name in DELAY_FIELDS if (vals.get(name) or 0) < 0]
+        if negative:
+            labels = ", ".join(self._fields[name]._description_string(self.env) for name in negative)
+            types = dict(self._fields["step_type"]._description_selection(self.env))
+            title = ", ".join(self.mapped("name")) or (
+                vals.get("subject") or vals.get("activity_summary") or types.get(vals.get("step_type", "email"))
+            )
+            raise ValidationError(
+                self.env._("“%(step)s”: a delay cannot be negative (%(delays)s).", step=title, delays=labels)
+            )
+
     def write(self, vals):
+        self._check_delay_values(vals)
         if vals.get("sequence_id") and not self.env.su:
             # the record rules check the sequence the step leaves, not the one it joins
             self.env["sales.sequence"].browse(vals["sequence_id"]).check_access("write")

@@ -5,7 +5,7 @@ every screen counts the same way; the screens around it (read-only for
 those who cannot save, the cadence of the cards, the exit condition, the
 enroll wizard's result, Enroll on the contact form)."""
 
-from odoo.exceptions import AccessError
+from odoo.exceptions import AccessError, ValidationError
 from odoo.tests import Form, tagged, users
 
 from odoo.addons.mail.tests.common import mail_new_test_user
@@ -45,6 +45,16 @@ class TestStepDialog(SalesSequenceCase):
         self.assertFalse(step.content_warnings)
         step.body_html = "<p>{% if company %}</p>"
         self.assertIn("Body: Line 1", step.content_warnings)
+
+    def test_saving_a_negative_delay_names_the_step(self):
+        form = Form(self.sequence)
+        self._new_step(form, step_type="task", activity_summary="Research the account", delay_business_days=-3).save()
+        with self.assertRaisesRegex(ValidationError, "“Research the account”: a delay cannot be negative"):
+            form.save()
+        step = self.sequence.step_ids
+        with self.assertRaisesRegex(ValidationError, "“Day 1 · Automatic Email · .*”: a delay cannot be negative"):
+            step.delay_days = -1
+        self.assertEqual(step.delay_days, 0, "nothing changed")
 
     def test_empty_variables_of_the_preview_record(self):
         company = self.env["res.partner"].create(
