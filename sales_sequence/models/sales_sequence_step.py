@@ -469,7 +469,7 @@ class SalesSequenceStep(models.Model):
     def _check_delay_values(self, vals):
         """Refuse a negative delay naming the step (the database's check
         would only say that some delay is negative)."""
-        negative = [name for name in DELAY_FIELDS if (vals.get(name) or 0) < 0]
+        negative = [name for name in DELAY_FIELDS if isinstance(vals.get(name), (int, float)) and vals[name] < 0]
         if negative:
             labels = ", ".join(self._fields[name]._description_string(self.env) for name in negative)
             types = dict(self._fields["step_type"]._description_selection(self.env))
