@@ -7,7 +7,7 @@ from lxml import etree
 from odoo.tests import tagged
 from odoo.tools.safe_eval import safe_eval
 
-from .common import SalesSequenceCase
+from .common import MONDAY_9AM, SalesSequenceCase
 
 ADDON_MODELS = (
     "sales.sequence",
@@ -74,6 +74,21 @@ class TestSearch(SalesSequenceCase):
         self.assertIn(call.id, [r for r, __ in self.env["sales.sequence.step"].name_search("Call {{")])
         traces = self.env["sales.sequence.trace"].search([("enrollment_id", "ilike", "Jane Doe")])
         self.assertEqual(traces, traces.filtered(lambda t: "Jane Doe" in t.enrollment_id.display_name))
+
+    def test_activity_search_box_finds_a_subject(self):
+        """Typing in the Sequence Activity search box looks up the prospect,
+        the sequence and the email subject at once (a subject used to be
+        found only by picking its line in the autocomplete)."""
+        self._run(MONDAY_9AM)
+        view = self.env.ref("sales_sequence.sales_sequence_trace_view_search")
+        Trace = self.env["sales.sequence.trace"].with_user(self.user_manager)
+        first = etree.fromstring(Trace.get_view(view.id, "search")["arch"]).find(".//field")
+        sent = Trace.search([("mail_subject", "!=", False)])
+        self.assertTrue(sent)
+        word = sent[0].mail_subject.split()[0]
+        self.assertIn(sent[0], Trace.search(self._domain_for(Trace, first, word)))
+        own = Trace.search([("sequence_id", "=", self.sequence.id)])
+        self.assertEqual(own, own & Trace.search(self._domain_for(Trace, first, self.sequence.name)), "by sequence")
 
     def test_copy_honours_default(self):
         self.assertEqual(self.sequence.copy({"name": "Warm Outbound"}).name, "Warm Outbound")
