@@ -471,14 +471,16 @@ class SalesSequenceStep(models.Model):
         would only say that some delay is negative)."""
         negative = [name for name in DELAY_FIELDS if isinstance(vals.get(name), (int, float)) and vals[name] < 0]
         if negative:
-            labels = ", ".join(self._fields[name]._description_string(self.env) for name in negative)
             types = dict(self._fields["step_type"]._description_selection(self.env))
             title = ", ".join(self.mapped("name")) or (
                 vals.get("subject") or vals.get("activity_summary") or types.get(vals.get("step_type", "email"))
             )
-            raise ValidationError(
-                self.env._("“%(step)s”: a delay cannot be negative (%(delays)s).", step=title, delays=labels)
-            )
+            raise ValidationError(self._negative_delay_message(title, negative))
+
+    def _negative_delay_message(self, title, names):
+        """What the builder and the save say of the negative delays ``names`` of step ``title``."""
+        labels = ", ".join(self._fields[name]._description_string(self.env) for name in names)
+        return self.env._("“%(step)s”: a delay cannot be negative (%(delays)s).", step=title, delays=labels)
 
     def write(self, vals):
         self._check_delay_values(vals)
@@ -750,13 +752,9 @@ class SalesSequenceStep(models.Model):
         that are empty for the preview record."""
         self.ensure_one()
         warnings = []
-        negative = [self._fields[name]._description_string(self.env) for name in DELAY_FIELDS if self[name] < 0]
+        negative = [name for name in DELAY_FIELDS if self[name] < 0]
         if negative:
-            warnings.append(
-                self.env._(
-                    "“%(step)s”: a delay cannot be negative (%(delays)s).", step=self.name, delays=", ".join(negative)
-                )
-            )
+            warnings.append(self._negative_delay_message(self.name, negative))
         fields_ok = []
         for field_name in step_types.get(self.step_type).template_fields:
             error = render.validate_error(self[field_name] or "")

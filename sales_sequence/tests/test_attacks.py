@@ -716,43 +716,31 @@ class TestFinding13SignalsAcrossCompanies(AttackCase):
         self.seq_company_b.write(options)
         return self.seq_company_b.enroll(partner, user=self.user_other_company, start_at=MONDAY_9AM)["enrolled"]
 
+    def _rep_meets(self, partner, hour):
+        """The rep books an hour with ``partner`` on 2026-03-03, through the API."""
+        self.api(
+            "calendar.event",
+            "create",
+            vals_list=[
+                {
+                    "name": "Coffee with %s" % partner.name,
+                    "start": "2026-03-03 %02d:00:00" % hour,
+                    "stop": "2026-03-03 %02d:00:00" % (hour + 1),
+                    "partner_ids": [Command.set(partner.ids)],
+                }
+            ],
+            context={"no_mail_to_attendees": True},
+        )
+
     def test_rep_meets_a_prospect_of_another_company(self):
         enrollment = self._enroll_in_company_b(self.john, exit_on_meeting=True)
-        self.api(
-            "calendar.event",
-            "create",
-            vals_list=[
-                {
-                    "name": "Coffee",
-                    "start": "2026-03-03 09:00:00",
-                    "stop": "2026-03-03 10:00:00",
-                    "partner_ids": [Command.set(self.john.ids)],
-                }
-            ],
-            context={"no_mail_to_attendees": True},
-        )
+        self._rep_meets(self.john, 9)
         self.assertEqual(enrollment.state, "active", "company B's sequence is not the rep's business")
-        own = self._enroll_own_meeting_control()
-        self.assertEqual(own.exit_reason, "meeting")
-
-    def _enroll_own_meeting_control(self):
-        """The control: the same meeting does end the rep's own company's enrollment."""
+        # the control: the same kind of meeting does end the rep's own company's enrollment
         self.seq_rep.exit_on_meeting = True
-        enrollment = self.seq_rep.enroll(self.jane, user=self.user_rep, start_at=MONDAY_9AM)["enrolled"]
-        self.api(
-            "calendar.event",
-            "create",
-            vals_list=[
-                {
-                    "name": "Coffee with Jane",
-                    "start": "2026-03-03 11:00:00",
-                    "stop": "2026-03-03 12:00:00",
-                    "partner_ids": [Command.set(self.jane.ids)],
-                }
-            ],
-            context={"no_mail_to_attendees": True},
-        )
-        return enrollment
+        own = self.seq_rep.enroll(self.jane, user=self.user_rep, start_at=MONDAY_9AM)["enrolled"]
+        self._rep_meets(self.jane, 11)
+        self.assertEqual(own.exit_reason, "meeting")
 
     def test_rep_opens_a_deal_at_a_prospect_of_another_company(self):
         enrollment = self._enroll_in_company_b(self.jane, exit_on_deal_created=True)
